@@ -1,0 +1,56 @@
+package dev.layerskip.checkpoint;
+
+import com.google.gson.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The checkpoint's own generation settings: {@code generation_config.json} where present, else
+ * the ids of {@code config.json}.
+ *
+ * @param bosTokenId the BOS id, or -1
+ * @param eosTokenIds every id that ends generation
+ * @param doSample whether the checkpoint's authors sample by default
+ * @param temperature the default temperature
+ * @param topK the default top-k (0 = off)
+ * @param topP the default top-p (1 = off)
+ */
+public record GenerationDefaults(
+        int bosTokenId, List<Integer> eosTokenIds, boolean doSample, double temperature, int topK, double topP) {
+
+    /** Copies the id list. */
+    public GenerationDefaults {
+        eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /**
+     * Reads {@code generation_config.json} of a checkpoint directory, falling back to the config.
+     *
+     * @param directory the checkpoint directory
+     * @param config its parsed config
+     * @return the defaults
+     * @throws CheckpointException if the file exists but is malformed
+     */
+    public static GenerationDefaults read(Path directory, LlamaConfig config) throws CheckpointException {
+        Path file = directory.resolve("generation_config.json");
+        if (!Files.isRegularFile(file)) {
+            return new GenerationDefaults(config.bosTokenId(), config.eosTokenIds(), false, 1.0, 0, 1.0);
+        }
+        JsonObject o = LlamaConfigJson.readObject(file);
+        List<Integer> eos = LlamaConfigJson.tokenIds(o, "eos_token_id", file);
+        List<Integer> bos = LlamaConfigJson.tokenIds(o, "bos_token_id", file);
+        try {
+            return new GenerationDefaults(
+                    bos.isEmpty() ? config.bosTokenId() : bos.get(0),
+                    eos.isEmpty() ? config.eosTokenIds() : eos,
+                    o.has("do_sample") && o.get("do_sample").getAsBoolean(),
+                    o.has("temperature") ? o.get("temperature").getAsDouble() : 1.0,
+                    o.has("top_k") ? o.get("top_k").getAsInt() : 0,
+                    o.has("top_p") ? o.get("top_p").getAsDouble() : 1.0);
+        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
+            throw new CheckpointException(file, "malformed field: " + e.getMessage(), e);
+        }
+    }
+}

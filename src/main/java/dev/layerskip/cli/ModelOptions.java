@@ -1,0 +1,54 @@
+package dev.layerskip.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+
+import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.model.LoadOptions;
+import dev.layerskip.model.LoadedModel;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The options every command shares: which checkpoint, where, in which precision. */
+final class ModelOptions {
+
+    /** The demo model shipped in the repository, the default of {@code --model}. */
+    static final Path DEFAULT_MODEL = Path.of("models", "layerskip-demo");
+
+    /** Devices a user can pick. */
+    enum DeviceChoice {
+        cpu,
+        gpu
+    }
+
+    /** Weight precisions a user can pick. */
+    enum DTypeChoice {
+        float32,
+        float16
+    }
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Hugging Face checkpoint directory (default: ${DEFAULT-VALUE}).")
+    Path model = DEFAULT_MODEL;
+
+    @Option(names = "--device", paramLabel = "cpu|gpu", description = "Device (default: ${DEFAULT-VALUE}).")
+    DeviceChoice device = DeviceChoice.cpu;
+
+    @Option(names = "--dtype", paramLabel = "float32|float16",
+            description = "Weight precision; BF16 checkpoints are converted (default: ${DEFAULT-VALUE}).")
+    DTypeChoice dtype = DTypeChoice.float32;
+
+    LoadedModel load() throws CheckpointException {
+        if (!Files.isDirectory(model)) {
+            throw new CheckpointException(model, model.equals(DEFAULT_MODEL)
+                    ? "the default demo model is not here; pass --model DIR (run from the repository root)"
+                    : "model directory not found");
+        }
+        Device d = device == DeviceChoice.gpu ? Device.gpu() : Device.cpu();
+        DataType t = dtype == DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
+        return LoadedModel.load(model, new LoadOptions(d, t));
+    }
+}

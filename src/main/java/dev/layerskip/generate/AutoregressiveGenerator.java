@@ -1,0 +1,85 @@
+package dev.layerskip.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+
+import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.KvCache;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+/**
+ * One token per forward pass through layers {@code [0, E)} and the shared exit head. With E = L
+ * this is ordinary decoding; with E &lt; L it is LayerSkip's early-exit inference (<a
+ * href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>, §4.1).
+ */
+public final class AutoregressiveGenerator implements Generator {
+
+    private final LlamaModel model;
+    private final TextTokenizer tokenizer;
+    private final int exitLayer;
+
+    /**
+     * Creates the generator.
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null to work with ids only
+     * @param exitLayer E in 1..L (L = the full model)
+     */
+    public AutoregressiveGenerator(LlamaModel model, TextTokenizer tokenizer, int exitLayer) {
+        if (exitLayer < 1 || exitLayer > model.numLayers()) {
+            throw new IllegalArgumentException(
+                    "exit layer " + exitLayer + " outside 1.." + model.numLayers());
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.exitLayer = exitLayer;
+    }
+
+    /** @return the exit layer E */
+    public int exitLayer() {
+        return exitLayer;
+    }
+
+    @Override
+    public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
+        int context = model.config().maxPositions();
+        Prompts.check(promptIds, model.config());
+        InferenceMode.enterOnThisThread();
+        int p = promptIds.length;
+        int limit = Math.min(config.maxNewTokens(), context - p + 1); // the last token is never fed back
+        Sampler sampler = new Sampler(config.sampling());
+        OutputCollector out = new OutputCollector(config, tokenizer, listener, limit);
+        long start = System.nanoTime();
+        long prefillNanos;
+        try (NDManager generation = model.manager().newSubManager();
+                KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, exitLayer)) {
+            float[] logits = step(generation, promptIds, cache);
+            prefillNanos = System.nanoTime() - start;
+            int token = sampler.next(logits);
+            while (!out.accept(token)) {
+                logits = step(generation, new int[] {token}, cache);
+                token = sampler.next(logits);
+            }
+        }
+        long decodeNanos = System.nanoTime() - start - prefillNanos;
+        GenerationStats stats = new GenerationStats(p, out.count(), prefillNanos, decodeNanos, 0, 0, 0, 0, 0);
+        return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), stats);
+    }
+
+    /** Feeds tokens at the cache's next positions and returns the exit logits of the last one. */
+    private float[] step(NDManager generation, int[] ids, KvCache cache) {
+        int start = cache.length();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray input = generation.create(ids).reshape(1, ids.length); // [1, seq]
+            NDArray hidden = model.forwardLayers(model.embed(input), 0, exitLayer, cache, start); // [1, seq, hidden]
+            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
+            float[] logits = model.exitHead(last).toFloatArray(); // [vocab]
+            cache.commit(start + ids.length);
+            return logits;
+        }
+    }
+}

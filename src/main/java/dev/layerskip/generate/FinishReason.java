@@ -1,0 +1,11 @@
+package dev.layerskip.generate;
+
+/** Why generation stopped. */
+public enum FinishReason {
+    /** max_new_tokens reached, or the context is full. */
+    LENGTH,
+    /** An end-of-sequence token was generated. */
+    EOS,
+    /** The text contains a stop string. */
+    STOP_STRING
+}

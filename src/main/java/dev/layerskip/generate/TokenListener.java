@@ -1,0 +1,30 @@
+package dev.layerskip.generate;
+
+/**
+ * Receives tokens as they are produced (streaming). Generators never print; they call this.
+ * Self-speculative generation reports only accepted tokens through {@link #onToken}, and the
+ * drafts of each round through {@link #onDraft}.
+ */
+@FunctionalInterface
+public interface TokenListener {
+
+    /** A listener that ignores everything. */
+    TokenListener NONE = (id, text) -> {};
+
+    /**
+     * Called once per generated token, in order.
+     *
+     * @param tokenId the token id
+     * @param textDelta the new text this token completes (may be empty, e.g. inside a multi-byte
+     *     character, or when there is no tokenizer)
+     */
+    void onToken(int tokenId, String textDelta);
+
+    /**
+     * Called once per self-speculative round with the drafted tokens and how many were accepted.
+     *
+     * @param draftIds the drafted ids
+     * @param accepted how many of them the full model accepted
+     */
+    default void onDraft(int[] draftIds, int accepted) {}
+}

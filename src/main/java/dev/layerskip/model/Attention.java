@@ -1,0 +1,113 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import dev.layerskip.checkpoint.LlamaConfig;
+
+/**
+ * Causal self-attention with RoPE and grouped-query heads.
+ *
+ * <p>The q, k and v projections are fused into one weight at load time (one matmul instead of
+ * three). Grouped queries are laid out as [batch, kvHeads, group·seq, headDim] so that they
+ * multiply the cached keys directly, without repeating the key/value heads.
+ */
+public final class Attention extends AbstractBlock {
+
+    private final LlamaConfig config;
+    private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
+    private final Parameter out; // [hidden, heads·headDim]
+
+    /**
+     * Creates the block; weights are set by the loader.
+     *
+     * @param config the model configuration
+     */
+    public Attention(LlamaConfig config) {
+        this.config = config;
+        qkv = addParameter(Parameter.builder().setName("qkv").setType(Parameter.Type.WEIGHT).build());
+        out = addParameter(Parameter.builder().setName("o").setType(Parameter.Type.WEIGHT).build());
+    }
+
+    /** @return the fused q/k/v projection, [(heads + 2·kvHeads)·headDim, hidden] */
+    public Parameter qkv() {
+        return qkv;
+    }
+
+    /** @return the output projection, [hidden, heads·headDim] */
+    public Parameter out() {
+        return out;
+    }
+
+    /**
+     * Attends over the cached positions and the new ones.
+     *
+     * @param x the normalised input, [batch, seq, hidden]
+     * @param rope the rotary embedding
+     * @param pos the positions of this pass
+     * @param cache the cache, or null to attend within x only (then pos.start must be 0)
+     * @param layer this layer's index in the cache
+     * @return the attention output, [batch, seq, hidden]
+     */
+    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int d = config.headDim();
+        int g = config.groupSize();
+        NDArray proj = Ops.linear(x, qkv.getArray()).reshape(b, t, heads + 2L * kvHeads, d); // [batch, seq, heads+2kv, headDim]
+        NDList qkAndV = proj.split(new long[] {heads + kvHeads}, 2);
+        NDArray qk = rope.apply(qkAndV.get(0), pos.ropeTables); // [batch, seq, heads+kv, headDim]
+        NDList qAndK = qk.split(new long[] {heads}, 2);
+        NDArray k = qAndK.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
+        NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
+        NDArray keys = k; // [batch, kvHeads, total, headDim]
+        NDArray values = v; // [batch, kvHeads, total, headDim]
+        if (cache != null) {
+            NDArray[] kv = cache.writeAndRead(layer, pos.start, k, v);
+            keys = kv[0];
+            values = kv[1];
+        } else if (pos.start != 0) {
+            throw new IllegalArgumentException("without a cache the positions must start at 0");
+        }
+        long total = keys.getShape().get(2);
+        NDArray q = qAndK.get(0)
+                .mul((float) (1.0 / Math.sqrt(d)))
+                .reshape(b, t, kvHeads, g, d)
+                .transpose(0, 2, 3, 1, 4)
+                .reshape(b, kvHeads, g * t, d); // [batch, kvHeads, group·seq, headDim]
+        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)); // [batch, kvHeads, group·seq, total]
+        if (pos.mask != null) {
+            scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
+        }
+        NDArray probs = scores.softmax(3); // [batch, kvHeads, group·seq, total]
+        NDArray context = probs.matMul(values) // [batch, kvHeads, group·seq, headDim]
+                .reshape(b, kvHeads, g, t, d)
+                .transpose(0, 3, 1, 2, 4)
+                .reshape(b, t, (long) heads * d); // [batch, seq, heads·headDim]
+        return Ops.linear(context, out.getArray());
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(
+                "Attention needs positions and a cache: call LlamaModel.forwardLayers instead");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        // Weights are always supplied by the loader or initializer.
+    }
+}

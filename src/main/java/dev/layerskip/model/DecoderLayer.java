@@ -1,0 +1,77 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import dev.layerskip.checkpoint.LlamaConfig;
+
+/** One pre-norm Llama layer: {@code h = x + attn(norm(x))}, {@code out = h + mlp(norm(h))}. */
+public final class DecoderLayer extends AbstractBlock {
+
+    private final RmsNorm inputNorm;
+    private final Attention attention;
+    private final RmsNorm postAttentionNorm;
+    private final Mlp mlp;
+
+    /**
+     * Creates the layer; weights are set by the loader.
+     *
+     * @param config the model configuration
+     */
+    public DecoderLayer(LlamaConfig config) {
+        inputNorm = addChildBlock("input_layernorm", new RmsNorm(config.rmsNormEps()));
+        attention = addChildBlock("self_attn", new Attention(config));
+        postAttentionNorm = addChildBlock("post_attention_layernorm", new RmsNorm(config.rmsNormEps()));
+        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize()));
+    }
+
+    /** @return the norm before attention */
+    public RmsNorm inputNorm() {
+        return inputNorm;
+    }
+
+    /** @return the attention block */
+    public Attention attention() {
+        return attention;
+    }
+
+    /** @return the norm before the MLP */
+    public RmsNorm postAttentionNorm() {
+        return postAttentionNorm;
+    }
+
+    /** @return the MLP block */
+    public Mlp mlp() {
+        return mlp;
+    }
+
+    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer) {
+        NDArray h = x.add(attention.forward(inputNorm.apply(x), rope, pos, cache, layer)); // [batch, seq, hidden]
+        return h.add(mlp.apply(postAttentionNorm.apply(h)));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(
+                "DecoderLayer needs positions: call LlamaModel.forwardLayers instead");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (var child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
+    }
+}

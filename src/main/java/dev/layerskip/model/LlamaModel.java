@@ -1,0 +1,199 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import dev.layerskip.checkpoint.LlamaConfig;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A Llama decoder as a DJL block, built for LayerSkip (<a
+ * href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>): every layer can be an exit.
+ *
+ * <p>There is one forward path, parameterised by a layer range: {@link #embed}, then {@link
+ * #forwardLayers} over layers {@code [from, to)}, then {@link #exitHead} (final norm + LM head,
+ * shared by every exit). Early exit at E is {@code forwardLayers(x, 0, E)} followed by the head;
+ * self-speculative decoding drafts with {@code [0, E)} and verifies with {@code [E, L)} from the
+ * drafts' kept hidden states.
+ *
+ * <p>Weights live in the manager passed to the loader; activations of a call are attached to the
+ * manager of its inputs, so callers run each step in an {@code NDScope} or sub-manager.
+ */
+public final class LlamaModel extends AbstractBlock {
+
+    private final LlamaConfig config;
+    private final DataType weightType;
+    private final Parameter embedding; // [vocab, hidden]
+    private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final Rope rope;
+    private final NDManager manager;
+
+    /**
+     * Creates the model structure; use {@link LlamaWeights} to load or initialise its weights.
+     *
+     * @param manager the manager that owns the RoPE tables (the weights' manager)
+     * @param config the configuration
+     * @param weightType FLOAT32 or FLOAT16 for the projection and embedding weights
+     */
+    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType) {
+        if (!Ops.isSupportedWeightType(weightType)) {
+            throw new IllegalArgumentException("weight type must be FLOAT32 or FLOAT16, got " + weightType);
+        }
+        this.config = config;
+        this.weightType = weightType;
+        this.manager = manager;
+        embedding = addParameter(Parameter.builder().setName("embed_tokens").setType(Parameter.Type.WEIGHT).build());
+        lmHead = config.tieWordEmbeddings()
+                ? embedding
+                : addParameter(Parameter.builder().setName("lm_head").setType(Parameter.Type.WEIGHT).build());
+        List<DecoderLayer> list = new ArrayList<>();
+        for (int l = 0; l < config.numLayers(); l++) {
+            list.add(addChildBlock("layer" + l, new DecoderLayer(config)));
+        }
+        layers = Collections.unmodifiableList(list);
+        norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
+        rope = new Rope(manager, config);
+    }
+
+    /** @return the configuration */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** @return the manager that owns the weights; generations open sub-managers of it */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** @return the number of layers L */
+    public int numLayers() {
+        return layers.size();
+    }
+
+    /** @return the type of the projection and embedding weights */
+    public DataType weightType() {
+        return weightType;
+    }
+
+    /** @return the layers, in order */
+    public List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    /** @return the final norm, shared by every exit */
+    public RmsNorm norm() {
+        return norm;
+    }
+
+    /** @return the token embedding, [vocab, hidden] */
+    public Parameter embedding() {
+        return embedding;
+    }
+
+    /** @return the LM head, [vocab, hidden]; the same object as {@link #embedding()} when tied */
+    public Parameter lmHead() {
+        return lmHead;
+    }
+
+    /**
+     * Looks up token embeddings: x_0.
+     *
+     * @param ids [batch, seq] integer token ids
+     * @return [batch, seq, hidden] FLOAT32
+     */
+    public NDArray embed(NDArray ids) {
+        NDArray x = Embedding.embedding(ids, embedding.getArray(), SparseFormat.DENSE).singletonOrThrow(); // [batch, seq, hidden]
+        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * Runs layers {@code from .. to-1} over new positions {@code start .. start+seq-1}: the one
+     * forward path of the model. With a cache, each layer writes its keys/values at those positions
+     * and attends over every position before them; without one, {@code start} must be 0.
+     *
+     * @param hidden x_from, [batch, seq, hidden]
+     * @param from the first layer, 0 ≤ from ≤ to
+     * @param to one past the last layer, ≤ L
+     * @param cache the cache, or null
+     * @param start the position of the first new token
+     * @return x_to, [batch, seq, hidden]
+     */
+    public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, int start) {
+        if (from < 0 || from > to || to > layers.size()) {
+            throw new IllegalArgumentException(
+                    "layer range [" + from + ", " + to + ") outside [0, " + layers.size() + "]");
+        }
+        if (from == to) {
+            return hidden;
+        }
+        StepPositions pos = new StepPositions(hidden.getManager(), rope, start, (int) hidden.getShape().get(1));
+        NDArray x = hidden; // [batch, seq, hidden]
+        for (int l = from; l < to; l++) {
+            x = layers.get(l).forward(x, rope, pos, cache, l);
+        }
+        return x;
+    }
+
+    /**
+     * The shared exit head g: final RMSNorm, then the LM head.
+     *
+     * @param hidden x_E for any exit E, [batch, seq, hidden]
+     * @return logits, [batch, seq, vocab] FLOAT32
+     */
+    public NDArray exitHead(NDArray hidden) {
+        return Ops.linear(norm.apply(hidden), lmHead.getArray());
+    }
+
+    /**
+     * The logits of exit E over a whole sequence, without a cache.
+     *
+     * @param ids [batch, seq] token ids, seq ≤ context length
+     * @param exitLayer E in 1..L
+     * @return [batch, seq, vocab]
+     */
+    public NDArray logits(NDArray ids, int exitLayer) {
+        if (exitLayer < 1 || exitLayer > layers.size()) {
+            throw new IllegalArgumentException(
+                    "exit layer " + exitLayer + " outside 1.." + layers.size());
+        }
+        return exitHead(forwardLayers(embed(ids), 0, exitLayer, null, 0));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(logits(inputs.singletonOrThrow(), layers.size()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape ids = inputShapes[0];
+        return new Shape[] {new Shape(ids.get(0), ids.get(1), config.vocabSize())};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (var child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        // Weights are always supplied by LlamaWeights.
+    }
+}

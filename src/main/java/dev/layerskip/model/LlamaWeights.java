@@ -1,0 +1,181 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+
+import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.checkpoint.HfCheckpoint;
+import dev.layerskip.checkpoint.LlamaConfig;
+import dev.layerskip.checkpoint.SafetensorsWriter;
+import dev.layerskip.checkpoint.TensorDType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves weights between Hugging Face tensor names and the model's blocks: fuses q/k/v and
+ * gate/up on load, splits them again on save.
+ */
+public final class LlamaWeights {
+
+    private LlamaWeights() {}
+
+    /**
+     * Loads every weight of a checkpoint into a new model.
+     *
+     * @param checkpoint the open checkpoint
+     * @param manager the manager that will own the weights
+     * @param weightType FLOAT32 or FLOAT16 for projections and embeddings (norms stay FLOAT32)
+     * @return the model
+     * @throws CheckpointException if a tensor is missing or has the wrong shape (named)
+     */
+    public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType)
+            throws CheckpointException {
+        LlamaConfig c = checkpoint.config();
+        LlamaModel model = new LlamaModel(manager, c, weightType);
+        long h = c.hiddenSize();
+        long v = c.vocabSize();
+        long d = c.headDim();
+        model.embedding().setArray(checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, weightType));
+        if (!c.tieWordEmbeddings()) {
+            model.lmHead().setArray(checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, weightType));
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            DecoderLayer layer = model.layers().get(l);
+            layer.inputNorm().weight().setArray(
+                    checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, DataType.FLOAT32));
+            layer.postAttentionNorm().weight().setArray(
+                    checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, DataType.FLOAT32));
+            layer.attention().qkv().setArray(fused(manager,
+                    checkpoint.load(manager, p + "self_attn.q_proj.weight", new long[] {c.numHeads() * d, h}, weightType),
+                    checkpoint.load(manager, p + "self_attn.k_proj.weight", new long[] {c.numKvHeads() * d, h}, weightType),
+                    checkpoint.load(manager, p + "self_attn.v_proj.weight", new long[] {c.numKvHeads() * d, h}, weightType)));
+            layer.attention().out().setArray(
+                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, c.numHeads() * d}, weightType));
+            long i = c.intermediateSize();
+            layer.mlp().gateUp().setArray(fused(manager,
+                    checkpoint.load(manager, p + "mlp.gate_proj.weight", new long[] {i, h}, weightType),
+                    checkpoint.load(manager, p + "mlp.up_proj.weight", new long[] {i, h}, weightType)));
+            layer.mlp().down().setArray(
+                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, weightType));
+        }
+        model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, DataType.FLOAT32));
+        return model;
+    }
+
+    private static NDArray fused(NDManager manager, NDArray... parts) {
+        NDList list = new NDList(parts);
+        NDArray whole = NDArrays.concat(list, 0);
+        list.close();
+        whole.attach(manager);
+        return whole;
+    }
+
+    /**
+     * Lists the model's weights under their Hugging Face names, converted to the stored type.
+     *
+     * @param model the model
+     * @param dtype the stored element type
+     * @return the entries, embedding first, in layer order
+     */
+    public static List<SafetensorsWriter.Entry> toHf(LlamaModel model, TensorDType dtype) {
+        LlamaConfig c = model.config();
+        int d = c.headDim();
+        List<SafetensorsWriter.Entry> out = new ArrayList<>();
+        out.add(entry("model.embed_tokens.weight", model.embedding().getArray(), dtype));
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            DecoderLayer layer = model.layers().get(l);
+            out.add(entry(p + "input_layernorm.weight", layer.inputNorm().weight().getArray(), dtype));
+            NDArray qkv = layer.attention().qkv().getArray(); // [(heads+2kv)·headDim, hidden]
+            try (NDList parts = qkv.split(new long[] {(long) c.numHeads() * d, (long) (c.numHeads() + c.numKvHeads()) * d}, 0)) {
+                out.add(entry(p + "self_attn.q_proj.weight", parts.get(0), dtype));
+                out.add(entry(p + "self_attn.k_proj.weight", parts.get(1), dtype));
+                out.add(entry(p + "self_attn.v_proj.weight", parts.get(2), dtype));
+            }
+            out.add(entry(p + "self_attn.o_proj.weight", layer.attention().out().getArray(), dtype));
+            out.add(entry(p + "post_attention_layernorm.weight", layer.postAttentionNorm().weight().getArray(), dtype));
+            NDArray gateUp = layer.mlp().gateUp().getArray(); // [2·intermediate, hidden]
+            try (NDList parts = gateUp.split(2, 0)) {
+                out.add(entry(p + "mlp.gate_proj.weight", parts.get(0), dtype));
+                out.add(entry(p + "mlp.up_proj.weight", parts.get(1), dtype));
+            }
+            out.add(entry(p + "mlp.down_proj.weight", layer.mlp().down().getArray(), dtype));
+        }
+        out.add(entry("model.norm.weight", model.norm().weight().getArray(), dtype));
+        if (!c.tieWordEmbeddings()) {
+            out.add(entry("lm_head.weight", model.lmHead().getArray(), dtype));
+        }
+        return out;
+    }
+
+    private static SafetensorsWriter.Entry entry(String name, NDArray array, TensorDType dtype) {
+        float[] values = array.toType(DataType.FLOAT32, false).toFloatArray();
+        return SafetensorsWriter.Entry.of(name, dtype, array.getShape().getShape(), values);
+    }
+
+    /**
+     * Sets every weight of a fresh model from a seeded normal distribution (norms to 1): the
+     * starting point for pretraining from scratch, and for random benchmark checkpoints.
+     *
+     * @param model the model, whose parameters have no arrays yet
+     * @param manager the manager that will own the weights
+     * @param seed the seed
+     * @param std the standard deviation of the projections and embeddings
+     */
+    public static void initRandom(LlamaModel model, NDManager manager, long seed, float std) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (Parameter p : model.getParameters().values()) {
+            if (p.isInitialized()) {
+                continue; // the tied head is the embedding
+            }
+            p.setArray(randomArray(model, p, manager, random, std));
+        }
+    }
+
+    private static NDArray randomArray(LlamaModel model, Parameter p, NDManager manager,
+            java.util.SplittableRandom random, float std) {
+        LlamaConfig c = model.config();
+        long h = c.hiddenSize();
+        String name = p.getName();
+        long[] shape = switch (name) {
+            case "embed_tokens", "lm_head" -> new long[] {c.vocabSize(), h};
+            case "weight" -> new long[] {h};
+            case "qkv" -> new long[] {c.qkvWidth(), h};
+            case "o" -> new long[] {h, (long) c.numHeads() * c.headDim()};
+            case "gate_up" -> new long[] {2L * c.intermediateSize(), h};
+            case "down" -> new long[] {h, c.intermediateSize()};
+            default -> throw new IllegalStateException("unknown parameter " + name);
+        };
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder());
+        for (long k = 0; k < n; k++) {
+            buf.putFloat(name.equals("weight") ? 1f : (float) (nextGaussian(random) * std));
+        }
+        buf.flip();
+        NDArray array = manager.create(buf.asFloatBuffer(), new ai.djl.ndarray.types.Shape(shape));
+        DataType type = name.equals("weight") ? DataType.FLOAT32 : model.weightType();
+        if (type == DataType.FLOAT32) {
+            return array;
+        }
+        try (array) {
+            return array.toType(type, false);
+        }
+    }
+
+    private static double nextGaussian(java.util.SplittableRandom random) {
+        double u1 = random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}

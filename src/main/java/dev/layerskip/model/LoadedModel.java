@@ -1,0 +1,106 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDManager;
+
+import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.checkpoint.GenerationDefaults;
+import dev.layerskip.checkpoint.HfCheckpoint;
+import dev.layerskip.checkpoint.TensorDType;
+import dev.layerskip.tokenizer.HfTextTokenizer;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A checkpoint directory loaded for use: the model with its weights in their own manager, the
+ * tokenizer (when the directory has a {@code tokenizer.json}) and the generation defaults.
+ * Closing it frees the weights.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final Path directory;
+    private final NDManager manager;
+    private final LlamaModel model;
+    private final TextTokenizer tokenizer;
+    private final GenerationDefaults defaults;
+    private final TensorDType storedType;
+
+    private LoadedModel(Path directory, NDManager manager, LlamaModel model, TextTokenizer tokenizer,
+            GenerationDefaults defaults, TensorDType storedType) {
+        this.directory = directory;
+        this.manager = manager;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.defaults = defaults;
+        this.storedType = storedType;
+    }
+
+    /**
+     * Loads a Hugging Face Llama checkpoint directory.
+     *
+     * @param directory the directory with config.json and safetensors weights
+     * @param options device and weight type
+     * @return the loaded model
+     * @throws CheckpointException if a file is missing or invalid (the message names it)
+     */
+    public static LoadedModel load(Path directory, LoadOptions options) throws CheckpointException {
+        NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
+            LlamaModel model = LlamaWeights.load(checkpoint, manager, options.weightType());
+            TextTokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
+                    ? HfTextTokenizer.load(directory)
+                    : null;
+            return new LoadedModel(directory, manager, model, tokenizer, checkpoint.generationDefaults(),
+                    checkpoint.storedDType());
+        } catch (CheckpointException e) {
+            manager.close();
+            throw e;
+        } catch (IOException e) {
+            manager.close();
+            throw new CheckpointException(directory, "cannot close checkpoint files: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** @return the directory the model was loaded from */
+    public Path directory() {
+        return directory;
+    }
+
+    /** @return the model */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** @return the tokenizer, or null when the directory has no tokenizer.json */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** @return the generation defaults of the checkpoint */
+    public GenerationDefaults defaults() {
+        return defaults;
+    }
+
+    /** @return the element type the weights were stored in */
+    public TensorDType storedType() {
+        return storedType;
+    }
+
+    /** @return the manager that owns the weights */
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        manager.close();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The SwiGLU feed-forward block: {@code down(silu(gate(x)) · up(x))}, with gate and up fused into
+ * one weight at load time.
+ */
+public final class Mlp extends AbstractBlock {
+
+    private final Parameter gateUp; // [2·intermediate, hidden]
+    private final Parameter down; // [hidden, intermediate]
+    private final int intermediate;
+
+    /**
+     * Creates the block; weights are set by the loader.
+     *
+     * @param intermediate the intermediate size
+     */
+    public Mlp(int intermediate) {
+        this.intermediate = intermediate;
+        gateUp = addParameter(Parameter.builder().setName("gate_up").setType(Parameter.Type.WEIGHT).build());
+        down = addParameter(Parameter.builder().setName("down").setType(Parameter.Type.WEIGHT).build());
+    }
+
+    /** @return the fused gate/up projection, [2·intermediate, hidden] (gate rows first) */
+    public Parameter gateUp() {
+        return gateUp;
+    }
+
+    /** @return the down projection, [hidden, intermediate] */
+    public Parameter down() {
+        return down;
+    }
+
+    /**
+     * Applies the block.
+     *
+     * @param x the normalised input, [..., hidden]
+     * @return the output, [..., hidden]
+     */
+    public NDArray apply(NDArray x) {
+        NDArray gu = Ops.linear(x, gateUp.getArray()); // [..., 2·intermediate]
+        NDList parts = gu.split(new long[] {intermediate}, gu.getShape().dimension() - 1);
+        NDArray hidden = Ops.silu(parts.get(0)).mul(parts.get(1)); // [..., intermediate]
+        return Ops.linear(hidden, down.getArray());
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(apply(inputs.singletonOrThrow()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        // Weights are always supplied by the loader or initializer.
+    }
+}

@@ -1,0 +1,126 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+import dev.layerskip.checkpoint.LlamaConfig;
+import dev.layerskip.checkpoint.RopeScaling;
+
+/**
+ * Rotary position embeddings in Hugging Face's "rotate half" layout, with default, linear and
+ * llama3 frequency scaling.
+ *
+ * <p>The cos/sin tables for every position up to the context length and the rotation matrix are
+ * computed once (in double precision, in Java), so applying RoPE costs four tensor operations:
+ * {@code x·cos + (x·R)·sin}, where {@code x·R} is {@code rotate_half(x)}.
+ */
+public final class Rope {
+
+    private final NDArray cos; // [maxPositions, headDim]
+    private final NDArray sin; // [maxPositions, headDim]
+    private final NDArray rotateHalf; // [headDim, headDim]
+    private final int maxPositions;
+
+    /**
+     * Builds the tables.
+     *
+     * @param manager the model's manager, which owns the tables
+     * @param config the model configuration
+     */
+    public Rope(NDManager manager, LlamaConfig config) {
+        int d = config.headDim();
+        maxPositions = config.maxPositions();
+        double[] invFreq = inverseFrequencies(config);
+        float[] c = new float[maxPositions * d];
+        float[] s = new float[maxPositions * d];
+        for (int p = 0; p < maxPositions; p++) {
+            for (int i = 0; i < d / 2; i++) {
+                double angle = p * invFreq[i];
+                float cv = (float) Math.cos(angle);
+                float sv = (float) Math.sin(angle);
+                c[p * d + i] = cv;
+                c[p * d + i + d / 2] = cv;
+                s[p * d + i] = sv;
+                s[p * d + i + d / 2] = sv;
+            }
+        }
+        cos = manager.create(c, new Shape(maxPositions, d));
+        sin = manager.create(s, new Shape(maxPositions, d));
+        // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x · R
+        float[] r = new float[d * d];
+        for (int j = 0; j < d / 2; j++) {
+            r[(j + d / 2) * d + j] = -1f;
+            r[j * d + j + d / 2] = 1f;
+        }
+        rotateHalf = manager.create(r, new Shape(d, d));
+    }
+
+    /**
+     * The per-pair inverse frequencies after {@code rope_scaling}.
+     *
+     * @param config the model configuration
+     * @return headDim/2 inverse frequencies
+     */
+    public static double[] inverseFrequencies(LlamaConfig config) {
+        int d = config.headDim();
+        RopeScaling scaling = config.ropeScaling();
+        double[] inv = new double[d / 2];
+        for (int i = 0; i < d / 2; i++) {
+            double f = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
+            switch (scaling.type()) {
+                case DEFAULT -> inv[i] = f;
+                case LINEAR -> inv[i] = f / scaling.factor();
+                case LLAMA3 -> {
+                    double orig = scaling.originalMaxPositions();
+                    double lowWavelen = orig / scaling.lowFreqFactor();
+                    double highWavelen = orig / scaling.highFreqFactor();
+                    double wavelen = 2 * Math.PI / f;
+                    if (wavelen < highWavelen) {
+                        inv[i] = f;
+                    } else if (wavelen > lowWavelen) {
+                        inv[i] = f / scaling.factor();
+                    } else {
+                        double smooth = (orig / wavelen - scaling.lowFreqFactor())
+                                / (scaling.highFreqFactor() - scaling.lowFreqFactor());
+                        inv[i] = (1 - smooth) * f / scaling.factor() + smooth * f;
+                    }
+                }
+                default -> throw new IllegalStateException("unreachable rope type " + scaling.type());
+            }
+        }
+        return inv;
+    }
+
+    /** @return the number of positions the tables cover */
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    /**
+     * Slices the tables for positions {@code start .. start+length-1}, shaped to broadcast over
+     * [batch, seq, heads, headDim].
+     *
+     * @param start the first position
+     * @param length the number of positions
+     * @return {cos, sin}, each [1, length, 1, headDim]
+     */
+    NDArray[] tables(int start, int length) {
+        NDIndex rows = new NDIndex().addSliceDim(start, start + length);
+        Shape shape = new Shape(1, length, 1, cos.getShape().get(1));
+        return new NDArray[] {cos.get(rows).reshape(shape), sin.get(rows).reshape(shape)};
+    }
+
+    /**
+     * Rotates queries or keys.
+     *
+     * @param x [batch, seq, heads, headDim]
+     * @param tables the {@link #tables(int, int)} of the positions of x
+     * @return the rotated x, same shape
+     */
+    NDArray apply(NDArray x, NDArray[] tables) {
+        NDArray rotated = x.matMul(rotateHalf); // [batch, seq, heads, headDim]
+        return x.mul(tables[0]).add(rotated.mul(tables[1]));
+    }
+}
