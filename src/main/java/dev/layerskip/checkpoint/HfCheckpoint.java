@@ -215,9 +215,10 @@ public final class HfCheckpoint implements AutoCloseable {
             }
             input.flip();
         }
-        // The alias shares memory with the mapped file (or the conversion buffer): copy, then drop it.
+        // The alias shares memory with the mapped file (or the conversion buffer): copy into memory
+        // PyTorch owns, then drop it. toType does not copy when the type is unchanged.
         try (NDArray alias = manager.create(input, shape, inputType)) {
-            return alias.toType(target, true);
+            return inputType == target ? alias.duplicate() : alias.toType(target, false);
         }
     }
 

@@ -50,29 +50,28 @@ final class OutputCollector {
             tokens = Arrays.copyOf(tokens, count * 2);
         }
         tokens[count++] = token;
+        if (config.eosTokenIds().contains(token)) {
+            finish = FinishReason.EOS;
+        }
         String delta = "";
         if (tokenizer != null) {
             int previousLength = text.length();
             text = tokenizer.decode(Arrays.copyOf(tokens, count));
-            if (!text.endsWith("\uFFFD") && text.length() >= streamed) {
-                delta = text.substring(streamed);
-                streamed = text.length();
-            }
             for (String stop : config.stopStrings()) {
-                int from = Math.max(0, previousLength - stop.length());
-                int at = text.indexOf(stop, from);
-                if (at >= 0) {
+                if (finish == null && text.indexOf(stop, Math.max(0, previousLength - stop.length())) >= 0) {
                     finish = FinishReason.STOP_STRING;
                 }
             }
         }
-        listener.onToken(token, delta);
-        if (finish == null && config.eosTokenIds().contains(token)) {
-            finish = FinishReason.EOS;
-        }
         if (finish == null && count >= limit) {
             finish = FinishReason.LENGTH;
         }
+        if (tokenizer != null && text.length() > streamed && (finish != null || !text.endsWith("\uFFFD"))) {
+            // hold back a trailing partial character until it completes or generation ends
+            delta = text.substring(streamed);
+            streamed = text.length();
+        }
+        listener.onToken(token, delta);
         return finish != null;
     }
 
