@@ -1,20 +1,19 @@
 package dev.layerskip.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-import dev.layerskip.bench.DecodeBenchmark;
-import dev.layerskip.bench.DecodeTiming;
-import dev.layerskip.bench.RandomShape;
-import dev.layerskip.checkpoint.LlamaConfig;
+import dev.layerskip.bench.BenchStrategy;
+import dev.layerskip.bench.StrategyBenchmark;
+import dev.layerskip.bench.StrategyTiming;
+import dev.layerskip.generate.AutoregressiveGenerator;
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.DraftLength;
+import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.model.CostModel;
-import dev.layerskip.model.LlamaModel;
-import dev.layerskip.model.LlamaWeights;
-import dev.layerskip.model.LoadedModel;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,33 +22,32 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
-/** {@code bench}: decode tokens/s of the full model and early exits, measured side by side. */
+/**
+ * {@code bench}: autoregressive, early exit and self-speculative decoding on the same prompts,
+ * runs interleaved, greedy; speedups are measured against autoregressive in the same run.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Decode speed of the full model vs early exit at E = L/4 and L/2 (greedy, interleaved runs).")
+        description = "Tokens/s of autoregressive, early-exit and self-speculative decoding, side by side.")
 final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
-    @Mixin ModelOptions modelOptions;
+    @Mixin BenchModelOptions bench;
 
-    @Option(names = "--random-shape", paramLabel = "demo|llama3.2-1b",
-            description = "Benchmark random weights of this shape instead of --model.")
-    String randomShape;
-
-    @Option(names = "--prompt-ids", split = ",", paramLabel = "1,2,3", description = "Prompt ids (default: 16 seeded random ids).")
-    int[] promptIds;
-
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
-    int newTokens = 64;
-
-    @Option(names = "--exit-layers", split = ",", paramLabel = "E,...", description = "Exit layers (default: L/4,L/2).")
+    @Option(names = "--exit-layers", split = ",", paramLabel = "E,...", description = "Early-exit layers (default: L/4,L/2).")
     int[] exitLayers;
 
-    @Option(names = "--repeats", paramLabel = "R", description = "Measured runs per strategy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--self-speculative", split = ",", paramLabel = "E:D,...",
+            description = "Self-speculative settings (default: the model's layerskip.json, else L/4:4); 'none' to skip.")
+    List<String> speculative;
+
+    @Option(names = "--draft-confidence", paramLabel = "X|auto", description = "Also run each self-speculative setting with this draft stop.")
+    String draftConfidence;
+
+    @Option(names = "--repeats", paramLabel = "R", description = "Measured passes (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
@@ -57,46 +55,74 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (randomShape != null) {
-            LlamaConfig config = RandomShape.fromName(randomShape).config();
-            DataType type = modelOptions.dtype == ModelOptions.DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
-            try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-                LlamaModel model = new LlamaModel(manager, config, type);
-                LlamaWeights.initRandom(model, manager, 42, 0.02f);
-                report("random " + randomShape + " (" + type + ")", model);
+        try (BenchModelOptions.Opened m = bench.open()) {
+            int layers = m.model.numLayers();
+            List<BenchStrategy> strategies = new ArrayList<>();
+            strategies.add(new BenchStrategy("autoregressive", new AutoregressiveGenerator(m.model, null, layers)));
+            int[] exits = exitLayers != null ? exitLayers : new int[] {Math.max(1, layers / 4), Math.max(1, layers / 2)};
+            for (int e : exits) {
+                strategies.add(new BenchStrategy("early-exit E=" + e, new AutoregressiveGenerator(m.model, null, e)));
             }
-        } else {
-            try (LoadedModel loaded = modelOptions.load()) {
-                report(loaded.directory() + " (" + loaded.model().weightType() + ")", loaded.model());
+            for (int[] ed : speculativeSettings(layers, m)) {
+                strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1],
+                        new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1]))));
+                if (draftConfidence != null) {
+                    DecodingSettings s = new DecodingOptionsParser(draftConfidence).settings(ed[0], ed[1]);
+                    strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d<=" + ed[1] + " conf=" + draftConfidence,
+                            s.build(m.model, null, m.defaults)));
+                }
             }
+            GenerationConfig config = GenerationConfig.greedy(bench.newTokens, List.of());
+            List<StrategyTiming> timings = new StrategyBenchmark(strategies).run(m.prompts, config, repeats);
+            print(m, timings);
         }
         return 0;
     }
 
-    private void report(String name, LlamaModel model) {
-        int layers = model.numLayers();
-        int[] exits = exitLayers != null ? exitLayers : new int[] {Math.max(1, layers / 4), Math.max(1, layers / 2)};
-        int[] prompt = promptIds != null ? promptIds : randomPrompt(model.config().vocabSize());
-        List<DecodeTiming> timings = new DecodeBenchmark(model).run(prompt, newTokens, exits, repeats);
-        CostModel cost = new CostModel(model.config());
-        DecodeTiming full = timings.get(0);
+    private List<int[]> speculativeSettings(int layers, BenchModelOptions.Opened m) {
+        List<int[]> out = new ArrayList<>();
+        if (speculative == null) {
+            DecodingSettings d = DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE);
+            if (layers > 1) {
+                out.add(new int[] {d.resolveExitLayer(layers, m.defaults), d.resolveDraftLength(m.defaults).max()});
+            }
+            return out;
+        }
+        for (String s : speculative) {
+            if (s.equals("none")) {
+                continue;
+            }
+            String[] parts = s.split(":");
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("--self-speculative expects E:D, got '" + s + "'");
+            }
+            out.add(new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())});
+        }
+        return out;
+    }
+
+    private void print(BenchModelOptions.Opened m, List<StrategyTiming> timings) {
+        int layers = m.model.numLayers();
+        CostModel cost = new CostModel(m.model.config());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             JsonObject root = new JsonObject();
-            root.addProperty("model", name);
+            root.addProperty("model", m.name);
             root.addProperty("layers", layers);
-            root.addProperty("new_tokens", newTokens);
+            root.addProperty("prompts", m.prompts.size());
+            root.addProperty("new_tokens", bench.newTokens);
             root.addProperty("repeats", repeats);
             JsonArray rows = new JsonArray();
-            for (DecodeTiming t : timings) {
+            for (StrategyTiming t : timings) {
                 JsonObject o = new JsonObject();
                 o.addProperty("strategy", t.label());
                 o.addProperty("exit_layer", t.exitLayer());
-                o.addProperty("tokens_per_second", t.medianDecodeTokensPerSecond());
+                o.addProperty("tokens_per_second", t.tokensPerSecond());
                 o.addProperty("ms_per_token", t.msPerToken());
-                o.addProperty("time_ratio_vs_full", t.msPerToken() / full.msPerToken());
-                o.addProperty("layer_ratio", (double) t.exitLayer() / layers);
-                o.addProperty("macs_ratio", cost.exitCostRatio(t.exitLayer()));
+                o.addProperty("speedup", t.speedup());
+                o.addProperty("acceptance_rate", t.acceptanceRate());
+                o.addProperty("greedy_output_matches", t.matchesReference());
+                o.addProperty("exit_macs_ratio", cost.exitCostRatio(t.exitLayer()));
                 o.addProperty("first_quarter_ms_per_token", t.firstQuarterMsPerToken());
                 o.addProperty("last_quarter_ms_per_token", t.lastQuarterMsPerToken());
                 rows.add(o);
@@ -105,19 +131,14 @@ final class BenchCommand implements Callable<Integer> {
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
             return;
         }
-        out.printf("model %s, %d layers, %d new tokens, %d repeats, prompt %d tokens%n", name, layers, newTokens, repeats, prompt.length);
-        out.printf("%-20s %10s %10s %12s %8s %10s %14s %14s%n", "strategy", "tok/s", "ms/tok", "time/full", "E/L", "MACs/full", "ms/tok 1st 1/4", "ms/tok last 1/4");
-        for (DecodeTiming t : timings) {
-            out.printf("%-20s %10.2f %10.2f %12.3f %8.3f %10.3f %14.2f %14.2f%n", t.label(), t.medianDecodeTokensPerSecond(),
-                    t.msPerToken(), t.msPerToken() / full.msPerToken(), (double) t.exitLayer() / layers,
-                    cost.exitCostRatio(t.exitLayer()), t.firstQuarterMsPerToken(), t.lastQuarterMsPerToken());
+        out.printf("model %s: %d layers, %d prompts x %d new tokens, %d repeats (greedy, interleaved)%n",
+                m.name, layers, m.prompts.size(), bench.newTokens, repeats);
+        out.printf("%-44s %9s %9s %8s %10s %8s %11s %14s%n", "strategy", "tok/s", "ms/tok", "speedup", "acceptance", "same", "MACs/full", "ms/tok 1st/last 1/4");
+        for (StrategyTiming t : timings) {
+            out.printf("%-44s %9.2f %9.3f %7.2fx %10s %8s %11.3f %7.3f/%.3f%n", t.label(), t.tokensPerSecond(), t.msPerToken(),
+                    t.speedup(), t.acceptanceRate() == 0 ? "-" : String.format("%.3f", t.acceptanceRate()),
+                    t.matchesReference() ? "yes" : "NO", cost.exitCostRatio(t.exitLayer()),
+                    t.firstQuarterMsPerToken(), t.lastQuarterMsPerToken());
         }
-    }
-
-    private static int[] randomPrompt(int vocab) {
-        SplittableRandom random = new SplittableRandom(7);
-        int[] ids = new int[16];
-        Arrays.setAll(ids, i -> 3 + random.nextInt(vocab - 3));
-        return ids;
     }
 }

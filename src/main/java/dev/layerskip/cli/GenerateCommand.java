@@ -3,8 +3,9 @@ package dev.layerskip.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
-import dev.layerskip.generate.AutoregressiveGenerator;
-import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.GenerationStats;
+import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
@@ -32,15 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @ArgGroup(exclusive = true, multiplicity = "1") PromptOptions prompt;
 
-    @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyConverter.class,
-            description = "autoregressive, early-exit or self-speculative (default: autoregressive).")
-    DecodingStrategy strategy = DecodingStrategy.AUTOREGRESSIVE;
-
-    @Option(names = "--exit-layer", paramLabel = "E", description = "Exit layer E in 1..L (early-exit default: L/2).")
-    Integer exitLayer;
-
-    @Option(names = "--num-speculations", paramLabel = "D", description = "Drafted tokens per round (self-speculative).")
-    Integer numSpeculations;
+    @Mixin DecodingOptions decoding;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 64;
@@ -63,66 +56,65 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
 
+    @Option(names = "--show-drafts", description = "Streaming view of self-speculation: accepted drafts in green, "
+            + "rejected drafts struck through in red, full-model tokens plain.")
+    boolean showDrafts;
+
     @Override
     public Integer call() throws Exception {
         SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, seed);
+        DecodingSettings settings = decoding.settings();
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();
-            int exit = resolveExitLayer(layers);
+            Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults());
             int[] ids = prompt.ids(loaded);
             GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops);
-            Generator generator = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), exit);
             PrintWriter out = spec.commandLine().getOut();
-            TokenListener listener = json ? TokenListener.NONE : (id, text) -> {
-                out.print(text);
-                out.flush();
-            };
+            TokenListener listener = json ? TokenListener.NONE
+                    : showDrafts ? new DraftView(out, loaded.tokenizer()) : (id, text) -> {
+                        out.print(text);
+                        out.flush();
+                    };
             GenerationResult result = generator.generate(ids, config, listener);
             if (json) {
-                out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(toJson(result, exit)));
+                out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(toJson(result, generator)));
             } else {
                 out.println();
-                spec.commandLine().getErr().printf("[%d tokens, %.1f tokens/s, %s, exit layer %d/%d, finish %s]%n",
-                        result.tokenIds().length, result.stats().tokensPerSecond(), strategy.cliName(), exit,
-                        layers, result.finishReason().name().toLowerCase(java.util.Locale.ROOT));
+                GenerationStats s = result.stats();
+                String spec = generator instanceof SelfSpeculativeGenerator g
+                        ? String.format(", acceptance %.2f over %d rounds", s.acceptanceRate(), s.rounds()) : "";
+                this.spec.commandLine().getErr().printf("[%d tokens, %.1f tokens/s, %s, exit layer %d/%d%s, finish %s]%n",
+                        result.tokenIds().length, s.tokensPerSecond(), settings.strategy().cliName(), generator.exitLayer(),
+                        layers, spec, result.finishReason().name().toLowerCase(java.util.Locale.ROOT));
             }
         }
         return 0;
     }
 
-    private int resolveExitLayer(int layers) {
-        switch (strategy) {
-            case AUTOREGRESSIVE:
-                if (exitLayer != null && exitLayer != layers) {
-                    throw new IllegalArgumentException("--exit-layer " + exitLayer
-                            + " needs --strategy early-exit (autoregressive uses all " + layers + " layers)");
-                }
-                return layers;
-            case EARLY_EXIT:
-                int e = exitLayer == null ? Math.max(1, layers / 2) : exitLayer;
-                if (e < 1 || e > layers) {
-                    throw new IllegalArgumentException("--exit-layer " + e + " is outside 1.." + layers);
-                }
-                return e;
-            case SELF_SPECULATIVE:
-            default:
-                throw new IllegalArgumentException("--strategy self-speculative is not available yet");
-        }
-    }
-
-    private JsonObject toJson(GenerationResult r, int exit) {
+    private JsonObject toJson(GenerationResult r, Generator generator) {
+        GenerationStats s = r.stats();
         JsonObject o = new JsonObject();
         o.addProperty("text", r.text());
         o.add("prompt_token_ids", Json.ints(r.promptIds()));
         o.add("token_ids", Json.ints(r.tokenIds()));
         o.addProperty("new_tokens", r.tokenIds().length);
         o.addProperty("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));
-        o.addProperty("elapsed_ms", r.stats().elapsedMillis());
-        o.addProperty("prefill_ms", r.stats().prefillNanos() / 1e6);
-        o.addProperty("tokens_per_second", r.stats().tokensPerSecond());
-        o.addProperty("decode_tokens_per_second", r.stats().decodeTokensPerSecond());
-        o.addProperty("strategy", strategy.cliName());
-        o.addProperty("exit_layer", exit);
+        o.addProperty("elapsed_ms", s.elapsedMillis());
+        o.addProperty("prefill_ms", s.prefillNanos() / 1e6);
+        o.addProperty("tokens_per_second", s.tokensPerSecond());
+        o.addProperty("decode_tokens_per_second", s.decodeTokensPerSecond());
+        o.addProperty("strategy", decoding.strategy.cliName());
+        o.addProperty("exit_layer", generator.exitLayer());
+        if (generator instanceof SelfSpeculativeGenerator g) {
+            o.addProperty("num_speculations", g.draftLength().max());
+            o.addProperty("draft_policy", g.draftLength().toString());
+            o.addProperty("rounds", s.rounds());
+            o.addProperty("drafted", s.drafted());
+            o.addProperty("accepted", s.accepted());
+            o.addProperty("acceptance_rate", s.acceptanceRate());
+            o.addProperty("draft_ms", s.draftNanos() / 1e6);
+            o.addProperty("verify_ms", s.verifyNanos() / 1e6);
+        }
         return o;
     }
 }

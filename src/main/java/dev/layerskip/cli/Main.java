@@ -19,6 +19,8 @@ import java.io.PrintWriter;
             EvalCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            SweepCommand.class,
+            CorrectnessCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

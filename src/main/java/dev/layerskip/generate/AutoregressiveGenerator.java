@@ -38,7 +38,7 @@ public final class AutoregressiveGenerator implements Generator {
         this.exitLayer = exitLayer;
     }
 
-    /** @return the exit layer E */
+    @Override
     public int exitLayer() {
         return exitLayer;
     }

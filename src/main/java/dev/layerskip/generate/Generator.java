@@ -4,7 +4,7 @@ package dev.layerskip.generate;
  * A decoding strategy over a loaded model. Implementations are immutable and thread-safe: all
  * per-call state (the KV cache, the sampler) lives inside {@link #generate}.
  */
-public sealed interface Generator permits AutoregressiveGenerator {
+public sealed interface Generator permits AutoregressiveGenerator, SelfSpeculativeGenerator {
 
     /**
      * Generates a continuation of a prompt.
@@ -16,4 +16,8 @@ public sealed interface Generator permits AutoregressiveGenerator {
      * @throws IllegalArgumentException if the prompt is empty or too long
      */
     GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener);
+
+    /** @return the exit layer E: the last layer run for every token (L for the full model), or
+     *     the draft exit of self-speculation */
+    int exitLayer();
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.HfCheckpoint;
+import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.checkpoint.TensorDType;
 import dev.layerskip.tokenizer.HfTextTokenizer;
 import dev.layerskip.tokenizer.TextTokenizer;
@@ -12,6 +13,7 @@ import dev.layerskip.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A checkpoint directory loaded for use: the model with its weights in their own manager, the
@@ -26,9 +28,11 @@ public final class LoadedModel implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final GenerationDefaults defaults;
     private final TensorDType storedType;
+    private final Optional<SpeculationDefaults> speculationDefaults;
 
     private LoadedModel(Path directory, NDManager manager, LlamaModel model, TextTokenizer tokenizer,
-            GenerationDefaults defaults, TensorDType storedType) {
+            GenerationDefaults defaults, TensorDType storedType, Optional<SpeculationDefaults> speculationDefaults) {
+        this.speculationDefaults = speculationDefaults;
         this.directory = directory;
         this.manager = manager;
         this.model = model;
@@ -53,7 +57,7 @@ public final class LoadedModel implements AutoCloseable {
                     ? HfTextTokenizer.load(directory)
                     : null;
             return new LoadedModel(directory, manager, model, tokenizer, checkpoint.generationDefaults(),
-                    checkpoint.storedDType());
+                    checkpoint.storedDType(), SpeculationDefaults.read(directory));
         } catch (CheckpointException e) {
             manager.close();
             throw e;
@@ -84,6 +88,11 @@ public final class LoadedModel implements AutoCloseable {
     /** @return the generation defaults of the checkpoint */
     public GenerationDefaults defaults() {
         return defaults;
+    }
+
+    /** @return the self-speculative defaults saved beside the checkpoint ({@code layerskip.json}) */
+    public Optional<SpeculationDefaults> speculationDefaults() {
+        return speculationDefaults;
     }
 
     /** @return the element type the weights were stored in */

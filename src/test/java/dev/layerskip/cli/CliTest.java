@@ -100,8 +100,8 @@ class CliTest {
         assertFails("model directory not found", "generate", "--model", tmp.resolve("nope").toString(), "--prompt-ids", "1");
         assertFails("config.json: file not found", "generate", "--model", tmp.toString(), "--prompt-ids", "1");
         assertFails("max_new_tokens must be >= 1, got 0", "generate", "--model", MODEL, "--prompt-ids", "1", "--max-new-tokens", "0");
-        assertFails("--exit-layer 9 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "9");
-        assertFails("--exit-layer 0 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "0");
+        assertFails("exit layer 9 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "9");
+        assertFails("exit layer 0 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "0");
         assertFails("temperature must be >= 0, got -1.0", "generate", "--model", MODEL, "--prompt-ids", "1", "--temperature", "-1");
         assertFails("top_p must be in (0, 1], got 1.5", "generate", "--model", MODEL, "--prompt-ids", "1", "--top-p", "1.5");
         assertFails("the prompt is empty", "generate", "--model", MODEL, "--prompt", "");

@@ -1,0 +1,101 @@
+package dev.layerskip.bench;
+
+import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.GenerationStats;
+import dev.layerskip.generate.TokenListener;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Measures strategies side by side on the same prompts: one warm-up pass, then repeats in which
+ * every strategy runs every prompt in turn (interleaved), so machine noise hits all alike.
+ * Speedups are relative to the first strategy, measured in the same run.
+ */
+public final class StrategyBenchmark {
+
+    private final List<BenchStrategy> strategies;
+
+    /**
+     * @param strategies the strategies; the first is the reference for speedups and outputs
+     */
+    public StrategyBenchmark(List<BenchStrategy> strategies) {
+        if (strategies.isEmpty()) {
+            throw new IllegalArgumentException("no strategies to benchmark");
+        }
+        this.strategies = List.copyOf(strategies);
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param prompts the prompts
+     * @param config what each run generates (greedy for the lossless check)
+     * @param repeats measured passes
+     * @return one timing per strategy, in order
+     */
+    public List<StrategyTiming> run(List<int[]> prompts, GenerationConfig config, int repeats) {
+        if (prompts.isEmpty() || repeats < 1) {
+            throw new IllegalArgumentException("need at least one prompt and one repeat");
+        }
+        int n = strategies.size();
+        for (BenchStrategy s : strategies) {
+            s.generator().generate(prompts.get(0), config, TokenListener.NONE);
+        }
+        double[][] tokensPerSecond = new double[n][repeats];
+        double[][] quarterMs = new double[n][2];
+        long[][] counts = new long[n][3]; // drafted, accepted, quarter samples
+        int[][][] outputs = new int[n][prompts.size()][];
+        for (int r = 0; r < repeats; r++) {
+            long[] tokens = new long[n];
+            long[] nanos = new long[n];
+            for (int p = 0; p < prompts.size(); p++) {
+                for (int s = 0; s < n; s++) {
+                    List<Long> stamps = new ArrayList<>();
+                    GenerationResult result = strategies.get(s).generator()
+                            .generate(prompts.get(p), config, (id, text) -> stamps.add(System.nanoTime()));
+                    int k = stamps.size();
+                    if (k >= 2) {
+                        tokens[s] += k - 1;
+                        nanos[s] += stamps.get(k - 1) - stamps.get(0);
+                    }
+                    if (k >= 5) {
+                        int q = (k - 1) / 4;
+                        quarterMs[s][0] += (stamps.get(q) - stamps.get(0)) / 1e6 / q;
+                        quarterMs[s][1] += (stamps.get(k - 1) - stamps.get(k - 1 - q)) / 1e6 / q;
+                        counts[s][2]++;
+                    }
+                    GenerationStats st = result.stats();
+                    counts[s][0] += st.drafted();
+                    counts[s][1] += st.accepted();
+                    outputs[s][p] = result.tokenIds();
+                }
+            }
+            for (int s = 0; s < n; s++) {
+                tokensPerSecond[s][r] = nanos[s] == 0 ? 0 : tokens[s] * 1e9 / nanos[s];
+            }
+        }
+        List<StrategyTiming> out = new ArrayList<>();
+        double reference = median(tokensPerSecond[0]);
+        for (int s = 0; s < n; s++) {
+            double tps = median(tokensPerSecond[s]);
+            boolean matches = true;
+            for (int p = 0; p < prompts.size(); p++) {
+                matches &= Arrays.equals(outputs[0][p], outputs[s][p]);
+            }
+            long samples = Math.max(1, counts[s][2]);
+            out.add(new StrategyTiming(strategies.get(s).label(), strategies.get(s).generator().exitLayer(), tps,
+                    tps / reference, counts[s][0] == 0 ? 0 : (double) counts[s][1] / counts[s][0],
+                    quarterMs[s][0] / samples, quarterMs[s][1] / samples, matches));
+        }
+        return out;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}

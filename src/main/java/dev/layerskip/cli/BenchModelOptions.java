@@ -1,0 +1,93 @@
+package dev.layerskip.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import dev.layerskip.bench.BenchPrompts;
+import dev.layerskip.bench.RandomShape;
+import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.LlamaWeights;
+import dev.layerskip.model.LoadedModel;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The model and prompts of {@code bench}, {@code sweep} and {@code correctness}. */
+final class BenchModelOptions {
+
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = "--random-shape", paramLabel = "demo|llama3.2-1b",
+            description = "Use seeded random weights of this shape instead of --model (random prompt ids).")
+    String randomShape;
+
+    @Option(names = "--prompts-file", paramLabel = "F",
+            description = "Prompts, one per line (\\n for newlines); default: built-in Python openings.")
+    Path promptsFile;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+    int newTokens = 64;
+
+    /** A model opened for benchmarking, with what the commands need from it. */
+    static final class Opened implements AutoCloseable {
+        final String name;
+        final LlamaModel model;
+        final TextTokenizer tokenizer;
+        final Optional<SpeculationDefaults> defaults;
+        final Path directory;
+        final List<int[]> prompts;
+        private final AutoCloseable owner;
+
+        Opened(String name, LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults,
+                Path directory, List<int[]> prompts, AutoCloseable owner) {
+            this.name = name;
+            this.model = model;
+            this.tokenizer = tokenizer;
+            this.defaults = defaults;
+            this.directory = directory;
+            this.prompts = prompts;
+            this.owner = owner;
+        }
+
+        @Override
+        public void close() throws Exception {
+            owner.close();
+        }
+    }
+
+    Opened open() throws IOException {
+        if (newTokens < 4) {
+            throw new IllegalArgumentException("--max-new-tokens must be >= 4 for a benchmark, got " + newTokens);
+        }
+        if (randomShape != null) {
+            RandomShape shape = RandomShape.fromName(randomShape);
+            DataType type = modelOptions.dtype == ModelOptions.DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
+            NDManager manager = NDManager.newBaseManager("PyTorch");
+            try {
+                LlamaModel model = new LlamaModel(manager, shape.config(), type);
+                LlamaWeights.initRandom(model, manager, 42, 0.02f);
+                List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
+                return new Opened("random " + randomShape + " (" + type + ")", model, null, Optional.empty(), null, prompts, manager);
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+        }
+        LoadedModel loaded = modelOptions.load();
+        try {
+            List<int[]> prompts = BenchPrompts.load(promptsFile, loaded.tokenizer(), loaded.model().config().vocabSize(), 4);
+            return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ")", loaded.model(), loaded.tokenizer(),
+                    loaded.speculationDefaults(), loaded.directory(), prompts, loaded);
+        } catch (IOException | RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+}

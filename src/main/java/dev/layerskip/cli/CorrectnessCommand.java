@@ -1,0 +1,73 @@
+package dev.layerskip.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+
+import dev.layerskip.generate.AutoregressiveGenerator;
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.TokenListener;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/** {@code correctness}: greedy self-speculative vs autoregressive over a prompt set, counting differing outputs. */
+@Command(name = "correctness", mixinStandardHelpOptions = true,
+        description = "Compare greedy self-speculative output with autoregressive output over a prompt set.")
+final class CorrectnessCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin BenchModelOptions bench;
+
+    @Option(names = "--exit-layer", paramLabel = "E", description = "Draft exit (default: layerskip.json, else L/4).")
+    Integer exitLayer;
+
+    @Option(names = "--num-speculations", paramLabel = "D", description = "Drafts per round (default: layerskip.json, else 4).")
+    Integer numSpeculations;
+
+    @Option(names = "--draft-confidence", paramLabel = "X|auto", description = "Draft stop rule, as for generate.")
+    String draftConfidence;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (BenchModelOptions.Opened m = bench.open()) {
+            DecodingSettings settings = new DecodingOptionsParser(draftConfidence)
+                    .settings(DecodingStrategy.SELF_SPECULATIVE, exitLayer, numSpeculations);
+            Generator spec = settings.build(m.model, null, m.defaults);
+            Generator reference = new AutoregressiveGenerator(m.model, null, m.model.numLayers());
+            GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds());
+            int differing = 0;
+            for (int[] prompt : m.prompts) {
+                int[] a = reference.generate(prompt, config, TokenListener.NONE).tokenIds();
+                int[] b = spec.generate(prompt, config, TokenListener.NONE).tokenIds();
+                if (!Arrays.equals(a, b)) {
+                    differing++;
+                }
+            }
+            PrintWriter out = this.spec.commandLine().getOut();
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("prompts", m.prompts.size());
+                o.addProperty("differing", differing);
+                o.addProperty("exit_layer", spec.exitLayer());
+                out.println(new GsonBuilder().create().toJson(o));
+            } else {
+                out.printf("%d of %d prompts differ between self-speculative (E=%d) and autoregressive greedy output%n",
+                        differing, m.prompts.size(), spec.exitLayer());
+            }
+            return differing == 0 ? 0 : 3;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.layerskip.generate;
+
+/**
+ * The acceptance rule of speculative sampling (Leviathan et al., 2023; Chen et al., 2023), as used
+ * by LayerSkip's self-speculative decoding: it returns exactly the tokens the full model would
+ * have produced (greedy) or tokens distributed exactly as the full model's (sampling).
+ */
+final class SpeculativeAcceptance {
+
+    private SpeculativeAcceptance() {}
+
+    /**
+     * Decides one round.
+     *
+     * @param drafts the drafted tokens x_1..x_d
+     * @param draftLogits the draft model's logits that produced each draft, d rows
+     * @param fullLogits the full model's logits at the last accepted token and each draft, d+1 rows
+     * @param sampler greedy or sampling settings, and the random stream
+     * @return the accepted drafts followed by one token from the full model (a correction when a
+     *     draft was rejected, a bonus token when all were accepted)
+     */
+    static int[] decide(int[] drafts, float[][] draftLogits, float[][] fullLogits, Sampler sampler) {
+        int d = drafts.length;
+        int[] out = new int[d + 1];
+        if (sampler.config().isGreedy()) {
+            // Greedy: accept while the draft equals the full model's argmax; the first disagreement
+            // is replaced by the full model's argmax (or, if none, its argmax after the last draft).
+            for (int i = 0; i < d; i++) {
+                int target = Sampler.argmax(fullLogits[i]);
+                out[i] = target;
+                if (target != drafts[i]) {
+                    return java.util.Arrays.copyOf(out, i + 1);
+                }
+            }
+            out[d] = Sampler.argmax(fullLogits[d]);
+            return out;
+        }
+        for (int i = 0; i < d; i++) {
+            double[] q = sampler.distribution(draftLogits[i]); // the draft's distribution
+            double[] p = sampler.distribution(fullLogits[i]); // the full model's distribution
+            int x = drafts[i];
+            // Accept x with probability min(1, p(x) / q(x)); q(x) > 0 because x was drawn from q.
+            if (sampler.uniform() < p[x] / q[x]) {
+                out[i] = x;
+                continue;
+            }
+            // Rejected: draw from the residual normalize(max(0, p - q)), which restores p exactly.
+            double[] residual = new double[p.length];
+            for (int j = 0; j < p.length; j++) {
+                residual[j] = Math.max(0, p[j] - q[j]);
+            }
+            out[i] = sampler.draw(Sampler.normalize(residual));
+            return java.util.Arrays.copyOf(out, i + 1);
+        }
+        out[d] = sampler.draw(sampler.distribution(fullLogits[d])); // every draft accepted: a bonus token from p
+        return out;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.layerskip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.layerskip.TestCheckpoints;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** generate --strategy self-speculative, bench, sweep (CSV, PNG, saved defaults) and correctness. */
+class SpeculativeCliTest {
+
+    private static final String MODEL = TestCheckpoints.LLAMA3.toString();
+
+    @Test
+    void selfSpeculativeJsonMatchesAutoregressiveAndReportsStats() {
+        CliTest.Run ar = CliTest.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20", "--json");
+        CliTest.Run ss = CliTest.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
+                "--strategy", "self-speculative", "--exit-layer", "2", "--num-speculations", "3", "--json");
+        assertEquals(0, ss.status(), ss.err());
+        JsonObject a = JsonParser.parseString(ar.out()).getAsJsonObject();
+        JsonObject s = JsonParser.parseString(ss.out()).getAsJsonObject();
+        assertEquals(a.get("token_ids"), s.get("token_ids"));
+        assertEquals("self-speculative", s.get("strategy").getAsString());
+        assertEquals(2, s.get("exit_layer").getAsInt());
+        assertEquals(3, s.get("num_speculations").getAsInt());
+        double rate = s.get("acceptance_rate").getAsDouble();
+        assertEquals(s.get("accepted").getAsDouble() / s.get("drafted").getAsDouble(), rate, 1e-12);
+        for (String f : new String[] {"rounds", "draft_ms", "verify_ms", "tokens_per_second"}) {
+            assertTrue(s.has(f), f);
+        }
+    }
+
+    @Test
+    void showDraftsStreamsTheSameAcceptedText() {
+        CliTest.Run plain = CliTest.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12");
+        CliTest.Run view = CliTest.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12",
+                "--strategy", "self-speculative", "--exit-layer", "2", "--show-drafts");
+        assertEquals(0, view.status(), view.err());
+        String withoutRejected = view.out().replaceAll("\u001b\\[9;31m.*?\u001b\\[0m", "").replaceAll("\u001b\\[[0-9;]*m", "");
+        assertEquals(plain.out(), withoutRejected);
+    }
+
+    @Test
+    void badSpeculativeSettingsNameTheValue() {
+        assertBad("exit layer 4 is outside 1..3 for self-speculative decoding", "--strategy", "self-speculative", "--exit-layer", "4");
+        assertBad("num_speculations must be >= 1, got 0", "--strategy", "self-speculative", "--num-speculations", "0");
+        assertBad("draft_confidence must be in (0, 1), got 1.5", "--strategy", "self-speculative", "--draft-confidence", "1.5");
+        assertBad("--draft-confidence must be a number in (0, 1) or auto, got 'high'", "--strategy", "self-speculative", "--draft-confidence", "high");
+        assertBad("num_speculations and draft_confidence need the self-speculative strategy", "--num-speculations", "2");
+    }
+
+    private static void assertBad(String fragment, String... extra) {
+        String[] args = Stream.concat(Stream.of("generate", "--model", MODEL, "--prompt-ids", "1,2"), Stream.of(extra)).toArray(String[]::new);
+        CliTest.Run r = CliTest.run(args);
+        assertTrue(r.status() != 0);
+        assertTrue(r.err().contains(fragment), r.err());
+        assertTrue(!r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void sweepWritesCsvPngAndSavesDefaultsThatGenerateUses(@TempDir Path tmp) throws IOException {
+        Path model = tmp.resolve("model");
+        Files.createDirectories(model);
+        try (Stream<Path> files = Files.list(TestCheckpoints.LLAMA3)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, model.resolve(f.getFileName()));
+            }
+        }
+        CliTest.Run r = CliTest.run("sweep", "--model", model.toString(), "--exit-layers", "1,2", "--num-speculations", "1,3",
+                "--max-new-tokens", "8", "--repeats", "1", "--out", tmp.resolve("grid").toString(), "--save-defaults", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(4, o.getAsJsonArray("cells").size());
+        for (var c : o.getAsJsonArray("cells")) {
+            assertTrue(c.getAsJsonObject().get("greedy_output_matches").getAsBoolean());
+        }
+        assertEquals(5, Files.readAllLines(tmp.resolve("grid.csv")).size());
+        byte[] png = Files.readAllBytes(tmp.resolve("grid.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+        JsonObject best = o.getAsJsonObject("best");
+        JsonObject saved = JsonParser.parseString(Files.readString(model.resolve("layerskip.json"))).getAsJsonObject();
+        assertEquals(best.get("exit_layer"), saved.get("exit_layer"));
+        assertEquals(best.get("num_speculations"), saved.get("num_speculations"));
+        CliTest.Run g = CliTest.run("generate", "--model", model.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "4",
+                "--strategy", "self-speculative", "--json");
+        JsonObject gen = JsonParser.parseString(g.out()).getAsJsonObject();
+        assertEquals(best.get("exit_layer"), gen.get("exit_layer"));
+        assertEquals(best.get("num_speculations"), gen.get("num_speculations"));
+    }
+
+    @Test
+    void benchAndCorrectnessCompareStrategies() {
+        CliTest.Run b = CliTest.run("bench", "--model", MODEL, "--max-new-tokens", "8", "--repeats", "1",
+                "--self-speculative", "2:3", "--draft-confidence", "auto", "--json");
+        assertEquals(0, b.status(), b.err());
+        JsonArray rows = JsonParser.parseString(b.out()).getAsJsonObject().getAsJsonArray("results");
+        assertEquals(5, rows.size()); // autoregressive, E=1, E=2, self-speculative, its auto variant
+        assertEquals("autoregressive", rows.get(0).getAsJsonObject().get("strategy").getAsString());
+        assertEquals(1.0, rows.get(0).getAsJsonObject().get("speedup").getAsDouble(), 1e-12);
+        assertTrue(rows.get(3).getAsJsonObject().get("greedy_output_matches").getAsBoolean());
+        assertTrue(rows.get(4).getAsJsonObject().get("greedy_output_matches").getAsBoolean());
+        CliTest.Run c = CliTest.run("correctness", "--model", MODEL, "--exit-layer", "1", "--num-speculations", "5", "--max-new-tokens", "16", "--json");
+        assertEquals(0, c.status(), c.err());
+        assertEquals(0, JsonParser.parseString(c.out()).getAsJsonObject().get("differing").getAsInt());
+    }
+}

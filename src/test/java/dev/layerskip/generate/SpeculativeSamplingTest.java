@@ -1,0 +1,133 @@
+package dev.layerskip.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+
+import dev.layerskip.TestCheckpoints;
+import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.LoadOptions;
+import dev.layerskip.model.LoadedModel;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Self-speculative sampling keeps the full model's distribution: over 6,000 seeded draws of three
+ * tokens, the empirical joint distribution matches the exact autoregressive one (chi-square), and
+ * the cache always holds exactly the accepted positions.
+ */
+class SpeculativeSamplingTest {
+
+    private static final int[] PROMPT = {1, 298, 296, 297, 36};
+    private static final int DRAWS = 6000;
+
+    @Test
+    void jointDistributionOfThreeTokensMatchesAutoregressive() throws IOException {
+        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+            SamplingConfig shape = new SamplingConfig(1.0, 3, 1.0, 0);
+            Map<String, Double> exact = exactJoint(m, shape);
+            Map<String, Integer> counts = new HashMap<>();
+            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, 1, new DraftLength.Fixed(2));
+            int rejections = 0;
+            for (int seed = 0; seed < DRAWS; seed++) {
+                GenerationConfig config = new GenerationConfig(3, new SamplingConfig(1.0, 3, 1.0, seed), List.of(), List.of());
+                GenerationResult r = spec.generate(PROMPT, config, TokenListener.NONE);
+                counts.merge(java.util.Arrays.toString(r.tokenIds()), 1, Integer::sum);
+                rejections += r.stats().drafted() - r.stats().accepted();
+            }
+            assertTrue(rejections > DRAWS / 10, "the draft must disagree often for the test to mean something: " + rejections);
+            double chi2 = 0;
+            int cells = 0;
+            for (Map.Entry<String, Double> e : exact.entrySet()) {
+                double expected = e.getValue() * DRAWS;
+                if (expected < 5) {
+                    continue;
+                }
+                double observed = counts.getOrDefault(e.getKey(), 0);
+                chi2 += (observed - expected) * (observed - expected) / expected;
+                cells++;
+            }
+            for (String seen : counts.keySet()) {
+                assertTrue(exact.containsKey(seen), "impossible sequence " + seen);
+            }
+            // 99.9th percentile of chi-square with cells-1 degrees of freedom (Wilson-Hilferty)
+            double df = cells - 1;
+            double z = 3.09;
+            double critical = df * Math.pow(1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df)), 3);
+            assertTrue(cells >= 10, "cells " + cells);
+            assertTrue(chi2 < critical, "chi2 " + chi2 + " over " + cells + " cells, critical " + critical);
+        }
+    }
+
+    /** P(t1, t2, t3) of the full model under the sampling shape, from its exact distributions. */
+    private static Map<String, Double> exactJoint(LoadedModel m, SamplingConfig shape) {
+        Map<String, Double> joint = new HashMap<>();
+        Sampler sampler = new Sampler(shape);
+        InferenceMode.enterOnThisThread();
+        try (NDManager manager = m.manager().newSubManager()) {
+            expand(m, manager, sampler, new ArrayList<>(), 1.0, joint);
+        }
+        return joint;
+    }
+
+    private static void expand(LoadedModel m, NDManager manager, Sampler sampler, List<Integer> prefix, double prob,
+            Map<String, Double> joint) {
+        if (prefix.size() == 3) {
+            joint.put(prefix.toString(), prob);
+            return;
+        }
+        int[] seq = new int[PROMPT.length + prefix.size()];
+        System.arraycopy(PROMPT, 0, seq, 0, PROMPT.length);
+        for (int i = 0; i < prefix.size(); i++) {
+            seq[PROMPT.length + i] = prefix.get(i);
+        }
+        float[] all = m.model().logits(manager.create(seq).reshape(1, seq.length), m.model().numLayers()).toFloatArray();
+        int v = m.model().config().vocabSize();
+        float[] last = java.util.Arrays.copyOfRange(all, (seq.length - 1) * v, seq.length * v);
+        double[] p = sampler.distribution(last);
+        for (int t = 0; t < v; t++) {
+            if (p[t] > 0) {
+                List<Integer> next = new ArrayList<>(prefix);
+                next.add(t);
+                expand(m, manager, sampler, next, prob * p[t], joint);
+            }
+        }
+    }
+
+    @Test
+    void cacheHoldsExactlyTheAcceptedPositionsAfterEveryRound() throws IOException {
+        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+            List<Integer> lengths = new ArrayList<>();
+            List<Integer> emitted = new ArrayList<>();
+            int[] count = {0};
+            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, 2, new DraftLength.Fixed(3))
+                    .withCacheProbe(lengths::add);
+            GenerationResult r = spec.generate(PROMPT, GenerationConfig.greedy(25, List.of()), new TokenListener() {
+                @Override
+                public void onToken(int tokenId, String textDelta) {
+                    count[0]++;
+                }
+
+                @Override
+                public void onDraft(int[] draftIds, int accepted) {
+                    emitted.add(count[0] + accepted + 1); // tokens emitted once this round's tokens are out
+                }
+            });
+            assertEquals(r.stats().rounds(), lengths.size());
+            for (int i = 0; i < lengths.size(); i++) {
+                // all emitted tokens but the newest are in the cache, after the prompt
+                assertEquals(PROMPT.length + Math.min(emitted.get(i), 25) - 1, (int) lengths.get(i), "round " + i);
+            }
+            assertArrayEquals(new AutoregressiveGenerator(m.model(), null, 4)
+                    .generate(PROMPT, GenerationConfig.greedy(25, List.of()), TokenListener.NONE).tokenIds(), r.tokenIds());
+        }
+    }
+}
