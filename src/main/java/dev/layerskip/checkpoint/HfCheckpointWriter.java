@@ -81,7 +81,7 @@ public final class HfCheckpointWriter {
      * @throws IOException if writing fails
      */
     public static void writeJson(Path file, JsonObject json) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Path tmp = AtomicFiles.temporaryBeside(file);
         try {
             Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -7,6 +7,9 @@ import com.google.gson.JsonObject;
 import dev.layerskip.eval.LayerPerplexity;
 import dev.layerskip.eval.PerLayerEvaluator;
 import dev.layerskip.model.LoadedModel;
+import dev.layerskip.train.DataConfig;
+import dev.layerskip.train.TokenCorpus;
+import dev.layerskip.train.TrainConfigJson;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,8 +34,12 @@ final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--text-file", required = true, paramLabel = "F", description = "UTF-8 text to score.")
+    @Option(names = "--text-file", paramLabel = "F", description = "UTF-8 text to score.")
     Path textFile;
+
+    @Option(names = "--held-out-of", paramLabel = "TRAIN.json",
+            description = "Score the documents that this training config held out (instead of --text-file).")
+    Path heldOutOf;
 
     @Option(names = "--max-tokens", paramLabel = "N", description = "Score at most N tokens (default: all).")
     Integer maxTokens;
@@ -48,22 +55,42 @@ final class EvalCommand implements Callable<Integer> {
         if (maxTokens != null && maxTokens < 2) {
             throw new IllegalArgumentException("--max-tokens must be >= 2, got " + maxTokens);
         }
-        String text;
-        try {
-            text = Files.readString(textFile, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(textFile + ": text file not found", e);
+        if ((textFile == null) == (heldOutOf == null)) {
+            throw new IllegalArgumentException("give exactly one of --text-file and --held-out-of");
+        }
+        List<String> documents = new java.util.ArrayList<>();
+        if (textFile != null) {
+            try {
+                documents.add(Files.readString(textFile, StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException(textFile + ": text file not found", e);
+            }
+        } else {
+            DataConfig data = TrainConfigJson.read(heldOutOf, java.util.Map.of()).data();
+            for (Path doc : TokenCorpus.heldOutDocuments(data)) {
+                documents.add(Files.readString(doc, StandardCharsets.UTF_8));
+            }
+            if (documents.isEmpty()) {
+                throw new IllegalArgumentException(heldOutOf + ": the config holds out no documents");
+            }
         }
         try (LoadedModel loaded = modelOptions.load()) {
             if (loaded.tokenizer() == null) {
                 throw new IllegalArgumentException(loaded.directory().resolve("tokenizer.json") + ": not found; eval needs a tokenizer");
             }
-            int[] ids = loaded.tokenizer().encode(text);
+            int eos = loaded.defaults().eosTokenIds().isEmpty() ? -1 : loaded.defaults().eosTokenIds().get(0);
+            int[] ids = documents.stream()
+                    .flatMapToInt(d -> java.util.stream.IntStream.concat(java.util.Arrays.stream(loaded.tokenizer().encode(d)),
+                            eos < 0 ? java.util.stream.IntStream.empty() : java.util.stream.IntStream.of(eos)))
+                    .toArray(); // documents joined as in training: each with its BOS, followed by EOS
+            if (textFile != null && eos >= 0) {
+                ids = Arrays.copyOf(ids, ids.length - 1);
+            }
             if (maxTokens != null && ids.length > maxTokens) {
                 ids = Arrays.copyOf(ids, maxTokens);
             }
             if (ids.length < 2) {
-                throw new IllegalArgumentException(textFile + ": needs at least 2 tokens, has " + ids.length);
+                throw new IllegalArgumentException("the text needs at least 2 tokens, has " + ids.length);
             }
             int w = window != null ? window : Math.min(512, loaded.model().config().maxPositions());
             List<LayerPerplexity> layers = new PerLayerEvaluator(loaded.model(), w).evaluate(ids);

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
             BenchCommand.class,
             SweepCommand.class,
             CorrectnessCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -3,7 +3,6 @@ package dev.layerskip.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -17,7 +16,7 @@ import dev.layerskip.checkpoint.LlamaConfig;
  * three). Grouped queries are laid out as [batch, kvHeads, group·seq, headDim] so that they
  * multiply the cached keys directly, without repeating the key/value heads.
  */
-public final class Attention extends AbstractBlock {
+public final class Attention extends ShapePreservingBlock {
 
     private final LlamaConfig config;
     private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
@@ -99,15 +98,5 @@ public final class Attention extends AbstractBlock {
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         throw new UnsupportedOperationException(
                 "Attention needs positions and a cache: call LlamaModel.forwardLayers instead");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return inputShapes;
-    }
-
-    @Override
-    protected void prepare(Shape[] inputShapes) {
-        // Weights are always supplied by the loader or initializer.
     }
 }

@@ -2,17 +2,14 @@ package dev.layerskip.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 import dev.layerskip.checkpoint.LlamaConfig;
 
 /** One pre-norm Llama layer: {@code h = x + attn(norm(x))}, {@code out = h + mlp(norm(h))}. */
-public final class DecoderLayer extends AbstractBlock {
+public final class DecoderLayer extends ShapePreservingBlock {
 
     private final RmsNorm inputNorm;
     private final Attention attention;
@@ -61,17 +58,5 @@ public final class DecoderLayer extends AbstractBlock {
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         throw new UnsupportedOperationException(
                 "DecoderLayer needs positions: call LlamaModel.forwardLayers instead");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return inputShapes;
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        for (var child : getChildren().values()) {
-            child.initialize(manager, dataType, inputShapes);
-        }
     }
 }

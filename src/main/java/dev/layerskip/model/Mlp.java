@@ -3,7 +3,6 @@ package dev.layerskip.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -12,7 +11,7 @@ import ai.djl.util.PairList;
  * The SwiGLU feed-forward block: {@code down(silu(gate(x)) · up(x))}, with gate and up fused into
  * one weight at load time.
  */
-public final class Mlp extends AbstractBlock {
+public final class Mlp extends ShapePreservingBlock {
 
     private final Parameter gateUp; // [2·intermediate, hidden]
     private final Parameter down; // [hidden, intermediate]
@@ -56,15 +55,5 @@ public final class Mlp extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(apply(inputs.singletonOrThrow()));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return inputShapes;
-    }
-
-    @Override
-    protected void prepare(Shape[] inputShapes) {
-        // Weights are always supplied by the loader or initializer.
     }
 }

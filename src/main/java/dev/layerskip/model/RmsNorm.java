@@ -3,13 +3,12 @@ package dev.layerskip.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /** Root-mean-square layer norm: {@code w · x / sqrt(mean(x²) + ε)} over the last axis. */
-public final class RmsNorm extends AbstractBlock {
+public final class RmsNorm extends ShapePreservingBlock {
 
     private final Parameter weight;
     private final float eps;
@@ -45,16 +44,6 @@ public final class RmsNorm extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(apply(inputs.singletonOrThrow()));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return inputShapes;
-    }
-
-    @Override
-    protected void prepare(Shape[] inputShapes) {
-        // The weight array is always supplied by the loader or initializer; nothing to infer.
     }
 
     @Override
