@@ -42,6 +42,22 @@ class TrainCliTest {
     }
 
     @Test
+    void continuesFromAHuggingFaceCheckpointAndWritesBf16() throws IOException {
+        Path cfg = TinyRun.write(dir, "");
+        String init = dev.layerskip.TestCheckpoints.LLAMA3.toAbsolutePath().toString();
+        // init_from replaces the architecture: drop "model" by pointing a fresh config at the fixture
+        String json = Files.readString(cfg).replaceFirst("\"model\":\\{[^}]*\\},", "\"init_from\":\"" + init + "\",");
+        Files.writeString(cfg, json);
+        String[] r = run("train", "--config", cfg.toString(), "--optim.steps", "2", "--save_dtype", "bf16");
+        assertEquals("0", r[0], r[2]);
+        Path model = dir.resolve("out/model");
+        try (var loaded = dev.layerskip.model.LoadedModel.load(model, dev.layerskip.model.LoadOptions.CPU_FLOAT32)) {
+            assertEquals(4, loaded.model().numLayers()); // the fixture's architecture
+            assertEquals(dev.layerskip.checkpoint.TensorDType.BF16, loaded.storedType());
+        }
+    }
+
+    @Test
     void badTrainingInputFailsClearly() throws IOException {
         Path cfg = TinyRun.write(dir, "");
         String[] r = run("train", "--config", cfg.toString(), "--early_exit.scale", "cubic");
