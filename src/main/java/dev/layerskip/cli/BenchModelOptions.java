@@ -43,22 +43,22 @@ final class BenchModelOptions {
         final Optional<SpeculationDefaults> defaults;
         final Path directory;
         final List<int[]> prompts;
-        private final AutoCloseable owner;
+        private final Runnable closer;
 
         Opened(String name, LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults,
-                Path directory, List<int[]> prompts, AutoCloseable owner) {
+                Path directory, List<int[]> prompts, Runnable closer) {
             this.name = name;
             this.model = model;
             this.tokenizer = tokenizer;
             this.defaults = defaults;
             this.directory = directory;
             this.prompts = prompts;
-            this.owner = owner;
+            this.closer = closer;
         }
 
         @Override
-        public void close() throws Exception {
-            owner.close();
+        public void close() {
+            closer.run();
         }
     }
 
@@ -74,7 +74,7 @@ final class BenchModelOptions {
                 LlamaModel model = new LlamaModel(manager, shape.config(), type);
                 LlamaWeights.initRandom(model, manager, 42, 0.02f);
                 List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
-                return new Opened("random " + randomShape + " (" + type + ")", model, null, Optional.empty(), null, prompts, manager);
+                return new Opened("random " + randomShape + " (" + type + ")", model, null, Optional.empty(), null, prompts, manager::close);
             } catch (RuntimeException e) {
                 manager.close();
                 throw e;
@@ -84,7 +84,7 @@ final class BenchModelOptions {
         try {
             List<int[]> prompts = BenchPrompts.load(promptsFile, loaded.tokenizer(), loaded.model().config().vocabSize(), 4);
             return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ")", loaded.model(), loaded.tokenizer(),
-                    loaded.speculationDefaults(), loaded.directory(), prompts, loaded);
+                    loaded.speculationDefaults(), loaded.directory(), prompts, loaded::close);
         } catch (IOException | RuntimeException e) {
             loaded.close();
             throw e;

@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * Reads a training config ({@code train --config FILE.json}); every key can be overridden by a
  * flag of its dotted path ({@code --optim.lr 0.001}). Unknown keys, wrong types and unknown scale
- * or curriculum names are errors naming the key.
+ * or curriculum names are errors naming the key. Relative paths are relative to the working
+ * directory (the repository root for the shipped recipes).
  */
 public final class TrainConfigJson {
 
@@ -102,15 +103,14 @@ public final class TrainConfigJson {
         JsonObject optim = section(root, "optim", file);
         JsonObject dropout = root.has("layer_dropout") ? section(root, "layer_dropout", file) : new JsonObject();
         JsonObject exit = root.has("early_exit") ? section(root, "early_exit", file) : new JsonObject();
-        Path base = file.toAbsolutePath().getParent();
         return new TrainConfig(
-                path(root, "output_dir", base),
-                root.has("init_from") && !root.get("init_from").isJsonNull() ? path(root, "init_from", base) : null,
+                path(root, "output_dir"),
+                root.has("init_from") && !root.get("init_from").isJsonNull() ? path(root, "init_from") : null,
                 root.has("model") && !root.get("model").isJsonNull() ? LlamaConfigJson.parse(section(root, "model", file), file) : null,
-                path(root, "tokenizer", base),
-                new DataConfig(paths(data, "paths", base), strings(data, "extensions"), strings(data, "exclude"),
+                path(root, "tokenizer"),
+                new DataConfig(paths(data, "paths"), strings(data, "extensions"), strings(data, "exclude"),
                         num(data, "held_out_fraction", 0.02), (int) num(data, "seq_len", 256),
-                        data.has("cache_dir") ? path(data, "cache_dir", base) : Path.of("target", "token-cache")),
+                        data.has("cache_dir") ? path(data, "cache_dir") : Path.of("target", "token-cache")),
                 new OptimConfig((long) num(optim, "steps", Double.NaN), (int) num(optim, "batch_size", 8),
                         (int) num(optim, "grad_accumulation", 1), num(optim, "lr", 1e-3), (long) num(optim, "warmup_steps", 0),
                         num(optim, "min_lr_ratio", 0.1), num(optim, "weight_decay", 0.1), num(optim, "beta1", 0.9),
@@ -170,7 +170,7 @@ public final class TrainConfigJson {
         return e.getAsString();
     }
 
-    private static Path path(JsonObject o, String key, Path base) {
+    private static Path path(JsonObject o, String key) {
         String s = str(o, key, null);
         if (s == null) {
             throw new IllegalArgumentException("required key '" + key + "' is missing");
@@ -179,7 +179,7 @@ public final class TrainConfigJson {
         return p.isAbsolute() ? p : Path.of("").toAbsolutePath().resolve(p).normalize();
     }
 
-    private static List<Path> paths(JsonObject o, String key, Path base) {
+    private static List<Path> paths(JsonObject o, String key) {
         List<Path> out = new ArrayList<>();
         for (String s : strings(o, key)) {
             Path p = Path.of(s);

@@ -26,10 +26,10 @@ class DemoModelTest {
             assertEquals(code, m.tokenizer().decode(ids));
             assertTrue(ids.length < code.length() / 2, "BPE merges: " + ids.length + " tokens for " + code.length() + " bytes");
             SpeculationDefaults d = m.speculationDefaults().orElseThrow();
-            assertTrue(d.exitLayer() >= 1 && d.exitLayer() < 8);
+            assertTrue(d.exitLayer() >= 1 && d.exitLayer() < m.model().numLayers());
             int[] prompt = m.tokenizer().encode("import os\n\n\ndef main(");
             GenerationConfig config = GenerationConfig.greedy(48, m.defaults().eosTokenIds());
-            int[] reference = new AutoregressiveGenerator(m.model(), m.tokenizer(), 8).generate(prompt, config, TokenListener.NONE).tokenIds();
+            int[] reference = new AutoregressiveGenerator(m.model(), m.tokenizer(), m.model().numLayers()).generate(prompt, config, TokenListener.NONE).tokenIds();
             for (DraftLength dl : List.of(new DraftLength.Fixed(d.numSpeculations()), new DraftLength.Fixed(4), new DraftLength.Adaptive(6))) {
                 GenerationResult r = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), d.exitLayer(), dl)
                         .generate(prompt, config, TokenListener.NONE);
