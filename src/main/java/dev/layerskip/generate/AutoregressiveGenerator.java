@@ -1,9 +1,6 @@
 package dev.layerskip.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.KvCache;
@@ -56,30 +53,16 @@ public final class AutoregressiveGenerator implements Generator {
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, exitLayer)) {
-            float[] logits = step(generation, promptIds, cache);
+            float[] logits = ForwardSteps.lastLogits(model, generation, promptIds, exitLayer, cache);
             prefillNanos = System.nanoTime() - start;
             int token = sampler.next(logits);
             while (!out.accept(token)) {
-                logits = step(generation, new int[] {token}, cache);
+                logits = ForwardSteps.lastLogits(model, generation, new int[] {token}, exitLayer, cache);
                 token = sampler.next(logits);
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;
         GenerationStats stats = new GenerationStats(p, out.count(), prefillNanos, decodeNanos, 0, 0, 0, 0, 0);
         return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), stats);
-    }
-
-    /** Feeds tokens at the cache's next positions and returns the exit logits of the last one. */
-    private float[] step(NDManager generation, int[] ids, KvCache cache) {
-        int start = cache.length();
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray input = generation.create(ids).reshape(1, ids.length); // [1, seq]
-            NDArray hidden = model.forwardLayers(model.embed(input), 0, exitLayer, cache, start); // [1, seq, hidden]
-            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
-            float[] logits = model.exitHead(last).toFloatArray(); // [vocab]
-            cache.commit(start + ids.length);
-            return logits;
-        }
     }
 }

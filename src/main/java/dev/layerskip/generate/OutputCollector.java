@@ -16,8 +16,9 @@ final class OutputCollector {
     private final int limit;
     private int[] tokens = new int[16];
     private int count;
-    private String text = "";
-    private int streamed;
+    private final StringBuilder text = new StringBuilder();
+    private int prefixOffset;
+    private int readOffset;
     private FinishReason finish;
 
     /**
@@ -55,10 +56,23 @@ final class OutputCollector {
         }
         String delta = "";
         if (tokenizer != null) {
+            // Incremental decoding: decode only the tokens since the last emitted boundary (constant work
+            // per token); hold back text that ends in a partial character until it completes.
+            String before = tokenizer.decode(Arrays.copyOfRange(tokens, prefixOffset, readOffset));
+            String window = tokenizer.decode(Arrays.copyOfRange(tokens, prefixOffset, count));
+            String pending = window.length() > before.length() ? window.substring(before.length()) : "";
             int previousLength = text.length();
-            text = tokenizer.decode(Arrays.copyOf(tokens, count));
+            if (!pending.isEmpty() && !window.endsWith("\uFFFD")) {
+                delta = pending;
+                text.append(delta);
+                pending = "";
+                prefixOffset = readOffset;
+                readOffset = count;
+            }
+            // stop strings are searched in the emitted text plus what is held back
+            String visible = pending.isEmpty() ? text.toString() : text + pending;
             for (String stop : config.stopStrings()) {
-                if (finish == null && text.indexOf(stop, Math.max(0, previousLength - stop.length())) >= 0) {
+                if (finish == null && visible.indexOf(stop, Math.max(0, previousLength - stop.length() + 1)) >= 0) {
                     finish = FinishReason.STOP_STRING;
                 }
             }
@@ -66,10 +80,14 @@ final class OutputCollector {
         if (finish == null && count >= limit) {
             finish = FinishReason.LENGTH;
         }
-        if (tokenizer != null && text.length() > streamed && (finish != null || !text.endsWith("\uFFFD"))) {
-            // hold back a trailing partial character until it completes or generation ends
-            delta = text.substring(streamed);
-            streamed = text.length();
+        if (finish != null && tokenizer != null) {
+            // flush what was held back: the final text is the decoding of all tokens
+            String full = tokenizer.decode(Arrays.copyOf(tokens, count));
+            if (full.startsWith(text.toString())) {
+                delta += full.substring(text.length());
+            }
+            text.setLength(0);
+            text.append(full);
         }
         listener.onToken(token, delta);
         return finish != null;
@@ -92,7 +110,7 @@ final class OutputCollector {
 
     /** @return the decoded text (empty without a tokenizer) */
     String text() {
-        return text;
+        return text.toString();
     }
 
     /** @return why generation stopped, or LENGTH if it was cut short by the caller */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.KvCache;
@@ -97,7 +96,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, model.numLayers())) {
-            int token = sampler.next(prefill(generation, promptIds, cache));
+            int token = sampler.next(ForwardSteps.lastLogits(model, generation, promptIds, model.numLayers(), cache));
             prefillNanos = System.nanoTime() - start;
             int drafts = draftLength.max();
             boolean done = out.accept(token);
@@ -134,18 +133,6 @@ public final class SelfSpeculativeGenerator implements Generator {
             return c.threshold();
         }
         return draftLength instanceof DraftLength.Adaptive ? DraftLength.Adaptive.THRESHOLD : 0;
-    }
-
-    /** The prompt through all layers; returns the full model's logits after the last position. */
-    private float[] prefill(NDManager generation, int[] promptIds, KvCache cache) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray ids = generation.create(promptIds).reshape(1, promptIds.length); // [1, seq]
-            NDArray hidden = model.forwardLayers(model.embed(ids), 0, model.numLayers(), cache, 0); // [1, seq, hidden]
-            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(promptIds.length - 1, promptIds.length)); // [1, 1, hidden]
-            cache.commit(promptIds.length);
-            return model.exitHead(last).toFloatArray();
-        }
     }
 
     /** One draft-verify-accept round; returns the accepted tokens (at least one). */

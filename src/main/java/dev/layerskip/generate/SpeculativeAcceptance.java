@@ -1,5 +1,7 @@
 package dev.layerskip.generate;
 
+import java.util.Arrays;
+
 /**
  * The acceptance rule of speculative sampling (Leviathan et al., 2023; Chen et al., 2023), as used
  * by LayerSkip's self-speculative decoding: it returns exactly the tokens the full model would
@@ -29,7 +31,7 @@ final class SpeculativeAcceptance {
                 int target = Sampler.argmax(fullLogits[i]);
                 out[i] = target;
                 if (target != drafts[i]) {
-                    return java.util.Arrays.copyOf(out, i + 1);
+                    return Arrays.copyOf(out, i + 1);
                 }
             }
             out[d] = Sampler.argmax(fullLogits[d]);
@@ -50,7 +52,7 @@ final class SpeculativeAcceptance {
                 residual[j] = Math.max(0, p[j] - q[j]);
             }
             out[i] = sampler.draw(Sampler.normalize(residual));
-            return java.util.Arrays.copyOf(out, i + 1);
+            return Arrays.copyOf(out, i + 1);
         }
         out[d] = sampler.draw(sampler.distribution(fullLogits[d])); // every draft accepted: a bonus token from p
         return out;

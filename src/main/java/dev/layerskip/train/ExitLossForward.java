@@ -34,7 +34,6 @@ public final class ExitLossForward {
             double[] perLayerLoss) {
         int layers = model.numLayers();
         NDManager manager = input.getManager();
-        long b = input.getShape().get(0);
         NDArray h = model.embed(input); // [batch, seq, hidden]
         NDArray total = null;
         for (int l = 0; l < layers; l++) {
@@ -50,7 +49,7 @@ public final class ExitLossForward {
                 perLayerLoss[l] = Double.NaN;
             }
         }
-        if (b < 1 || total == null) {
+        if (total == null) {
             throw new IllegalStateException("no exit has a positive weight");
         }
         return total;
