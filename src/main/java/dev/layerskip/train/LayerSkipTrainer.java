@@ -144,12 +144,55 @@ public final class LayerSkipTrainer {
             DataOrder order, List<Set<String>> layerParams, long step, double[] perExit) {
         OptimConfig optim = config.optim();
         int layers = model.numLayers();
-        int batch = optim.batchSize();
         double[] weights = config.earlyExit().weights(step, layers);
         boolean[] skippedEverywhere = new boolean[layers];
-        java.util.Arrays.fill(skippedEverywhere, true);
         double lossSum = 0;
-        java.util.Arrays.fill(perExit, 0);
+        double norm = Double.NaN;
+        // Rarely a backward pass yields a non-finite gradient from finite inputs (not reproducible:
+        // replaying the same step gives finite values). The step depends only on the seed and the
+        // step number, so it is recomputed; a step that stays non-finite is skipped below.
+        for (int attempt = 0; attempt < 3 && !Double.isFinite(norm); attempt++) {
+            zeroGradients(model);
+            java.util.Arrays.fill(skippedEverywhere, true);
+            java.util.Arrays.fill(perExit, 0);
+            lossSum = microBatches(trainer, model, data, order, step, weights, skippedEverywhere, perExit);
+            norm = clipGradients(model, optim.clipNorm());
+            if (!Double.isFinite(lossSum)) {
+                break; // a non-finite loss is the data's or the model's doing: retrying cannot help
+            }
+        }
+        Set<String> frozen = new HashSet<>();
+        for (int l = 0; l < layers; l++) {
+            if (skippedEverywhere[l]) {
+                frozen.addAll(layerParams.get(l));
+            }
+        }
+        double loss = lossSum / optim.gradAccumulation();
+        if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
+            // A non-finite loss or gradient would poison every weight through AdamW: skip this update.
+            zeroGradients(model);
+            if (++nonFiniteSteps > MAX_NON_FINITE_STEPS) {
+                throw new IllegalStateException("loss or gradient not finite for " + nonFiniteSteps
+                        + " steps (last at step " + (step + 1) + "): lower optim.lr or raise optim.warmup_steps");
+            }
+            progress.onSkippedStep(step + 1, loss, norm);
+            return Double.NaN;
+        }
+        nonFiniteSteps = 0;
+        optimizer.freeze(frozen);
+        optimizer.setLearningRate(optim.learningRate(step));
+        trainer.step();
+        zeroGradients(model);
+        return loss;
+    }
+
+    /** Forward and backward of every micro-batch of a step; returns the summed loss. */
+    private double microBatches(Trainer trainer, LlamaModel model, TokenChunkDataset data, DataOrder order, long step,
+            double[] weights, boolean[] skippedEverywhere, double[] perExit) {
+        OptimConfig optim = config.optim();
+        int layers = model.numLayers();
+        int batch = optim.batchSize();
+        double lossSum = 0;
         for (int micro = 0; micro < optim.gradAccumulation(); micro++) {
             long global = step * optim.gradAccumulation() + micro;
             SplittableRandom random = new SplittableRandom(mix(config.seed(), global));
@@ -178,30 +221,7 @@ public final class LayerSkipTrainer {
                 perExit[l] += microExit[l] / optim.gradAccumulation();
             }
         }
-        Set<String> frozen = new HashSet<>();
-        for (int l = 0; l < layers; l++) {
-            if (skippedEverywhere[l]) {
-                frozen.addAll(layerParams.get(l));
-            }
-        }
-        double norm = clipGradients(model, optim.clipNorm());
-        double loss = lossSum / optim.gradAccumulation();
-        if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
-            // A non-finite loss or gradient would poison every weight through AdamW: skip this update.
-            zeroGradients(model);
-            if (++nonFiniteSteps > MAX_NON_FINITE_STEPS) {
-                throw new IllegalStateException("loss or gradient not finite for " + nonFiniteSteps
-                        + " steps (last at step " + (step + 1) + "): lower optim.lr or raise optim.warmup_steps");
-            }
-            progress.onSkippedStep(step + 1, loss, norm);
-            return Double.NaN;
-        }
-        nonFiniteSteps = 0;
-        optimizer.freeze(frozen);
-        optimizer.setLearningRate(optim.learningRate(step));
-        trainer.step();
-        zeroGradients(model);
-        return loss;
+        return lossSum;
     }
 
     static long mix(long seed, long n) {

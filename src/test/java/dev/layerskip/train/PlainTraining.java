@@ -48,18 +48,24 @@ final class PlainTraining {
                     for (int i = 0; i < b; i++) {
                         chunks[i] = corpus.train()[order.index(step * b + i)];
                     }
-                    try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
-                        scope.suppressNotUsedWarning();
-                        NDArray tokens = manager.create(chunks);
-                        int t = chunks[0].length - 1;
-                        NDArray input = tokens.get(new NDIndex().addAllDim().addSliceDim(0, t));
-                        NDArray target = tokens.get(new NDIndex().addAllDim().addSliceDim(1, t + 1));
-                        NDArray logits = trainer.forward(new NDList(input)).singletonOrThrow();
-                        NDArray loss = ExitLossForward.crossEntropy(logits, target);
-                        gc.backward(loss.div(1));
-                        losses.add((double) loss.getFloat());
+                    double value = Double.NaN;
+                    double norm = Double.NaN;
+                    for (int attempt = 0; attempt < 3 && !Double.isFinite(norm); attempt++) { // as the trainer does
+                        LayerSkipTrainer.zeroGradients(model);
+                        try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
+                            scope.suppressNotUsedWarning();
+                            NDArray tokens = manager.create(chunks);
+                            int t = chunks[0].length - 1;
+                            NDArray input = tokens.get(new NDIndex().addAllDim().addSliceDim(0, t));
+                            NDArray target = tokens.get(new NDIndex().addAllDim().addSliceDim(1, t + 1));
+                            NDArray logits = trainer.forward(new NDList(input)).singletonOrThrow();
+                            NDArray loss = ExitLossForward.crossEntropy(logits, target);
+                            gc.backward(loss.div(1));
+                            value = loss.getFloat();
+                        }
+                        norm = LayerSkipTrainer.clipGradients(model, cfg.optim().clipNorm());
                     }
-                    LayerSkipTrainer.clipGradients(model, cfg.optim().clipNorm());
+                    losses.add(value);
                     adam.setLearningRate(cfg.optim().learningRate(step));
                     trainer.step();
                     LayerSkipTrainer.zeroGradients(model);
