@@ -29,6 +29,25 @@ public final class HeatMap {
      */
     public static void write(Path file, String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
             double[][] values) throws IOException {
+        BufferedImage image = render(title, rowLabel, rows, columnLabel, columns, values);
+        if (!ImageIO.write(image, "png", file.toFile())) {
+            throw new IOException(file + ": no PNG writer available");
+        }
+    }
+
+    /**
+     * Draws the heat map (for notebooks: IJava displays a BufferedImage).
+     *
+     * @param title the title line
+     * @param rowLabel what rows are (e.g. "exit layer E")
+     * @param rows the row labels
+     * @param columnLabel what columns are
+     * @param columns the column labels
+     * @param values values[row][column]; NaN for an empty cell
+     * @return the image
+     */
+    public static BufferedImage render(String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
+            double[][] values) {
         System.setProperty("java.awt.headless", "true");
         int cell = 72;
         int left = 110;
@@ -75,6 +94,6 @@ public final class HeatMap {
         }
         g.drawString(String.format("min %.2f, max %.2f", min, max), left, height - 18);
         g.dispose();
-        ImageIO.write(image, "png", file.toFile());
+        return image;
     }
 }

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
             BenchCommand.class,
             SweepCommand.class,
             CorrectnessCommand.class,
+            ServeCommand.class,
             TrainCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -7,5 +7,7 @@ public enum FinishReason {
     /** An end-of-sequence token was generated. */
     EOS,
     /** The text contains a stop string. */
-    STOP_STRING
+    STOP_STRING,
+    /** The listener cancelled generation (e.g. a streaming client disconnected). */
+    CANCELLED
 }

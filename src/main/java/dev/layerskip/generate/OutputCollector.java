@@ -90,6 +90,9 @@ final class OutputCollector {
             text.append(full);
         }
         listener.onToken(token, delta);
+        if (finish == null && listener.cancelled()) {
+            finish = FinishReason.CANCELLED;
+        }
         return finish != null;
     }
 

@@ -27,4 +27,14 @@ public interface TokenListener {
      * @param accepted how many of them the full model accepted
      */
     default void onDraft(int[] draftIds, int accepted) {}
+
+    /**
+     * Polled after every token: returning true stops generation with {@link FinishReason#CANCELLED}
+     * (a streaming client went away), which frees the generation's KV cache at once.
+     *
+     * @return whether the consumer no longer wants tokens
+     */
+    default boolean cancelled() {
+        return false;
+    }
 }

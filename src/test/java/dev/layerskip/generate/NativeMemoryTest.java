@@ -12,21 +12,10 @@ import dev.layerskip.model.LoadedModel;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /** 1,000 generations leave no arrays behind and do not grow the process's resident memory. */
 class NativeMemoryTest {
-
-    static long residentKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
 
     @Test
     void thousandGenerationsStayFlat() throws IOException {
@@ -41,12 +30,12 @@ class NativeMemoryTest {
             }
             int arrays = manager.getManagedArrays().size();
             System.gc();
-            long before = residentKiB();
+            long before = NativeMemoryTestSupport.residentKiB();
             for (int i = 0; i < 1000; i++) {
                 (i % 2 == 0 ? full : early).generate(prompt, config, TokenListener.NONE);
             }
             System.gc();
-            long growth = residentKiB() - before;
+            long growth = NativeMemoryTestSupport.residentKiB() - before;
             assertEquals(arrays, manager.getManagedArrays().size(), "arrays left in the model's manager");
             assertTrue(growth < 32 * 1024, "resident memory grew by " + growth + " KiB over 1,000 generations");
         }

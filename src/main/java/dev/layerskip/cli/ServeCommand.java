@@ -1,0 +1,121 @@
+package dev.layerskip.cli;
+
+import ai.djl.Device;
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+
+import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.djl.LayerSkipCriteria;
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.serving.EmbeddedServer;
+import dev.layerskip.serving.ServerConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code serve}: the embedded HTTP server with DJL Serving's endpoints and LMI JSON. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve the model over HTTP: GET /ping, POST /invocations and /predictions/{model} with LMI JSON "
+                + "(\"stream\": true answers application/jsonlines). Stops cleanly on Ctrl-C / SIGTERM.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to bind (default: ${DEFAULT-VALUE}: this machine only).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "N", description = "Port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int port = 8080;
+
+    @Option(names = "--model-name", paramLabel = "NAME", description = "Name in /predictions/{model} (default: the directory name).")
+    String modelName;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Requests generating at once (default: ${DEFAULT-VALUE}).")
+    int workers = 1;
+
+    @Option(names = "--queue-size", paramLabel = "N", description = "Requests waiting beyond the workers; more get 503 (default: ${DEFAULT-VALUE}).")
+    int queueSize = 16;
+
+    @Option(names = "--max-request-bytes", paramLabel = "N", description = "Largest request body; larger get 413 (default: ${DEFAULT-VALUE}).")
+    int maxRequestBytes = 1 << 20;
+
+    @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyConverter.class,
+            description = "Default strategy of requests: autoregressive, early-exit or self-speculative (default: self-speculative).")
+    DecodingStrategy strategy = DecodingStrategy.SELF_SPECULATIVE;
+
+    @Option(names = "--exit-layer", paramLabel = "E", description = "Default exit layer (default: the model's layerskip.json).")
+    Integer exitLayer;
+
+    @Option(names = "--num-speculations", paramLabel = "D", description = "Default drafts per round (default: the model's layerskip.json).")
+    Integer numSpeculations;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default max_new_tokens (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens = 128;
+
+    /** Counted down to stop the server (the shutdown hook, or a test). */
+    final CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(modelOptions.model)) {
+            throw new CheckpointException(modelOptions.model, "model directory not found");
+        }
+        String name = modelName != null ? modelName : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
+        ServerConfig config = new ServerConfig(host, port, name, workers, queueSize, maxRequestBytes,
+                Duration.ofSeconds(120), Duration.ofSeconds(10));
+        Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
+                .optModelPath(modelOptions.model)
+                .optDevice(modelOptions.device == ModelOptions.DeviceChoice.gpu ? Device.gpu() : Device.cpu())
+                .optArgument("dtype", modelOptions.dtype.name())
+                .optArgument("strategy", strategy.cliName())
+                .optArgument("max_new_tokens", maxNewTokens)
+                .optArgument("max_streams", workers);
+        if (exitLayer != null) {
+            criteria.optArgument("exit_layer", exitLayer);
+        }
+        if (numSpeculations != null) {
+            criteria.optArgument("num_speculations", numSpeculations);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "layerskip-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (ZooModel<Input, Output> model = criteria.build().loadModel();
+                EmbeddedServer server = EmbeddedServer.start(model, config)) {
+            out.printf("Serving %s (%s) on %s%n  curl -s %sping%n  curl -s -X POST %spredictions/%s "
+                    + "-H 'Content-Type: application/json' -d '{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 32}}'%n",
+                    name, strategy.cliName(), server.uri(), server.uri(), server.uri(), name);
+            out.flush();
+            stop.await();
+            out.println("Stopping: finishing running requests.");
+            out.flush();
+        } finally {
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook is running and waits for `closed`
+            }
+        }
+        return 0;
+    }
+}

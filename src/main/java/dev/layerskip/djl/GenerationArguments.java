@@ -1,0 +1,83 @@
+package dev.layerskip.djl;
+
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.SamplingConfig;
+
+import java.util.Map;
+
+/**
+ * A translator's generation defaults, read from {@code Criteria} arguments or serving.properties.
+ * A request can override each of them (see {@link LmiRequest}). Keys: {@code strategy}
+ * (autoregressive, early-exit, self-speculative), {@code exit_layer}, {@code num_speculations},
+ * {@code draft_confidence} (a number in (0, 1) or {@code auto}), {@code max_new_tokens},
+ * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}.
+ *
+ * @param decoding the strategy with its exit layer and draft settings (unset values come from the
+ *     checkpoint's layerskip.json)
+ * @param maxNewTokens the default max_new_tokens
+ * @param doSample whether to sample by default (else greedy)
+ * @param temperature the sampling temperature when sampling, &gt; 0
+ * @param topK the top-k filter, 0 = off
+ * @param topP the nucleus filter in (0, 1]
+ * @param seed the sampling seed, or null for a fresh seed per request
+ */
+public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, boolean doSample,
+        double temperature, int topK, double topP, Long seed) {
+
+    /** The defaults without any argument: self-speculative with the checkpoint's E and d, greedy, 128 tokens. */
+    public static final GenerationArguments DEFAULT = new GenerationArguments(
+            DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), 128, false, 1.0, 0, 1.0, null);
+
+    /** Validates the fields. */
+    public GenerationArguments {
+        if (decoding == null) {
+            throw new IllegalArgumentException("decoding must not be null");
+        }
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        }
+        // top_k and top_p are checked by SamplingConfig
+        new SamplingConfig(temperature, topK, topP, 0);
+    }
+
+    /**
+     * Reads the defaults from DJL arguments; absent keys keep {@link #DEFAULT}'s values.
+     *
+     * @param arguments Criteria arguments or serving.properties entries
+     * @return the defaults
+     * @throws IllegalArgumentException naming the key of a malformed or out-of-range value
+     */
+    public static GenerationArguments from(Map<String, ?> arguments) {
+        ArgumentValues a = new ArgumentValues(arguments, "argument");
+        DecodingStrategy strategy = DEFAULT.decoding.strategy();
+        if (a.has("strategy")) {
+            try {
+                strategy = DecodingStrategy.fromName(a.string("strategy", ""));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("argument 'strategy': " + e.getMessage(), e);
+            }
+        }
+        String confidence = a.string("draft_confidence", null);
+        boolean adaptive = "auto".equalsIgnoreCase(confidence);
+        Double threshold = confidence == null || adaptive ? null : a.number("draft_confidence");
+        DecodingSettings decoding = new DecodingSettings(strategy, a.integer("exit_layer"),
+                a.integer("num_speculations"), threshold, adaptive);
+        Integer max = a.integer("max_new_tokens");
+        Boolean sample = a.bool("do_sample");
+        Double temperature = a.number("temperature");
+        Integer topK = a.integer("top_k");
+        Double topP = a.number("top_p");
+        Integer seed = a.integer("seed");
+        return new GenerationArguments(decoding,
+                max != null ? max : DEFAULT.maxNewTokens,
+                sample != null ? sample : DEFAULT.doSample,
+                temperature != null ? temperature : DEFAULT.temperature,
+                topK != null ? topK : DEFAULT.topK,
+                topP != null ? topP : DEFAULT.topP,
+                seed != null ? Long.valueOf(seed) : null);
+    }
+}

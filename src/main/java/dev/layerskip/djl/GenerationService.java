@@ -1,0 +1,174 @@
+package dev.layerskip.djl;
+
+import dev.layerskip.checkpoint.GenerationDefaults;
+import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.FinishReason;
+import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.SamplingConfig;
+import dev.layerskip.generate.TokenListener;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Text in, text out over one loaded model: resolves a request's parameters against the translator's
+ * defaults and the checkpoint's own (EOS ids, layerskip.json), then runs the chosen generator.
+ * Thread-safe: every call has its own KV cache, so DJL Serving's workers can share one instance.
+ */
+public final class GenerationService {
+
+    private final LlamaModel model;
+    private final TextTokenizer tokenizer;
+    private final GenerationDefaults checkpointDefaults;
+    private final Optional<SpeculationDefaults> speculationDefaults;
+    private final GenerationArguments defaults;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
+
+    /**
+     * @param model the model
+     * @param tokenizer the tokenizer (text serving needs one)
+     * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
+     * @param speculationDefaults the checkpoint's layerskip.json, if any
+     * @param defaults the translator's defaults
+     */
+    public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
+            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults) {
+        if (model == null || tokenizer == null || checkpointDefaults == null || defaults == null) {
+            throw new IllegalArgumentException("model, tokenizer, checkpoint defaults and defaults are required");
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.checkpointDefaults = checkpointDefaults;
+        this.speculationDefaults = speculationDefaults;
+        this.defaults = defaults;
+        for (FinishReason r : FinishReason.values()) {
+            finished.put(r, new AtomicLong());
+        }
+    }
+
+    /** @return the translator's defaults */
+    public GenerationArguments defaults() {
+        return defaults;
+    }
+
+    /** @return the model */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /**
+     * Checks a request against the model and resolves every setting.
+     *
+     * @param request the request
+     * @return the prepared generation
+     * @throws InvalidRequestException when a value does not fit this model (exit layer, context length)
+     */
+    public PreparedGeneration prepare(LmiRequest request) throws InvalidRequestException {
+        LmiParameters p = request.parameters();
+        DecodingSettings base = defaults.decoding();
+        DecodingStrategy strategy = p.strategy() != null ? DecodingStrategy.fromName(p.strategy()) : base.strategy();
+        boolean sameStrategy = strategy == base.strategy();
+        Integer exit = p.exitLayer() != null ? p.exitLayer() : sameStrategy ? base.exitLayer() : null;
+        Integer d = p.numSpeculations() != null ? p.numSpeculations() : sameStrategy ? base.numSpeculations() : null;
+        boolean adaptive;
+        Double threshold;
+        if (p.draftConfidence() != null) {
+            adaptive = p.draftConfidence().equals("auto");
+            threshold = adaptive ? null : Double.valueOf(p.draftConfidence());
+        } else {
+            adaptive = sameStrategy && base.adaptiveDrafts();
+            threshold = sameStrategy ? base.draftConfidence() : null;
+        }
+        if (strategy != DecodingStrategy.SELF_SPECULATIVE) {
+            if (p.numSpeculations() != null || p.draftConfidence() != null) {
+                throw new InvalidRequestException("parameters.num_speculations and parameters.draft_confidence need"
+                        + " strategy self-speculative, got " + strategy.cliName());
+            }
+            d = null;
+            adaptive = false;
+            threshold = null;
+        }
+        Generator generator;
+        try {
+            generator = new DecodingSettings(strategy, exit, d, threshold, adaptive)
+                    .build(model, tokenizer, speculationDefaults);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("parameters.exit_layer/num_speculations: " + e.getMessage(), e);
+        }
+        boolean sample = p.doSample() != null ? p.doSample() : defaults.doSample();
+        SamplingConfig sampling = SamplingConfig.GREEDY;
+        if (sample) {
+            long seed = p.seed() != null ? p.seed()
+                    : defaults.seed() != null ? defaults.seed() : ThreadLocalRandom.current().nextLong();
+            sampling = new SamplingConfig(p.temperature() != null ? p.temperature() : defaults.temperature(),
+                    p.topK() != null ? p.topK() : defaults.topK(), p.topP() != null ? p.topP() : defaults.topP(), seed);
+        }
+        int max = p.maxNewTokens() != null ? p.maxNewTokens() : defaults.maxNewTokens();
+        GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences());
+        int[] ids = tokenizer.encode(request.inputs());
+        int context = model.config().maxPositions();
+        if (ids.length == 0) {
+            throw new InvalidRequestException("'inputs' encodes to no tokens");
+        }
+        if (ids.length >= context) {
+            throw new InvalidRequestException("'inputs' has " + ids.length + " tokens but the model's context is "
+                    + context + " (max_position_embeddings), leaving no room to generate");
+        }
+        return new PreparedGeneration(request, ids, strategy, generator, config);
+    }
+
+    /**
+     * Runs a prepared generation on the calling thread.
+     *
+     * @param prepared the prepared generation
+     * @param listener receives the tokens
+     * @return the result
+     */
+    public GenerationResult run(PreparedGeneration prepared, TokenListener listener) {
+        active.incrementAndGet();
+        try {
+            GenerationResult result = prepared.generator().generate(prepared.promptIds(), prepared.config(), listener);
+            finished.get(result.finishReason()).incrementAndGet();
+            return result;
+        } finally {
+            active.decrementAndGet();
+        }
+    }
+
+    /** @return how many generations are running now */
+    public int activeGenerations() {
+        return active.get();
+    }
+
+    /**
+     * @param reason a finish reason
+     * @return how many generations finished for that reason since the service started
+     */
+    public long finishedGenerations(FinishReason reason) {
+        return finished.get(reason).get();
+    }
+
+    /**
+     * The text a response carries: the generated text, after the prompt when return_full_text is set.
+     *
+     * @param prepared the generation
+     * @param result its result
+     * @return the text
+     */
+    public static String generatedText(PreparedGeneration prepared, GenerationResult result) {
+        return prepared.request().parameters().returnFullText()
+                ? prepared.request().inputs() + result.text()
+                : result.text();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.layerskip.djl;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+
+import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.checkpoint.HfCheckpoint;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.LlamaWeights;
+import dev.layerskip.model.LoadOptions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * DJL's hook for models without a TorchScript file: builds the {@link LlamaModel} block and loads
+ * a Hugging Face checkpoint's safetensors into the DJL model's manager. Named in serving.properties
+ * as {@code blockFactory=dev.layerskip.djl.LayerSkipBlockFactory} (with {@code option.hasParameter=false},
+ * since the weights do not come from a DJL .params file).
+ *
+ * <p>Arguments: {@code checkpoint} (the checkpoint directory, default the model directory),
+ * {@code dtype} ({@code float32} or {@code float16}; BF16 checkpoints are converted; default float32)
+ * and {@code device} ({@code cpu}, {@code gpu}, {@code gpu1}, ...; default the model's device).
+ */
+public final class LayerSkipBlockFactory implements BlockFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the factory (DJL instantiates it by class name). */
+    public LayerSkipBlockFactory() {}
+
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
+        Path dir;
+        DataType type;
+        Device device;
+        try {
+            dir = CheckpointLocation.resolve(modelPath, arguments);
+            type = weightType(new ArgumentValues(arguments, "argument").string("dtype", "float32"));
+            String d = new ArgumentValues(arguments, "argument").string("device", null);
+            device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
+            new LoadOptions(device, type);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);
+        }
+        NDManager manager = device.equals(model.getNDManager().getDevice())
+                ? model.getNDManager()
+                : model.getNDManager().newSubManager(device);
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
+            return LlamaWeights.load(checkpoint, manager, type);
+        }
+    }
+
+    static DataType weightType(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "float32":
+            case "fp32":
+                return DataType.FLOAT32;
+            case "float16":
+            case "fp16":
+                return DataType.FLOAT16;
+            default:
+                throw new IllegalArgumentException("argument 'dtype' must be float32 or float16, got '" + name + "'");
+        }
+    }
+}

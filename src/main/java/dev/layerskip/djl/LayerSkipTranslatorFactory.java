@@ -1,0 +1,122 @@
+package dev.layerskip.djl;
+
+import ai.djl.Model;
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Pair;
+
+import dev.layerskip.checkpoint.GenerationDefaults;
+import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.tokenizer.HfTextTokenizer;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Creates LayerSkip translators: {@code String -> String} and {@code String -> GenerationResult}
+ * ({@link LayerSkipTranslator}) and {@code Input -> Output} for DJL Serving
+ * ({@link LayerSkipServingTranslator}). Named in serving.properties as
+ * {@code translatorFactory=dev.layerskip.djl.LayerSkipTranslatorFactory}.
+ *
+ * <p>The model's block must be a {@link LlamaModel} ({@link LayerSkipBlockFactory}). The tokenizer,
+ * generation_config.json and layerskip.json come from the checkpoint directory. Generation defaults
+ * come from the arguments ({@link GenerationArguments}); streaming uses up to {@code max_streams}
+ * threads (default 4) with a queue of {@code stream_queue} requests (default 64).
+ */
+public final class LayerSkipTranslatorFactory implements TranslatorFactory {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    /** Creates the factory (DJL instantiates it by class name). */
+    public LayerSkipTranslatorFactory() {}
+
+    @Override
+    public Set<Pair<Type, Type>> getSupportedTypes() {
+        return Set.of(new Pair<>(String.class, String.class), new Pair<>(String.class, GenerationResult.class),
+                new Pair<>(Input.class, Output.class));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
+        if (!isSupported(input, output)) {
+            throw new IllegalArgumentException("LayerSkipTranslatorFactory supports String->String, "
+                    + "String->GenerationResult and Input->Output, not " + input.getName() + "->" + output.getName());
+        }
+        if (!(model.getBlock() instanceof LlamaModel llama)) {
+            model.close();
+            throw new TranslateException("the model's block is " + (model.getBlock() == null ? "missing"
+                    : model.getBlock().getClass().getName()) + ", not a LlamaModel: set the argument "
+                    + "blockFactory=" + LayerSkipBlockFactory.class.getName() + " and the option hasParameter=false"
+                    + " (serving.properties, or LayerSkipCriteria.builder())");
+        }
+        GenerationService service;
+        TextTokenizer tokenizer;
+        ArgumentValues values = new ArgumentValues(arguments, "argument");
+        int maxStreams;
+        int streamQueue;
+        try {
+            Path dir = CheckpointLocation.resolve(model.getModelPath(), arguments);
+            GenerationArguments defaults = GenerationArguments.from(arguments);
+            maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
+            streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");
+            GenerationDefaults checkpointDefaults = GenerationDefaults.read(dir, llama.config());
+            Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir);
+            tokenizer = HfTextTokenizer.load(dir);
+            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);
+        } catch (IOException | IllegalArgumentException e) {
+            // DJL's loader does not close a model whose translator fails: free the weights here
+            model.close();
+            throw new TranslateException(e.getMessage(), e);
+        }
+        NDManager manager = model.getNDManager();
+        manager.attachInternal(UUID.randomUUID().toString(), tokenizer); // closed with the model
+        if (input == Input.class) {
+            ExecutorService streams = streamExecutor(maxStreams, streamQueue);
+            manager.attachInternal(UUID.randomUUID().toString(), (AutoCloseable) streams::shutdownNow);
+            return (Translator<I, O>) new LayerSkipServingTranslator(service, streams);
+        }
+        return output == String.class
+                ? (Translator<I, O>) LayerSkipTranslator.text(service)
+                : (Translator<I, O>) LayerSkipTranslator.results(service);
+    }
+
+    private static int positive(Integer value, int fallback, String key) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < 1) {
+            throw new IllegalArgumentException("argument '" + key + "' must be >= 1, got " + value);
+        }
+        return value;
+    }
+
+    private static ExecutorService streamExecutor(int threads, int queue) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queue), r -> {
+                    Thread t = new Thread(r, "layerskip-stream-" + THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+}

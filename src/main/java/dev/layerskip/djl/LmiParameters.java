@@ -1,0 +1,36 @@
+package dev.layerskip.djl;
+
+import java.util.List;
+
+/**
+ * The {@code parameters} object of an LMI text-generation request, with this project's additions
+ * ({@code strategy}, {@code exit_layer}, {@code num_speculations}, {@code draft_confidence}). A null
+ * field means "use the model's default" ({@link GenerationArguments}).
+ *
+ * @param maxNewTokens max_new_tokens, ≥ 1
+ * @param doSample do_sample: sample instead of greedy decoding
+ * @param temperature temperature, &gt; 0 (only used when sampling)
+ * @param topK top_k, ≥ 0 (0 = off)
+ * @param topP top_p in (0, 1]
+ * @param seed the sampling seed
+ * @param stopSequences stop_sequences: generation stops once the text contains one (never null)
+ * @param details whether the response carries {@code details}
+ * @param returnFullText return_full_text: prefix the prompt to generated_text
+ * @param strategy autoregressive, early-exit or self-speculative
+ * @param exitLayer exit_layer: E for early exit or self-speculation
+ * @param numSpeculations num_speculations: drafts per self-speculative round, ≥ 1
+ * @param draftConfidence draft_confidence: a number in (0, 1) or "auto"
+ */
+public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
+        Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
+        String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
+
+    /** No parameter set: every value from the model's defaults. */
+    public static final LmiParameters NONE = new LmiParameters(
+            null, null, null, null, null, null, List.of(), false, false, null, null, null, null);
+
+    /** Copies the stop list. */
+    public LmiParameters {
+        stopSequences = stopSequences == null ? List.of() : List.copyOf(stopSequences);
+    }
+}

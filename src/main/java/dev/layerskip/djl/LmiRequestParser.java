@@ -1,0 +1,255 @@
+package dev.layerskip.djl;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Parses LMI request bodies into {@link LmiRequest}s. A JSON body must be an object with a string
+ * {@code inputs}; a {@code text/plain} body is the prompt itself. Every error names the field and the
+ * value, and unknown fields are refused (a typo never silently falls back to a default).
+ */
+public final class LmiRequestParser {
+
+    private static final Set<String> TOP_LEVEL = Set.of("inputs", "parameters", "stream");
+    private static final Set<String> PARAMETERS = Set.of("max_new_tokens", "do_sample", "temperature", "top_k",
+            "top_p", "seed", "stop_sequences", "details", "return_full_text", "strategy", "exit_layer",
+            "num_speculations", "draft_confidence");
+
+    private LmiRequestParser() {}
+
+    /**
+     * Parses a request body.
+     *
+     * @param body the raw body (UTF-8)
+     * @param contentType the request's Content-Type, or null (then JSON is expected)
+     * @return the request
+     * @throws InvalidRequestException naming what is malformed
+     */
+    public static LmiRequest parse(byte[] body, String contentType) throws InvalidRequestException {
+        if (body == null || body.length == 0) {
+            throw new InvalidRequestException("the request body is empty; expected {\"inputs\": \"...\"}");
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
+            return LmiRequest.of(text);
+        }
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(text);
+        } catch (JsonParseException e) {
+            throw new InvalidRequestException("the request body is not valid JSON: " + rootMessage(e), e);
+        }
+        if (!root.isJsonObject()) {
+            throw new InvalidRequestException("the request body must be a JSON object with \"inputs\", got " + brief(root));
+        }
+        JsonObject o = root.getAsJsonObject();
+        rejectUnknown(o, TOP_LEVEL, "");
+        JsonElement inputs = o.get("inputs");
+        if (inputs == null || inputs.isJsonNull()) {
+            throw new InvalidRequestException("missing field 'inputs' (the prompt string)");
+        }
+        if (!isString(inputs)) {
+            throw new InvalidRequestException("'inputs' must be a string, got " + brief(inputs));
+        }
+        if (inputs.getAsString().isEmpty()) {
+            throw new InvalidRequestException("'inputs' must not be empty");
+        }
+        Boolean stream = bool(o, "stream", "");
+        JsonElement p = o.get("parameters");
+        LmiParameters parameters = LmiParameters.NONE;
+        if (p != null && !p.isJsonNull()) {
+            if (!p.isJsonObject()) {
+                throw new InvalidRequestException("'parameters' must be an object, got " + brief(p));
+            }
+            parameters = parameters(p.getAsJsonObject());
+        }
+        return new LmiRequest(inputs.getAsString(), parameters, stream != null && stream);
+    }
+
+    private static LmiParameters parameters(JsonObject p) throws InvalidRequestException {
+        String at = "parameters.";
+        rejectUnknown(p, PARAMETERS, at);
+        Integer max = integer(p, "max_new_tokens", at);
+        if (max != null && max < 1) {
+            throw new InvalidRequestException("parameters.max_new_tokens must be >= 1, got " + max);
+        }
+        Double temperature = number(p, "temperature", at);
+        if (temperature != null && !(temperature > 0)) {
+            throw new InvalidRequestException("parameters.temperature must be > 0, got " + temperature);
+        }
+        Integer topK = integer(p, "top_k", at);
+        if (topK != null && topK < 0) {
+            throw new InvalidRequestException("parameters.top_k must be >= 0 (0 = off), got " + topK);
+        }
+        Double topP = number(p, "top_p", at);
+        if (topP != null && !(topP > 0 && topP <= 1)) {
+            throw new InvalidRequestException("parameters.top_p must be in (0, 1], got " + topP);
+        }
+        Integer exit = integer(p, "exit_layer", at);
+        if (exit != null && exit < 1) {
+            throw new InvalidRequestException("parameters.exit_layer must be >= 1, got " + exit);
+        }
+        Integer d = integer(p, "num_speculations", at);
+        if (d != null && d < 1) {
+            throw new InvalidRequestException("parameters.num_speculations must be >= 1, got " + d);
+        }
+        String confidence = null;
+        JsonElement c = p.get("draft_confidence");
+        if (c != null && !c.isJsonNull()) {
+            if (isString(c) && c.getAsString().equalsIgnoreCase("auto")) {
+                confidence = "auto";
+            } else {
+                Double v = number(p, "draft_confidence", at);
+                if (!(v > 0 && v < 1)) {
+                    throw new InvalidRequestException("parameters.draft_confidence must be in (0, 1) or \"auto\", got " + v);
+                }
+                confidence = v.toString();
+            }
+        }
+        String strategy = string(p, "strategy", at);
+        if (strategy != null) {
+            try {
+                dev.layerskip.generate.DecodingStrategy.fromName(strategy);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("parameters.strategy: " + e.getMessage(), e);
+            }
+        }
+        Long seed = null;
+        JsonElement s = p.get("seed");
+        if (s != null && !s.isJsonNull()) {
+            seed = integral(s, at + "seed");
+        }
+        return new LmiParameters(max, bool(p, "do_sample", at), temperature, topK, topP, seed,
+                stops(p, at), Boolean.TRUE.equals(bool(p, "details", at)),
+                Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence);
+    }
+
+    private static List<String> stops(JsonObject p, String at) throws InvalidRequestException {
+        JsonElement e = p.get("stop_sequences");
+        if (e == null || e.isJsonNull()) {
+            return List.of();
+        }
+        if (isString(e)) {
+            return nonEmpty(List.of(e.getAsString()), at);
+        }
+        if (!e.isJsonArray()) {
+            throw new InvalidRequestException(at + "stop_sequences must be a list of strings, got " + brief(e));
+        }
+        List<String> out = new ArrayList<>();
+        JsonArray a = e.getAsJsonArray();
+        for (int i = 0; i < a.size(); i++) {
+            if (!isString(a.get(i))) {
+                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must be a string, got " + brief(a.get(i)));
+            }
+            out.add(a.get(i).getAsString());
+        }
+        return nonEmpty(out, at);
+    }
+
+    private static List<String> nonEmpty(List<String> stops, String at) throws InvalidRequestException {
+        for (int i = 0; i < stops.size(); i++) {
+            if (stops.get(i).isEmpty()) {
+                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must not be empty");
+            }
+        }
+        return stops;
+    }
+
+    private static void rejectUnknown(JsonObject o, Set<String> known, String at) throws InvalidRequestException {
+        for (String key : o.keySet()) {
+            if (!known.contains(key)) {
+                throw new InvalidRequestException("unknown field '" + at + key + "' (supported: "
+                        + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+            }
+        }
+    }
+
+    private static Integer integer(JsonObject o, String key, String at) throws InvalidRequestException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        long v = integral(e, at + key);
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new InvalidRequestException(at + key + " is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static long integral(JsonElement e, String field) throws InvalidRequestException {
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+            throw new InvalidRequestException(field + " must be an integer, got " + brief(e));
+        }
+        BigDecimal v = e.getAsBigDecimal();
+        try {
+            return v.longValueExact();
+        } catch (ArithmeticException ex) {
+            throw new InvalidRequestException(field + " must be an integer, got " + brief(e), ex);
+        }
+    }
+
+    private static Double number(JsonObject o, String key, String at) throws InvalidRequestException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+            throw new InvalidRequestException(at + key + " must be a number, got " + brief(e));
+        }
+        double v = e.getAsDouble();
+        if (!Double.isFinite(v)) {
+            throw new InvalidRequestException(at + key + " must be finite, got " + brief(e));
+        }
+        return v;
+    }
+
+    private static Boolean bool(JsonObject o, String key, String at) throws InvalidRequestException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw new InvalidRequestException(at + key + " must be true or false, got " + brief(e));
+        }
+        return e.getAsBoolean();
+    }
+
+    private static String string(JsonObject o, String key, String at) throws InvalidRequestException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!isString(e)) {
+            throw new InvalidRequestException(at + key + " must be a string, got " + brief(e));
+        }
+        return e.getAsString();
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
+    }
+
+    private static String brief(JsonElement e) {
+        String s = e.toString();
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.layerskip.djl;
+
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.Generator;
+
+/**
+ * A request checked and resolved against the model, ready to run: everything that can be wrong
+ * with a request is found while preparing it, before any response (or stream) starts.
+ *
+ * @param request the request
+ * @param promptIds the encoded prompt
+ * @param strategy the resolved decoding strategy
+ * @param generator the generator for that strategy
+ * @param config what to generate
+ */
+public record PreparedGeneration(
+        LmiRequest request, int[] promptIds, DecodingStrategy strategy, Generator generator, GenerationConfig config) {
+
+    /** Copies the prompt ids. */
+    public PreparedGeneration {
+        promptIds = promptIds.clone();
+    }
+
+    @Override
+    public int[] promptIds() {
+        return promptIds.clone();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.layerskip.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Application;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.MRL;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelZoo;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+
+import dev.layerskip.TestCheckpoints;
+import dev.layerskip.generate.GenerationResult;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+/** String in, String (or GenerationResult) out through DJL's Criteria, the zoo entry, and bad arguments. */
+class TranslatorTest {
+
+    private static final String PROMPT = "hello world";
+
+    private static String predict(Map<String, Object> arguments) throws Exception {
+        Criteria.Builder<String, String> b = LayerSkipCriteria.builder(String.class, String.class)
+                .optModelPath(TestCheckpoints.LLAMA3);
+        arguments.forEach(b::optArgument);
+        try (ZooModel<String, String> model = b.build().loadModel();
+                Predictor<String, String> predictor = model.newPredictor()) {
+            return predictor.predict(PROMPT);
+        }
+    }
+
+    @Test
+    void everyStrategyThroughCriteriaMatchesTheLibrary() throws Exception {
+        String full = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0).text();
+        String exit2 = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 2).text();
+        assertTrue(!full.isEmpty() && !full.equals(exit2), "the reference must distinguish the strategies");
+        assertEquals(full, predict(Map.of("max_new_tokens", 12, "strategy", "autoregressive")));
+        assertEquals(full, predict(Map.of("max_new_tokens", "12", "exit_layer", "1", "num_speculations", "3")));
+        assertEquals(full, predict(Map.of("max_new_tokens", 12, "exit_layer", 3, "draft_confidence", "auto")));
+        assertEquals(exit2, predict(Map.of("max_new_tokens", 12, "strategy", "early-exit", "exit_layer", 2)));
+    }
+
+    @Test
+    void resultsCarryTheSelfSpeculativeStatistics() throws Exception {
+        GenerationResult reference = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 10, 0);
+        try (ZooModel<String, GenerationResult> model = LayerSkipCriteria.builder(String.class, GenerationResult.class)
+                        .optModelPath(TestCheckpoints.LLAMA3).optArgument("max_new_tokens", 10)
+                        .optArgument("exit_layer", 2).optArgument("num_speculations", 2).build().loadModel();
+                Predictor<String, GenerationResult> predictor = model.newPredictor()) {
+            GenerationResult r = predictor.predict(PROMPT);
+            assertArrayEquals(reference.tokenIds(), r.tokenIds());
+            assertTrue(r.stats().rounds() > 0 && r.stats().drafted() > 0, "self-speculative rounds are counted");
+            assertEquals(r.stats().accepted(), Math.round(r.stats().acceptanceRate() * r.stats().drafted()));
+        }
+    }
+
+    @Test
+    void zooEntryLoadsTheShippedDemoModel() throws Exception {
+        String reference = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, "def ", 16, 0).text();
+        Criteria<String, String> criteria = Criteria.builder().setTypes(String.class, String.class)
+                .optGroupId(LayerSkipModelZoo.GROUP_ID).optArtifactId("layerskip-demo")
+                .optArgument("max_new_tokens", 16).build();
+        try (ZooModel<String, String> model = criteria.loadModel(); Predictor<String, String> p = model.newPredictor()) {
+            assertEquals(reference, p.predict("def "));
+        }
+        List<MRL> models = ModelZoo.listModels(Criteria.builder().setTypes(String.class, String.class)
+                .optGroupId(LayerSkipModelZoo.GROUP_ID).build()).get(Application.NLP.TEXT_GENERATION);
+        assertTrue(models != null && models.stream().anyMatch(m -> m.getArtifactId().equals("layerskip-demo")), "listed: " + models);
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        assertMessage("'strategy'", Map.of("strategy", "fastest"));
+        assertMessage("'exit_layer' must be an integer", Map.of("exit_layer", "two"));
+        assertMessage("max_new_tokens must be >= 1", Map.of("max_new_tokens", 0));
+        assertMessage("'dtype' must be float32 or float16", Map.of("dtype", "bfloat16"));
+        assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));
+        assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
+        assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));
+        assertMessage("no-such-dir", Map.of("checkpoint", "no-such-dir"));
+        // checked when a request resolves it against the model (L = 4)
+        TranslateException e = assertThrows(TranslateException.class, () -> predict(Map.of("exit_layer", 4)));
+        assertTrue(e.getMessage().contains("exit layer 4 is outside 1..3"), e.getMessage());
+    }
+
+    private static void assertMessage(String expected, Map<String, Object> arguments) {
+        Exception e = assertThrows(Exception.class, () -> predict(arguments));
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append(" | ");
+        }
+        assertTrue(all.toString().contains(expected), "expected '" + expected + "' in: " + all);
+    }
+}
