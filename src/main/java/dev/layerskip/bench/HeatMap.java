@@ -1,10 +1,8 @@
 package dev.layerskip.bench;
 
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,7 +46,6 @@ public final class HeatMap {
      */
     public static BufferedImage render(String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
             double[][] values) {
-        System.setProperty("java.awt.headless", "true");
         int cell = 72;
         int left = 110;
         int top = 70;
@@ -65,14 +62,7 @@ public final class HeatMap {
             }
         }
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, 10, 22);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        Graphics2D g = ChartCanvas.open(image, title, 12);
         g.drawString(columnLabel + " →", left, top - 28);
         g.drawString(rowLabel + " ↓", 10, top - 8);
         FontMetrics fm = g.getFontMetrics();

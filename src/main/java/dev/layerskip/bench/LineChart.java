@@ -2,10 +2,8 @@ package dev.layerskip.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -62,7 +60,6 @@ public final class LineChart {
             min -= 1;
             max += 1;
         }
-        System.setProperty("java.awt.headless", "true");
         int width = 640;
         int height = 400;
         int left = 70;
@@ -70,15 +67,7 @@ public final class LineChart {
         int top = 40;
         int bottom = 50;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, 10, 22);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        Graphics2D g = ChartCanvas.open(image, title, 11);
         FontMetrics fm = g.getFontMetrics();
         int plotW = width - left - right;
         int plotH = height - top - bottom;

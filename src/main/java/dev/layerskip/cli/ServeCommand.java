@@ -64,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default max_new_tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 128;
 
-    /** Counted down to stop the server (the shutdown hook, or a test). */
+    /** Counted down by the shutdown hook to stop the server (interrupting the thread works too). */
     final CountDownLatch stop = new CountDownLatch(1);
 
     @Override
@@ -105,7 +105,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "-H 'Content-Type: application/json' -d '{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 32}}'%n",
                     name, strategy.cliName(), server.uri(), server.uri(), server.uri(), name);
             out.flush();
-            stop.await();
+            try {
+                stop.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // an embedding application stops the server this way
+            }
             out.println("Stopping: finishing running requests.");
             out.flush();
         } finally {

@@ -31,15 +31,23 @@ final class ArgumentValues {
     }
 
     Integer integer(String key) {
+        Long v = longValue(key);
+        if (v != null && (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE)) {
+            throw new IllegalArgumentException(origin + " '" + key + "' is out of range: " + v);
+        }
+        return v == null ? null : v.intValue();
+    }
+
+    Long longValue(String key) {
         if (!has(key)) {
             return null;
         }
         Object v = arguments.get(key);
         if (v instanceof Integer || v instanceof Long || v instanceof Short) {
-            return Math.toIntExact(((Number) v).longValue());
+            return ((Number) v).longValue();
         }
         try {
-            return Integer.valueOf(v.toString().trim());
+            return Long.valueOf(v.toString().trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(origin + " '" + key + "' must be an integer, got '" + v + "'", e);
         }

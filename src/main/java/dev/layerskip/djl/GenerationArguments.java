@@ -71,13 +71,13 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         Double temperature = a.number("temperature");
         Integer topK = a.integer("top_k");
         Double topP = a.number("top_p");
-        Integer seed = a.integer("seed");
+        Long seed = a.longValue("seed");
         return new GenerationArguments(decoding,
                 max != null ? max : DEFAULT.maxNewTokens,
                 sample != null ? sample : DEFAULT.doSample,
                 temperature != null ? temperature : DEFAULT.temperature,
                 topK != null ? topK : DEFAULT.topK,
                 topP != null ? topP : DEFAULT.topP,
-                seed != null ? Long.valueOf(seed) : null);
+                seed);
     }
 }

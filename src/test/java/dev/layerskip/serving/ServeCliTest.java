@@ -1,0 +1,76 @@
+package dev.layerskip.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.layerskip.cli.Main;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The serve command end to end: starts, answers over HTTP, stops when its thread is interrupted; bad flags. */
+class ServeCliTest {
+
+    private static final class Buffer extends StringWriter {
+        @Override
+        public synchronized String toString() {
+            return super.toString();
+        }
+    }
+
+    @Test
+    void serveAnswersAndStops() throws Exception {
+        Buffer out = new Buffer();
+        StringWriter err = new StringWriter();
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread server = new Thread(() -> status.set(Main.run(new String[] {"serve", "--port", "0", "--model-name", "demo",
+            "--max-new-tokens", "6"}, new PrintWriter(out, true), new PrintWriter(err, true))));
+        server.start();
+        Matcher m = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/)").matcher("");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!m.reset(out.toString()).find() && System.nanoTime() < deadline && server.isAlive()) {
+            Thread.sleep(50);
+        }
+        assertTrue(m.reset(out.toString()).find(), "no URL printed: " + out + err);
+        URI base = URI.create(m.group(1));
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("predictions/demo"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": \"def \", \"parameters\": {\"details\": true}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"generated_tokens\":6"), r.body()); // --max-new-tokens is the default
+        server.interrupt();
+        server.join(30_000);
+        assertEquals(0, status.get(), err.toString());
+        assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(base.resolve("ping")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+    }
+
+    @Test
+    void badServeOptionsAreNamed() {
+        assertError("workers must be >= 1, got 0", "serve", "--workers", "0");
+        assertError("port must be in 0..65535, got 70000", "serve", "--port", "70000");
+        assertError("model directory not found", "serve", "--model", "no/such/dir");
+        assertError("max_new_tokens must be >= 1", "serve", "--port", "0", "--max-new-tokens", "0");
+    }
+
+    private static void assertError(String expected, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertTrue(code != 0, "exit status for " + String.join(" ", args));
+        assertTrue(err.toString().contains(expected), "expected '" + expected + "' in: " + err);
+        assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
+    }
+}
