@@ -24,7 +24,7 @@ public class Streaming {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "models/layerskip-demo");
-        String request = "{\"inputs\": \"class Stack:\\n\", \"parameters\": {\"max_new_tokens\": 40}, \"stream\": true}";
+        String request = "{\"inputs\": \"class Stack:\\n    def __init__(self):\\n\", \"parameters\": {\"max_new_tokens\": 40}, \"stream\": true}";
         try (ZooModel<Input, Output> model = LayerSkipCriteria.builder(Input.class, Output.class)
                         .optModelPath(dir).build().loadModel();
                 Predictor<Input, Output> predictor = model.newPredictor()) {
@@ -33,7 +33,7 @@ public class Streaming {
             input.add("data", request.getBytes(StandardCharsets.UTF_8));
             Output output = predictor.predict(input);
             ChunkedBytesSupplier chunks = (ChunkedBytesSupplier) output.getData();
-            System.out.print("class Stack:\n");
+            System.out.print("class Stack:\n    def __init__(self):\n");
             while (chunks.hasNext()) {
                 String line = new String(chunks.nextChunk(1, TimeUnit.MINUTES), StandardCharsets.UTF_8);
                 JsonObject o = JsonParser.parseString(line).getAsJsonObject();

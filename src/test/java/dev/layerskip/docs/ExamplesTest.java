@@ -73,7 +73,7 @@ class ExamplesTest {
 
     @Test
     void quickStartPrintsTheFullModelsGreedyContinuation() throws Exception {
-        String prompt = "def read_file(path):\n";
+        String prompt = "import os\nimport sys\n\n\ndef main():\n";
         String expected = prompt + DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 48, 0).text();
         assertEquals(expected + System.lineSeparator(), run("QuickStart"));
     }
