@@ -8,11 +8,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -32,8 +36,17 @@ final class DemoModelFiles {
      * @return a directory holding the demo checkpoint
      * @throws IOException if the resources are missing or cannot be copied
      */
-    static synchronized Path directory() throws IOException {
-        ClassLoader loader = DemoModelFiles.class.getClassLoader();
+    static Path directory() throws IOException {
+        return directory(DemoModelFiles.class.getClassLoader(), Utils.getCacheDir().resolve("layerskip"));
+    }
+
+    /**
+     * @param loader where the resources are
+     * @param cacheRoot where a jar's copy goes
+     * @return a directory holding the demo checkpoint
+     * @throws IOException if the resources are missing or cannot be copied
+     */
+    static synchronized Path directory(ClassLoader loader, Path cacheRoot) throws IOException {
         URL config = loader.getResource(RESOURCE_DIR + "/config.json");
         URL weights = loader.getResource(RESOURCE_DIR + "/model.safetensors");
         if (config == null || weights == null) {
@@ -47,11 +60,7 @@ final class DemoModelFiles {
                 throw new CheckpointException(Path.of(config.getPath()), "not a file path: " + e.getMessage(), e);
             }
         }
-        long size;
-        try (InputStream in = weights.openStream()) {
-            size = in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        Path target = Utils.getCacheDir().resolve("layerskip").resolve("layerskip-demo-" + Long.toHexString(size));
+        Path target = cacheRoot.resolve("layerskip-demo-" + contentHash(loader));
         if (Files.isRegularFile(target.resolve("config.json"))) {
             return target;
         }
@@ -77,5 +86,29 @@ final class DemoModelFiles {
             }
         }
         return target;
+    }
+
+    /** A digest of every packaged file, so a retrained model (same size, new weights) gets a new cache entry. */
+    private static String contentHash(ClassLoader loader) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+        byte[] buffer = new byte[1 << 16];
+        for (String name : FILES) {
+            URL url = loader.getResource(RESOURCE_DIR + "/" + name);
+            if (url == null) {
+                continue;
+            }
+            digest.update(name.getBytes(StandardCharsets.UTF_8));
+            try (InputStream in = url.openStream()) {
+                for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest(), 0, 8);
     }
 }
