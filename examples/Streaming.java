@@ -36,6 +36,9 @@ public class Streaming {
             System.out.print("class Stack:\n    def __init__(self):\n");
             while (chunks.hasNext()) {
                 String line = new String(chunks.nextChunk(1, TimeUnit.MINUTES), StandardCharsets.UTF_8);
+                if (line.isBlank()) {
+                    continue; // the stream ends with an empty chunk
+                }
                 JsonObject o = JsonParser.parseString(line).getAsJsonObject();
                 System.out.print(o.getAsJsonObject("token").get("text").getAsString());
                 System.out.flush();

@@ -33,6 +33,7 @@ public final class GenerationService {
     private final Optional<SpeculationDefaults> speculationDefaults;
     private final GenerationArguments defaults;
     private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean closing;
     private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
 
     /**
@@ -121,6 +122,12 @@ public final class GenerationService {
         if (ids.length == 0) {
             throw new InvalidRequestException("'inputs' encodes to no tokens");
         }
+        for (int id : ids) {
+            if (id < 0 || id >= model.config().vocabSize()) {
+                throw new InvalidRequestException("'inputs' encodes to token id " + id + ", outside the model's vocabulary [0, "
+                        + model.config().vocabSize() + "): tokenizer.json does not match the checkpoint");
+            }
+        }
         if (ids.length >= context) {
             throw new InvalidRequestException("'inputs' has " + ids.length + " tokens but the model's context is "
                     + context + " (max_position_embeddings), leaving no room to generate");
@@ -138,12 +145,49 @@ public final class GenerationService {
     public GenerationResult run(PreparedGeneration prepared, TokenListener listener) {
         active.incrementAndGet();
         try {
-            GenerationResult result = prepared.generator().generate(prepared.promptIds(), prepared.config(), listener);
+            if (closing) {
+                throw new IllegalStateException("the model is closing");
+            }
+            TokenListener stoppable = new TokenListener() {
+                @Override
+                public void onToken(int tokenId, String textDelta) {
+                    listener.onToken(tokenId, textDelta);
+                }
+
+                @Override
+                public void onDraft(int[] draftIds, int accepted) {
+                    listener.onDraft(draftIds, accepted);
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return closing || listener.cancelled();
+                }
+            };
+            GenerationResult result = prepared.generator().generate(prepared.promptIds(), prepared.config(), stoppable);
             finished.get(result.finishReason()).incrementAndGet();
             return result;
         } finally {
             active.decrementAndGet();
         }
+    }
+
+    /**
+     * Stops accepting generations, cancels the running ones at their next token, waits for them
+     * (at most 60 s) and closes the tokenizer. Called before the weights are freed.
+     */
+    public void close() {
+        closing = true;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (active.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        tokenizer.close();
     }
 
     /** @return how many generations are running now */

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * DJL's hook for models without a TorchScript file: builds the {@link LlamaModel} block and loads
@@ -49,12 +50,17 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);
         }
-        NDManager manager = device.equals(model.getNDManager().getDevice())
-                ? model.getNDManager()
-                : model.getNDManager().newSubManager(device);
+        // The weights get their own manager, closed by ModelResources after everything that uses them.
+        NDManager weights = NDManager.newBaseManager(device, model.getNDManager().getEngine().getEngineName());
+        LlamaModel block;
         try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
-            return LlamaWeights.load(checkpoint, manager, type);
+            block = LlamaWeights.load(checkpoint, weights, type);
+        } catch (IOException | RuntimeException e) {
+            weights.close(); // DJL does not close a model whose block fails to load
+            throw e;
         }
+        model.getNDManager().attachInternal(UUID.randomUUID().toString(), ModelResources.register(block, weights));
+        return block;
     }
 
     static DataType weightType(String name) {

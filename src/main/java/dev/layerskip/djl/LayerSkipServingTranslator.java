@@ -77,6 +77,9 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             prepared = service.prepare(request);
         } catch (InvalidRequestException e) {
             return error(e.getMessage(), e.code());
+        } catch (RuntimeException e) {
+            LOGGER.error("preparing a request failed", e);
+            return error("preparing the request failed: " + e, 500);
         }
         if (prepared.request().stream()) {
             return stream(input, prepared);
@@ -107,17 +110,31 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
     private void streamInto(ChunkedBytesSupplier chunks, Input input, PreparedGeneration prepared) {
         // Hold back one token: the last line carries the last token with generated_text and details.
         TokenText[] held = new TokenText[1];
+        String last = null;
         try {
+            if (input != null && input.isCancelled()) {
+                return; // the client left while this stream waited in the queue
+            }
             GenerationResult result = service.run(prepared, listener(input, t -> {
                 if (held[0] != null) {
                     chunks.appendContent(line(LmiJson.tokenLine(held[0])), false);
                 }
                 held[0] = t;
             }));
-            chunks.appendContent(line(LmiJson.finalLine(held[0], prepared, result)), true);
-        } catch (RuntimeException e) {
+            last = LmiJson.finalLine(held[0], prepared, result);
+        } catch (RuntimeException | Error e) {
             LOGGER.error("streaming generation failed", e);
-            chunks.appendContent(line(LmiJson.streamErrorLine("generation failed: " + e)), true);
+            last = LmiJson.streamErrorLine("generation failed: " + e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+        } finally {
+            if (last != null) {
+                chunks.appendContent(line(last), false);
+            }
+            // ChunkedBytesSupplier marks itself complete before it queues the chunk it is given, so a reader
+            // could stop between the two: end with an empty chunk so no line that matters can be lost.
+            chunks.appendContent(new byte[0], true);
         }
     }
 

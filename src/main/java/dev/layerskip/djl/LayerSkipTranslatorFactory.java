@@ -3,7 +3,6 @@ package dev.layerskip.djl;
 import ai.djl.Model;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
-import ai.djl.ndarray.NDManager;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
@@ -69,29 +68,52 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
                     + " (serving.properties, or LayerSkipCriteria.builder())");
         }
         GenerationService service;
-        TextTokenizer tokenizer;
+        TextTokenizer tokenizer = null;
         ArgumentValues values = new ArgumentValues(arguments, "argument");
-        int maxStreams;
-        int streamQueue;
+        ExecutorService streams = null;
         try {
             Path dir = CheckpointLocation.resolve(model.getModelPath(), arguments);
             GenerationArguments defaults = GenerationArguments.from(arguments);
-            maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
-            streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");
+            int maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
+            int streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");
             GenerationDefaults checkpointDefaults = GenerationDefaults.read(dir, llama.config());
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir);
             tokenizer = HfTextTokenizer.load(dir);
+            try {
+                defaults.decoding().build(llama, tokenizer, speculation); // fail at load time, not on every request
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
+                        + e.getMessage(), e);
+            }
             service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);
-        } catch (IOException | IllegalArgumentException e) {
+            if (input == Input.class) {
+                streams = streamExecutor(maxStreams, streamQueue);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
             // DJL's loader does not close a model whose translator fails: free the weights here
             model.close();
             throw new TranslateException(e.getMessage(), e);
         }
-        NDManager manager = model.getNDManager();
-        manager.attachInternal(UUID.randomUUID().toString(), tokenizer); // closed with the model
+        ExecutorService pool = streams;
+        AutoCloseable shutdown = () -> {
+            if (pool != null) {
+                pool.shutdown(); // queued streams still run and end at once: the service is closing
+            }
+            service.close(); // cancels and waits for running generations, closes the tokenizer
+            if (pool != null && !pool.awaitTermination(60, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        };
+        Optional<ModelResources> resources = ModelResources.of(llama);
+        if (resources.isPresent()) {
+            resources.get().closeBeforeWeights(shutdown);
+        } else {
+            model.getNDManager().attachInternal(UUID.randomUUID().toString(), shutdown);
+        }
         if (input == Input.class) {
-            ExecutorService streams = streamExecutor(maxStreams, streamQueue);
-            manager.attachInternal(UUID.randomUUID().toString(), (AutoCloseable) streams::shutdownNow);
             return (Translator<I, O>) new LayerSkipServingTranslator(service, streams);
         }
         return output == String.class

@@ -6,8 +6,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
-import java.math.BigDecimal;
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +21,8 @@ import java.util.Set;
 /**
  * Parses LMI request bodies into {@link LmiRequest}s. A JSON body must be an object with a string
  * {@code inputs}; a {@code text/plain} body is the prompt itself. Every error names the field and the
- * value, and unknown fields are refused (a typo never silently falls back to a default).
+ * value, the JSON must be strict (no comments, unquoted names or trailing commas), and unknown fields are
+ * refused (a misspelt field never silently falls back to a default).
  */
 public final class LmiRequestParser {
 
@@ -45,9 +50,13 @@ public final class LmiRequestParser {
             return LmiRequest.of(text);
         }
         JsonElement root;
-        try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
+        try (JsonReader reader = new JsonReader(new StringReader(text))) {
+            reader.setStrictness(Strictness.STRICT); // no comments, unquoted names or trailing commas
+            root = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("text after the JSON value");
+            }
+        } catch (JsonParseException | IllegalStateException | IOException e) {
             throw new InvalidRequestException("the request body is not valid JSON: " + rootMessage(e), e);
         }
         if (!root.isJsonObject()) {
@@ -191,10 +200,9 @@ public final class LmiRequestParser {
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
             throw new InvalidRequestException(field + " must be an integer, got " + brief(e));
         }
-        BigDecimal v = e.getAsBigDecimal();
         try {
-            return v.longValueExact();
-        } catch (ArithmeticException ex) {
+            return e.getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException | NumberFormatException ex) {
             throw new InvalidRequestException(field + " must be an integer, got " + brief(e), ex);
         }
     }
@@ -207,7 +215,12 @@ public final class LmiRequestParser {
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
             throw new InvalidRequestException(at + key + " must be a number, got " + brief(e));
         }
-        double v = e.getAsDouble();
+        double v;
+        try {
+            v = e.getAsDouble();
+        } catch (NumberFormatException ex) {
+            throw new InvalidRequestException(at + key + " must be a number, got " + brief(e), ex);
+        }
         if (!Double.isFinite(v)) {
             throw new InvalidRequestException(at + key + " must be finite, got " + brief(e));
         }

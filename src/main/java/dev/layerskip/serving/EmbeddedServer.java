@@ -121,6 +121,7 @@ public final class EmbeddedServer implements AutoCloseable {
                         + "\",\"status\":\"READY\"}]}");
             } else if (path.equals("/invocations") || path.startsWith("/predictions/")) {
                 if (!method.equals("POST")) {
+                    exchange.getResponseHeaders().set("Allow", "POST");
                     sendError(exchange, 405, "use POST for " + path);
                 } else if (path.startsWith("/predictions/") && !path.equals("/predictions/" + config.modelName())) {
                     sendError(exchange, 404, "model '" + path.substring("/predictions/".length())
@@ -136,6 +137,13 @@ public final class EmbeddedServer implements AutoCloseable {
             LOGGER.debug("client connection failed: {}", e.toString());
         } catch (RuntimeException e) {
             LOGGER.error("request failed", e);
+            if (exchange.getResponseCode() == -1) { // nothing sent yet: answer 500 instead of a dropped connection
+                try {
+                    sendError(exchange, 500, "internal error: " + e);
+                } catch (IOException gone) {
+                    LOGGER.debug("client gone before the error could be sent: {}", gone.toString());
+                }
+            }
         }
     }
 
@@ -152,7 +160,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             generating.acquireUninterruptibly();
             try {
-                Input input = new Input();
+                Input input = new CancellableInput();
                 for (Map.Entry<String, List<String>> h : exchange.getRequestHeaders().entrySet()) {
                     if (!h.getValue().isEmpty()) {
                         input.addProperty(h.getKey(), h.getValue().get(0));
@@ -223,13 +231,19 @@ public final class EmbeddedServer implements AutoCloseable {
         } catch (IOException e) {
             input.setCancelled(true); // the client went away: stop its generation
             throw e;
-        } catch (InterruptedException e) {
+        } catch (InterruptedException e) { // the server is closing
             input.setCancelled(true);
             Thread.currentThread().interrupt();
+            out.write(errorLine("the server is shutting down"));
         } catch (IllegalStateException e) { // chunk timeout
             input.setCancelled(true);
             LOGGER.warn("stream cut: no token within {}", config.chunkTimeout());
+            out.write(errorLine("no token within " + config.chunkTimeout().toSeconds() + " s; stream cut"));
         }
+    }
+
+    private static byte[] errorLine(String message) {
+        return (LmiJson.streamErrorLine(message) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private static void sendError(HttpExchange exchange, int code, String message) throws IOException {

@@ -34,8 +34,8 @@ public record ServerConfig(String host, int port, String modelName, int workers,
         if (queueSize < 0) {
             throw new IllegalArgumentException("queue size must be >= 0, got " + queueSize);
         }
-        if (maxRequestBytes < 1) {
-            throw new IllegalArgumentException("max request bytes must be >= 1, got " + maxRequestBytes);
+        if (maxRequestBytes < 1 || maxRequestBytes > (1 << 30)) {
+            throw new IllegalArgumentException("max request bytes must be in 1..1073741824, got " + maxRequestBytes);
         }
         if (chunkTimeout == null || chunkTimeout.isNegative() || chunkTimeout.isZero()) {
             throw new IllegalArgumentException("chunk timeout must be positive, got " + chunkTimeout);

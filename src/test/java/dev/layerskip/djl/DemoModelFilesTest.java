@@ -48,7 +48,11 @@ class DemoModelFilesTest {
             for (String f : FILES) {
                 assertArrayEquals(Files.readAllBytes(DjlTestSupport.DEMO.resolve(f)), Files.readAllBytes(first.resolve(f)), f);
             }
-            assertEquals(first, DemoModelFiles.directory(a, cache), "reused");
+            var copied = Files.getLastModifiedTime(first.resolve("model.safetensors"));
+            Files.setLastModifiedTime(first.resolve("model.safetensors"), java.nio.file.attribute.FileTime.fromMillis(1000));
+            assertEquals(first, DemoModelFiles.directory(a, cache));
+            assertEquals(1000, Files.getLastModifiedTime(first.resolve("model.safetensors")).toMillis(), "reused, not copied again");
+            assertTrue(copied.toMillis() > 1000);
             Path retrained = DemoModelFiles.directory(b, cache);
             assertNotEquals(first, retrained, "a retrained model of the same size gets its own copy");
             try (var entries = Files.list(cache)) {
@@ -60,5 +64,4 @@ class DemoModelFilesTest {
             assertTrue(e.getMessage().contains("not on the class path"), e.getMessage());
         }
     }
-
 }

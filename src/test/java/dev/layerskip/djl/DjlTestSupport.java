@@ -109,6 +109,9 @@ public final class DjlTestSupport {
         }
         List<JsonObject> lines = new ArrayList<>();
         for (String line : text.toString().split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
             lines.add(JsonParser.parseString(line).getAsJsonObject());
         }
         return lines;

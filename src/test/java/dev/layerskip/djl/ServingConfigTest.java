@@ -158,6 +158,11 @@ class ServingConfigTest {
         Map<String, String> cases = new java.util.LinkedHashMap<>();
         cases.put("{\"inputs\": \"def \"", "not valid JSON");
         cases.put("[\"def \"]", "JSON object");
+        cases.put("{inputs: \"def \"}", "not valid JSON");
+        cases.put("{\"inputs\": \"def \",}", "not valid JSON");
+        cases.put("{\"inputs\": \"def \"} {}", "not valid JSON");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"seed\": 1e10000}}", "parameters.seed must be an integer");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"top_p\": 1e999}}", "parameters.top_p must be");
         cases.put("{\"inputs\": 5}", "'inputs' must be a string");
         cases.put("{\"inputs\": \"\"}", "'inputs' must not be empty");
         cases.put("{\"input\": \"def \"}", "unknown field 'input'");

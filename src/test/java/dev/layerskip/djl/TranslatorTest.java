@@ -11,7 +11,6 @@ import ai.djl.repository.MRL;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelZoo;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.generate.GenerationResult;
@@ -85,9 +84,9 @@ class TranslatorTest {
         assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
         assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));
         assertMessage("no-such-dir", Map.of("checkpoint", "no-such-dir"));
-        // checked when a request resolves it against the model (L = 4)
-        TranslateException e = assertThrows(TranslateException.class, () -> predict(Map.of("exit_layer", 4)));
-        assertTrue(e.getMessage().contains("exit layer 4 is outside 1..3"), e.getMessage());
+        // checked against the model (L = 4) when it loads, not on every request
+        assertMessage("exit_layer/num_speculations/draft_confidence: exit layer 4 is outside 1..3", Map.of("exit_layer", 4));
+        assertMessage("exit layer 9 is outside 1..4", Map.of("strategy", "early-exit", "exit_layer", 9));
     }
 
     private static void assertMessage(String expected, Map<String, Object> arguments) {

@@ -95,6 +95,8 @@ class NotebooksTest {
         assertTrue(maven, notebook + ": no %maven line");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        PrintStream saved = System.out; // the local execution engine prints to this JVM's System.out
+        System.setOut(out);
         try (JShell shell = JShell.builder().executionEngine("local").out(out).err(out).build()) {
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
                 shell.addToClasspath(entry);
@@ -112,9 +114,12 @@ class NotebooksTest {
                     remaining = info.remaining();
                 }
             }
+        } finally {
+            System.setOut(saved);
         }
         String text = printed.toString(StandardCharsets.UTF_8);
         System.out.println("--- " + notebook + "\n" + text);
+        assertFalse(text.isBlank(), notebook + " printed nothing");
         assertFalse(text.toLowerCase(Locale.ROOT).contains("exception"), notebook + " printed an exception:\n" + text);
     }
 

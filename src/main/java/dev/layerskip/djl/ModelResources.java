@@ -1,0 +1,75 @@
+package dev.layerskip.djl;
+
+import ai.djl.ndarray.NDManager;
+
+import dev.layerskip.model.LlamaModel;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Closes a DJL-loaded LayerSkip model in a safe order: first what uses the weights (translators stop
+ * and wait for their running generations, the tokenizer closes), then the weights. Attached to the DJL
+ * model's manager as one resource, because a manager closes its resources in no particular order and
+ * freeing weights under a running generation would be a use after free.
+ */
+final class ModelResources implements AutoCloseable {
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(ModelResources.class);
+    private static final Map<LlamaModel, ModelResources> REGISTRY = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private final LlamaModel model;
+    private final NDManager weights;
+    private final List<AutoCloseable> users = new CopyOnWriteArrayList<>();
+
+    private ModelResources(LlamaModel model, NDManager weights) {
+        this.model = model;
+        this.weights = weights;
+    }
+
+    /**
+     * @param model the block
+     * @param weights the manager that owns its weights (closed last)
+     * @return the registered resources
+     */
+    static ModelResources register(LlamaModel model, NDManager weights) {
+        ModelResources r = new ModelResources(model, weights);
+        REGISTRY.put(model, r);
+        return r;
+    }
+
+    /**
+     * @param model a block
+     * @return its resources, when it was built by {@link LayerSkipBlockFactory}
+     */
+    static Optional<ModelResources> of(LlamaModel model) {
+        return Optional.ofNullable(REGISTRY.get(model));
+    }
+
+    /**
+     * @param user something that uses the weights and must close before them
+     */
+    void closeBeforeWeights(AutoCloseable user) {
+        users.add(user);
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable user : users) {
+            try {
+                user.close();
+            } catch (Exception e) {
+                LOGGER.error("closing a user of the weights failed", e);
+            }
+        }
+        weights.close();
+        REGISTRY.remove(model);
+    }
+}
