@@ -51,8 +51,12 @@ class EmbeddedServerTest {
     }
 
     private static EmbeddedServer start(int workers, int queue, int maxBytes) throws IOException {
+        return start(workers, queue, maxBytes, Duration.ofSeconds(2));
+    }
+
+    private static EmbeddedServer start(int workers, int queue, int maxBytes, Duration grace) throws IOException {
         return EmbeddedServer.start(model, new ServerConfig("127.0.0.1", 0, "demo", workers, queue, maxBytes,
-                Duration.ofSeconds(60), Duration.ofSeconds(2)));
+                Duration.ofSeconds(60), grace));
     }
 
     private static HttpResponse<String> post(EmbeddedServer s, String path, String body) throws Exception {
@@ -152,6 +156,27 @@ class EmbeddedServerTest {
             }
             assertEquals(200, ok.statusCode());
         }
+    }
+
+    @Test
+    void closeLetsARunningRequestFinish() throws Exception {
+        GenerationService service = ((LayerSkipServingTranslator) model.getTranslator()).service();
+        EmbeddedServer s = start(1, 1, 1024, Duration.ofSeconds(30));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> running = CLIENT.sendAsync(
+                HttpRequest.newBuilder(s.uri().resolve("invocations")).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 400, \"strategy\": \"autoregressive\"}}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (service.activeGenerations() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertEquals(1, service.activeGenerations(), "the request is generating");
+        long closing = System.nanoTime();
+        s.close(); // waits for the running request (grace 30 s)
+        System.out.printf("close() waited %.2f s for the running request%n", (System.nanoTime() - closing) / 1e9);
+        HttpResponse<String> r = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(!JsonParser.parseString(r.body()).getAsJsonObject().get("generated_text").getAsString().isEmpty());
     }
 
     @Test
