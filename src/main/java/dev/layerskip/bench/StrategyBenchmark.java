@@ -48,23 +48,25 @@ public final class StrategyBenchmark {
         double[][] quarterMs = new double[n][2];
         long[][] counts = new long[n][3]; // drafted, accepted, quarter samples
         int[][][] outputs = new int[n][prompts.size()][];
+        long[] stamps = new long[config.maxNewTokens()]; // preallocated: nothing allocated per token while timing
+        int[] k = new int[1];
+        TokenListener stamp = (id, text) -> stamps[k[0]++] = System.nanoTime();
         for (int r = 0; r < repeats; r++) {
             long[] tokens = new long[n];
             long[] nanos = new long[n];
             for (int p = 0; p < prompts.size(); p++) {
                 for (int s = 0; s < n; s++) {
-                    List<Long> stamps = new ArrayList<>();
-                    GenerationResult result = strategies.get(s).generator()
-                            .generate(prompts.get(p), config, (id, text) -> stamps.add(System.nanoTime()));
-                    int k = stamps.size();
-                    if (k >= 2) {
-                        tokens[s] += k - 1;
-                        nanos[s] += stamps.get(k - 1) - stamps.get(0);
+                    k[0] = 0;
+                    GenerationResult result = strategies.get(s).generator().generate(prompts.get(p), config, stamp);
+                    int last = k[0] - 1;
+                    if (last >= 1) {
+                        tokens[s] += last;
+                        nanos[s] += stamps[last] - stamps[0];
                     }
-                    if (k >= 5) {
-                        int q = (k - 1) / 4;
-                        quarterMs[s][0] += (stamps.get(q) - stamps.get(0)) / 1e6 / q;
-                        quarterMs[s][1] += (stamps.get(k - 1) - stamps.get(k - 1 - q)) / 1e6 / q;
+                    if (last >= 4) {
+                        int q = last / 4;
+                        quarterMs[s][0] += (stamps[q] - stamps[0]) / 1e6 / q;
+                        quarterMs[s][1] += (stamps[last] - stamps[last - q]) / 1e6 / q;
                         counts[s][2]++;
                     }
                     GenerationStats st = result.stats();

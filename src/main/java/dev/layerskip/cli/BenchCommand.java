@@ -67,7 +67,8 @@ final class BenchCommand implements Callable<Integer> {
                 strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1],
                         new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1]))));
                 if (draftConfidence != null) {
-                    DecodingSettings s = new DecodingOptionsParser(draftConfidence).settings(ed[0], ed[1]);
+                    DecodingSettings s = DecodingSettings.parse(DecodingStrategy.SELF_SPECULATIVE, ed[0], ed[1], draftConfidence,
+                            "--draft-confidence");
                     strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d<=" + ed[1] + " conf=" + draftConfidence,
                             s.build(m.model, null, m.defaults)));
                 }

@@ -43,8 +43,8 @@ final class CorrectnessCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (BenchModelOptions.Opened m = bench.open()) {
-            DecodingSettings settings = new DecodingOptionsParser(draftConfidence)
-                    .settings(DecodingStrategy.SELF_SPECULATIVE, exitLayer, numSpeculations);
+            DecodingSettings settings = DecodingSettings.parse(DecodingStrategy.SELF_SPECULATIVE, exitLayer, numSpeculations,
+                    draftConfidence, "--draft-confidence");
             Generator spec = settings.build(m.model, null, m.defaults);
             Generator reference = new AutoregressiveGenerator(m.model, null, m.model.numLayers());
             GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds());

@@ -26,6 +26,6 @@ final class DecodingOptions {
     String draftConfidence;
 
     DecodingSettings settings() {
-        return new DecodingOptionsParser(draftConfidence).settings(strategy, exitLayer, numSpeculations);
+        return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence");
     }
 }

@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import dev.layerskip.eval.LayerPerplexity;
 import dev.layerskip.eval.PerLayerEvaluator;
 import dev.layerskip.model.LoadedModel;
-import dev.layerskip.train.DataConfig;
 import dev.layerskip.train.TokenCorpus;
 import dev.layerskip.train.TrainConfigJson;
 
@@ -44,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Score at most N tokens (default: all).")
     Integer maxTokens;
 
-    @Option(names = "--window", paramLabel = "W", description = "Tokens per forward pass (default: min(512, context)).")
+    @Option(names = "--window", paramLabel = "W", description = "Tokens per window: the first W-1 go through the model and predict the next (default: min(512, context)).")
     Integer window;
 
     @Option(names = "--json", description = "Print {\"layers\": [...]} instead of a table.")
@@ -58,19 +57,17 @@ final class EvalCommand implements Callable<Integer> {
         if ((textFile == null) == (heldOutOf == null)) {
             throw new IllegalArgumentException("give exactly one of --text-file and --held-out-of");
         }
-        List<String> documents = new java.util.ArrayList<>();
+        String text = null;
+        List<Path> heldOut = null;
         if (textFile != null) {
             try {
-                documents.add(Files.readString(textFile, StandardCharsets.UTF_8));
+                text = Files.readString(textFile, StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 throw new IllegalArgumentException(textFile + ": text file not found", e);
             }
         } else {
-            DataConfig data = TrainConfigJson.read(heldOutOf, java.util.Map.of()).data();
-            for (Path doc : TokenCorpus.heldOutDocuments(data)) {
-                documents.add(Files.readString(doc, StandardCharsets.UTF_8));
-            }
-            if (documents.isEmpty()) {
+            heldOut = TokenCorpus.heldOutDocuments(TrainConfigJson.read(heldOutOf, java.util.Map.of()).data());
+            if (heldOut.isEmpty()) {
                 throw new IllegalArgumentException(heldOutOf + ": the config holds out no documents");
             }
         }
@@ -79,13 +76,9 @@ final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(loaded.directory().resolve("tokenizer.json") + ": not found; eval needs a tokenizer");
             }
             int eos = loaded.defaults().eosTokenIds().isEmpty() ? -1 : loaded.defaults().eosTokenIds().get(0);
-            int[] ids = documents.stream()
-                    .flatMapToInt(d -> java.util.stream.IntStream.concat(java.util.Arrays.stream(loaded.tokenizer().encode(d)),
-                            eos < 0 ? java.util.stream.IntStream.empty() : java.util.stream.IntStream.of(eos)))
-                    .toArray(); // documents joined as in training: each with its BOS, followed by EOS
-            if (textFile != null && eos >= 0) {
-                ids = Arrays.copyOf(ids, ids.length - 1);
-            }
+            // held-out documents are joined exactly as training joins them (each with its BOS, then EOS)
+            int[] ids = text != null ? loaded.tokenizer().encode(text)
+                    : TokenCorpus.encodeDocuments(heldOut, loaded.tokenizer(), eos);
             if (maxTokens != null && ids.length > maxTokens) {
                 ids = Arrays.copyOf(ids, maxTokens);
             }

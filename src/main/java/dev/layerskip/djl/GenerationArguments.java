@@ -61,11 +61,8 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
                 throw new IllegalArgumentException("argument 'strategy': " + e.getMessage(), e);
             }
         }
-        String confidence = a.string("draft_confidence", null);
-        boolean adaptive = "auto".equalsIgnoreCase(confidence);
-        Double threshold = confidence == null || adaptive ? null : a.number("draft_confidence");
-        DecodingSettings decoding = new DecodingSettings(strategy, a.integer("exit_layer"),
-                a.integer("num_speculations"), threshold, adaptive);
+        DecodingSettings decoding = DecodingSettings.parse(strategy, a.integer("exit_layer"),
+                a.integer("num_speculations"), a.string("draft_confidence", null), "argument 'draft_confidence'");
         Integer max = a.integer("max_new_tokens");
         Boolean sample = a.bool("do_sample");
         Double temperature = a.number("temperature");

@@ -8,6 +8,7 @@ import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.Prompts;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LlamaModel;
@@ -32,6 +33,7 @@ public final class GenerationService {
     private final GenerationDefaults checkpointDefaults;
     private final Optional<SpeculationDefaults> speculationDefaults;
     private final GenerationArguments defaults;
+    private final Generator defaultGenerator;
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closing;
     private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
@@ -42,6 +44,7 @@ public final class GenerationService {
      * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
      * @param speculationDefaults the checkpoint's layerskip.json, if any
      * @param defaults the translator's defaults
+     * @throws IllegalArgumentException if the default strategy settings do not fit the model
      */
     public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
             Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults) {
@@ -53,6 +56,12 @@ public final class GenerationService {
         this.checkpointDefaults = checkpointDefaults;
         this.speculationDefaults = speculationDefaults;
         this.defaults = defaults;
+        try {
+            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
+                    + e.getMessage(), e);
+        }
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
         }
@@ -78,34 +87,24 @@ public final class GenerationService {
     public PreparedGeneration prepare(LmiRequest request) throws InvalidRequestException {
         LmiParameters p = request.parameters();
         DecodingSettings base = defaults.decoding();
-        DecodingStrategy strategy = p.strategy() != null ? DecodingStrategy.fromName(p.strategy()) : base.strategy();
-        boolean sameStrategy = strategy == base.strategy();
-        Integer exit = p.exitLayer() != null ? p.exitLayer() : sameStrategy ? base.exitLayer() : null;
-        Integer d = p.numSpeculations() != null ? p.numSpeculations() : sameStrategy ? base.numSpeculations() : null;
-        boolean adaptive;
-        Double threshold;
-        if (p.draftConfidence() != null) {
-            adaptive = p.draftConfidence().equals("auto");
-            threshold = adaptive ? null : Double.valueOf(p.draftConfidence());
-        } else {
-            adaptive = sameStrategy && base.adaptiveDrafts();
-            threshold = sameStrategy ? base.draftConfidence() : null;
-        }
-        if (strategy != DecodingStrategy.SELF_SPECULATIVE) {
-            if (p.numSpeculations() != null || p.draftConfidence() != null) {
-                throw new InvalidRequestException("parameters.num_speculations and parameters.draft_confidence need"
-                        + " strategy self-speculative, got " + strategy.cliName());
+        DecodingStrategy strategy = base.strategy();
+        Generator generator = defaultGenerator;
+        if (p.strategy() != null || p.exitLayer() != null || p.numSpeculations() != null || p.draftConfidence() != null) {
+            // the request's values, with the defaults' where it keeps the default strategy
+            strategy = p.strategy() != null ? DecodingStrategy.fromName(p.strategy()) : strategy;
+            boolean same = strategy == base.strategy();
+            Integer exit = p.exitLayer() != null ? p.exitLayer() : same ? base.exitLayer() : null;
+            Integer d = p.numSpeculations() != null ? p.numSpeculations() : same ? base.numSpeculations() : null;
+            try {
+                DecodingSettings settings = p.draftConfidence() != null
+                        ? DecodingSettings.parse(strategy, exit, d, p.draftConfidence(), "parameters.draft_confidence")
+                        : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
+                                same && base.adaptiveDrafts());
+                generator = settings.build(model, tokenizer, speculationDefaults);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "
+                        + e.getMessage(), e);
             }
-            d = null;
-            adaptive = false;
-            threshold = null;
-        }
-        Generator generator;
-        try {
-            generator = new DecodingSettings(strategy, exit, d, threshold, adaptive)
-                    .build(model, tokenizer, speculationDefaults);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("parameters.exit_layer/num_speculations: " + e.getMessage(), e);
         }
         boolean sample = p.doSample() != null ? p.doSample() : defaults.doSample();
         SamplingConfig sampling = SamplingConfig.GREEDY;
@@ -118,19 +117,10 @@ public final class GenerationService {
         int max = p.maxNewTokens() != null ? p.maxNewTokens() : defaults.maxNewTokens();
         GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences());
         int[] ids = tokenizer.encode(request.inputs());
-        int context = model.config().maxPositions();
-        if (ids.length == 0) {
-            throw new InvalidRequestException("'inputs' encodes to no tokens");
-        }
-        for (int id : ids) {
-            if (id < 0 || id >= model.config().vocabSize()) {
-                throw new InvalidRequestException("'inputs' encodes to token id " + id + ", outside the model's vocabulary [0, "
-                        + model.config().vocabSize() + "): tokenizer.json does not match the checkpoint");
-            }
-        }
-        if (ids.length >= context) {
-            throw new InvalidRequestException("'inputs' has " + ids.length + " tokens but the model's context is "
-                    + context + " (max_position_embeddings), leaving no room to generate");
+        try {
+            Prompts.check(ids, model.config());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
         }
         return new PreparedGeneration(request, ids, strategy, generator, config);
     }

@@ -2,7 +2,7 @@ package dev.layerskip.djl;
 
 /**
  * A request that cannot be served as sent: malformed JSON, a field of the wrong type or out of range,
- * a prompt longer than the context. Carries the HTTP status code the response uses (400).
+ * a prompt longer than the context. Answered with {@link #BAD_REQUEST}.
  */
 public final class InvalidRequestException extends Exception {
 
@@ -10,8 +10,6 @@ public final class InvalidRequestException extends Exception {
 
     /** The status code of a request the client must fix. */
     public static final int BAD_REQUEST = 400;
-
-    private final int code;
 
     /**
      * @param message what is wrong, naming the field and the value
@@ -26,11 +24,5 @@ public final class InvalidRequestException extends Exception {
      */
     public InvalidRequestException(String message, Throwable cause) {
         super(message, cause);
-        this.code = BAD_REQUEST;
-    }
-
-    /** @return the HTTP status code for this error */
-    public int code() {
-        return code;
     }
 }

@@ -76,7 +76,7 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
                     input == null ? null : input.getProperty("Content-Type", null));
             prepared = service.prepare(request);
         } catch (InvalidRequestException e) {
-            return error(e.getMessage(), e.code());
+            return error(e.getMessage(), InvalidRequestException.BAD_REQUEST);
         } catch (RuntimeException e) {
             LOGGER.error("preparing a request failed", e);
             return error("preparing the request failed: " + e, 500);

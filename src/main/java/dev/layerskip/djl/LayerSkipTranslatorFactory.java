@@ -79,12 +79,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             GenerationDefaults checkpointDefaults = GenerationDefaults.read(dir, llama.config());
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir);
             tokenizer = HfTextTokenizer.load(dir);
-            try {
-                defaults.decoding().build(llama, tokenizer, speculation); // fail at load time, not on every request
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
-                        + e.getMessage(), e);
-            }
+            // builds the default generator: settings that do not fit the model fail here, not on every request
             service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);
             if (input == Input.class) {
                 streams = streamExecutor(maxStreams, streamQueue);

@@ -3,7 +3,6 @@ package dev.layerskip.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
 import dev.layerskip.model.InferenceMode;
@@ -28,12 +27,13 @@ public final class PerLayerEvaluator {
      * Creates the evaluator.
      *
      * @param model the model
-     * @param window the most tokens scored in one forward pass (at most the context length)
+     * @param window the most tokens per window: the first window-1 go through the model and predict
+     *     the next ones, so a window holds at most the context length + 1 tokens
      */
     public PerLayerEvaluator(LlamaModel model, int window) {
-        if (window < 2 || window > model.config().maxPositions()) {
+        if (window < 2 || window > model.config().maxPositions() + 1) {
             throw new IllegalArgumentException(
-                    "window must be in [2, " + model.config().maxPositions() + "], got " + window);
+                    "window must be in [2, " + (model.config().maxPositions() + 1) + "], got " + window);
         }
         this.model = model;
         this.window = window;
@@ -49,16 +49,35 @@ public final class PerLayerEvaluator {
         if (ids.length < 2) {
             throw new IllegalArgumentException("need at least 2 tokens to score, got " + ids.length);
         }
-        InferenceMode.enterOnThisThread();
+        List<int[]> windows = new ArrayList<>();
+        for (int begin = 0; begin + 1 < ids.length; begin += window - 1) {
+            windows.add(Arrays.copyOfRange(ids, begin, Math.min(ids.length, begin + window)));
+        }
+        return evaluate(windows.toArray(new int[0][]));
+    }
+
+    /**
+     * Scores separate windows (e.g. held-out training chunks), each predicting its own next tokens.
+     * Grad mode is off while scoring and restored afterwards, so training can call this between steps.
+     *
+     * @param windows the windows, each of 2..window tokens
+     * @return one result per exit layer, 1..L
+     */
+    public List<LayerPerplexity> evaluate(int[][] windows) {
         int layers = model.numLayers();
         double[] nllSum = new double[layers];
         long predicted = 0;
-        try (NDManager manager = model.manager().newSubManager()) {
-            for (int begin = 0; begin + 1 < ids.length; begin += window - 1) {
-                int[] chunk = Arrays.copyOfRange(ids, begin, Math.min(ids.length, begin + window));
+        try (InferenceMode.NoGrad ignored = InferenceMode.noGrad(); NDManager manager = model.manager().newSubManager()) {
+            for (int[] chunk : windows) {
+                if (chunk.length < 2 || chunk.length > window) {
+                    throw new IllegalArgumentException("a window must have 2.." + window + " tokens, got " + chunk.length);
+                }
                 scoreWindow(manager, chunk, nllSum);
                 predicted += chunk.length - 1;
             }
+        }
+        if (predicted == 0) {
+            throw new IllegalArgumentException("no windows to score");
         }
         List<LayerPerplexity> out = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
@@ -68,20 +87,19 @@ public final class PerLayerEvaluator {
     }
 
     private void scoreWindow(NDManager manager, int[] chunk, double[] nllSum) {
-        int t = chunk.length;
+        int t = chunk.length - 1; // positions that predict a next token; the last token is only a target
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray input = manager.create(chunk).reshape(1, t); // [1, seq]
-            NDArray targets = manager.create(Arrays.copyOfRange(chunk, 1, t))
+            NDArray input = manager.create(Arrays.copyOf(chunk, t)).reshape(1, t); // [1, seq]
+            NDArray targets = manager.create(Arrays.copyOfRange(chunk, 1, t + 1))
                     .toType(DataType.INT64, false)
-                    .reshape(1, t - 1, 1); // [1, seq-1, 1]
-            NDIndex scored = new NDIndex().addAllDim().addSliceDim(0, t - 1);
+                    .reshape(1, t, 1); // [1, seq, 1]
             NDArray hidden = model.embed(input); // [1, seq, hidden]
             for (int l = 0; l < model.numLayers(); l++) {
                 hidden = model.forwardLayers(hidden, l, l + 1, null, 0); // [1, seq, hidden]
                 try (NDScope layerScope = new NDScope()) {
                     layerScope.suppressNotUsedWarning();
-                    NDArray logProbs = model.exitHead(hidden.get(scored)).logSoftmax(2); // [1, seq-1, vocab]
+                    NDArray logProbs = model.exitHead(hidden).logSoftmax(2); // [1, seq, vocab]
                     nllSum[l] -= logProbs.gather(targets, 2).toType(DataType.FLOAT64, false).sum().getDouble();
                 }
             }

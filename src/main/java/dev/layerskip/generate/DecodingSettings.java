@@ -37,6 +37,33 @@ public record DecodingSettings(
     }
 
     /**
+     * Settings with the draft confidence given as text, as users write it: a number in (0, 1), or
+     * {@code auto} for adaptive drafts.
+     *
+     * @param strategy the strategy
+     * @param exitLayer E, or null for the default
+     * @param numSpeculations d, or null for the default
+     * @param draftConfidence a number, {@code auto}, or null for none
+     * @param confidenceName how the confidence is named in errors (e.g. {@code --draft-confidence})
+     * @return the settings
+     * @throws IllegalArgumentException naming the value when it is neither a number nor auto, or out of range
+     */
+    public static DecodingSettings parse(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations,
+            String draftConfidence, String confidenceName) {
+        boolean auto = draftConfidence != null && draftConfidence.trim().equalsIgnoreCase("auto");
+        Double threshold = null;
+        if (draftConfidence != null && !auto) {
+            try {
+                threshold = Double.parseDouble(draftConfidence.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        confidenceName + " must be a number in (0, 1) or auto, got '" + draftConfidence + "'", e);
+            }
+        }
+        return new DecodingSettings(strategy, exitLayer, numSpeculations, threshold, auto);
+    }
+
+    /**
      * @param strategy the strategy, with every value defaulted
      * @return the settings
      */

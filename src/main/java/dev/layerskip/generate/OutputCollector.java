@@ -20,6 +20,7 @@ final class OutputCollector {
     private int prefixOffset;
     private int readOffset;
     private FinishReason finish;
+    private final int longestStop;
 
     /**
      * @param config the generation settings
@@ -35,6 +36,7 @@ final class OutputCollector {
         this.tokenizer = tokenizer;
         this.listener = listener;
         this.limit = limit;
+        this.longestStop = config.stopStrings().stream().mapToInt(String::length).max().orElse(0);
     }
 
     /**
@@ -69,11 +71,15 @@ final class OutputCollector {
                 prefixOffset = readOffset;
                 readOffset = count;
             }
-            // stop strings are searched in the emitted text plus what is held back
-            String visible = pending.isEmpty() ? text.toString() : text + pending;
-            for (String stop : config.stopStrings()) {
-                if (finish == null && visible.indexOf(stop, Math.max(0, previousLength - stop.length() + 1)) >= 0) {
-                    finish = FinishReason.STOP_STRING;
+            // stop strings are searched in the emitted text plus what is held back, only where a match could
+            // end in the new text: a tail of bounded length, so the work per token does not grow with the output
+            if (!config.stopStrings().isEmpty()) {
+                int from = Math.max(0, previousLength - longestStop + 1);
+                String tail = text.substring(from) + pending;
+                for (String stop : config.stopStrings()) {
+                    if (finish == null && tail.indexOf(stop, Math.max(0, previousLength - stop.length() + 1 - from)) >= 0) {
+                        finish = FinishReason.STOP_STRING;
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@ package dev.layerskip.generate;
 import dev.layerskip.checkpoint.LlamaConfig;
 
 /** Validation of prompts shared by every generator. */
-final class Prompts {
+public final class Prompts {
 
     private Prompts() {}
 
@@ -13,7 +13,7 @@ final class Prompts {
      * @param promptIds the prompt
      * @param config the model configuration
      */
-    static void check(int[] promptIds, LlamaConfig config) {
+    public static void check(int[] promptIds, LlamaConfig config) {
         if (promptIds == null || promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }

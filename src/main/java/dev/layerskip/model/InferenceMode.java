@@ -11,6 +11,24 @@ public final class InferenceMode {
 
     private InferenceMode() {}
 
+    /** Grad mode turned off for a block of code and restored at its end (try-with-resources). */
+    public interface NoGrad extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Turns autograd off on this thread until the returned scope closes, then restores what it was:
+     * for work without gradients inside training (optimizer updates, clipping, evaluation).
+     *
+     * @return the scope
+     */
+    public static NoGrad noGrad() {
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return () -> JniUtils.setGradMode(previous);
+    }
+
     /** Disables autograd on the current thread (a no-op on engines other than PyTorch). */
     public static void enterOnThisThread() {
         if ("PyTorch".equals(Engine.getDefaultEngineName()) || Engine.hasEngine("PyTorch")) {

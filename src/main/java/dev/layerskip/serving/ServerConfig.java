@@ -44,22 +44,4 @@ public record ServerConfig(String host, int port, String modelName, int workers,
             throw new IllegalArgumentException("shutdown grace must be >= 0, got " + shutdownGrace);
         }
     }
-
-    /**
-     * Defaults: 127.0.0.1:8080, one worker, 16 queued requests, 1 MiB bodies, 120 s per chunk, 10 s grace.
-     *
-     * @param modelName the model's name
-     * @return the config
-     */
-    public static ServerConfig defaults(String modelName) {
-        return new ServerConfig("127.0.0.1", 8080, modelName, 1, 16, 1 << 20, Duration.ofSeconds(120), Duration.ofSeconds(10));
-    }
-
-    /**
-     * @param newPort the port
-     * @return a copy with that port
-     */
-    public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, modelName, workers, queueSize, maxRequestBytes, chunkTimeout, shutdownGrace);
-    }
 }

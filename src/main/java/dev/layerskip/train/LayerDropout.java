@@ -15,9 +15,6 @@ import java.util.SplittableRandom;
  */
 public record LayerDropout(double pMax, PerLayerScale perLayer, StepScale perStep, long rampSteps) {
 
-    /** No layer dropout. */
-    public static final LayerDropout OFF = new LayerDropout(0, PerLayerScale.EXP, StepScale.CONSTANT, 0);
-
     /** Validates the values. */
     public LayerDropout {
         if (!(pMax >= 0 && pMax < 1)) {

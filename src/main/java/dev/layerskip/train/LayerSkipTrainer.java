@@ -2,12 +2,14 @@ package dev.layerskip.train;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -18,6 +20,8 @@ import com.google.gson.JsonObject;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.HfCheckpointWriter;
 import dev.layerskip.eval.LayerPerplexity;
+import dev.layerskip.eval.PerLayerEvaluator;
+import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.tokenizer.HfTextTokenizer;
@@ -237,26 +241,23 @@ public final class LayerSkipTrainer {
      * @return the norm before clipping
      */
     static double clipGradients(LlamaModel model, double maxNorm) {
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope scope = new NDScope()) {
+        try (InferenceMode.NoGrad ignored = InferenceMode.noGrad(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            double sq = 0;
             List<NDArray> grads = new ArrayList<>();
+            NDList squares = new NDList();
             for (Parameter p : model.getParameters().values()) {
                 NDArray g = p.getArray().getGradient();
                 grads.add(g);
-                sq += g.mul(g).sum().getFloat();
+                squares.add(g.square().sum()); // []
             }
-            double norm = Math.sqrt(sq);
+            // one read back to Java per step, summed in float64 like a host-side sum
+            double norm = Math.sqrt(NDArrays.stack(squares).toType(DataType.FLOAT64, false).sum().getDouble());
             if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
                 for (NDArray g : grads) {
                     g.muli((float) (maxNorm / (norm + 1e-6)));
                 }
             }
             return norm;
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
     }
 
@@ -274,37 +275,8 @@ public final class LayerSkipTrainer {
     private List<LayerPerplexity> evaluate(LlamaModel model, TokenCorpus corpus) {
         int[][] chunks = corpus.heldOut().length > 0 ? corpus.heldOut() : corpus.train();
         int n = Math.min(chunks.length, config.evalBatches() * config.optim().batchSize());
-        int layers = model.numLayers();
-        double[] sums = new double[layers];
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        double[] all = new double[layers];
-        java.util.Arrays.fill(all, 1.0 / layers);
-        long tokens = 0;
-        try {
-            for (int begin = 0; begin < n; begin += config.optim().batchSize()) {
-                int[][] b = java.util.Arrays.copyOfRange(chunks, begin, Math.min(n, begin + config.optim().batchSize()));
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    NDArray tok = model.manager().create(b); // [batch, seq+1]
-                    int t = b[0].length - 1;
-                    double[] per = new double[layers];
-                    ExitLossForward.loss(model, tok.get(new NDIndex().addAllDim().addSliceDim(0, t)),
-                            tok.get(new NDIndex().addAllDim().addSliceDim(1, t + 1)), null, all, per);
-                    for (int l = 0; l < layers; l++) {
-                        sums[l] += per[l] * b.length * t;
-                    }
-                    tokens += (long) b.length * t;
-                }
-            }
-        } finally {
-            JniUtils.setGradMode(gradMode);
-        }
-        List<LayerPerplexity> out = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            out.add(new LayerPerplexity(l + 1, sums[l] / tokens, tokens));
-        }
-        return out;
+        // the same per-layer scoring as the eval command, each held-out chunk one window
+        return new PerLayerEvaluator(model, chunks[0].length).evaluate(java.util.Arrays.copyOf(chunks, n));
     }
 
     private void saveFinal(LlamaModel model) throws IOException {

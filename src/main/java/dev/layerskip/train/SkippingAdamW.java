@@ -3,11 +3,11 @@ package dev.layerskip.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 
+import dev.layerskip.model.InferenceMode;
+
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -59,9 +59,7 @@ public final class SkippingAdamW extends Optimizer {
         if (frozen.contains(parameterId)) {
             return; // skipped by layer dropout for the whole step: no decay, no momentum
         }
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope scope = new NDScope()) {
+        try (InferenceMode.NoGrad ignored = InferenceMode.noGrad(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             int t = counts.merge(parameterId, 1, Integer::sum);
             NDArray m = means.computeIfAbsent(parameterId, k -> zeros(weight));
@@ -73,8 +71,6 @@ public final class SkippingAdamW extends Optimizer {
                 weight.muli(1 - learningRate * weightDecay); // decoupled decay, matrices only
             }
             weight.subi(m.div(v.sqrt().add(eps)).mul(stepSize));
-        } finally {
-            JniUtils.setGradMode(gradMode);
         }
     }
 
@@ -114,11 +110,6 @@ public final class SkippingAdamW extends Optimizer {
         means.put(id, mean);
         variances.put(id, variance);
         counts.put(id, count);
-    }
-
-    /** @return the ids with state */
-    public Set<String> parametersWithState() {
-        return new HashSet<>(means.keySet());
     }
 
     private static final class Builder extends OptimizerBuilder<Builder> {

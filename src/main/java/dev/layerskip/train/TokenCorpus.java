@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -48,11 +49,6 @@ public final class TokenCorpus {
         return heldOut;
     }
 
-    /** @return how many documents the corpus has */
-    public int documents() {
-        return documents;
-    }
-
     /**
      * Loads the corpus from the cache, or tokenizes and caches it.
      *
@@ -75,23 +71,45 @@ public final class TokenCorpus {
             List<Integer> trainIds = new ArrayList<>();
             List<Integer> heldIds = new ArrayList<>();
             for (Path f : files) {
-                String text;
-                try {
-                    text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString();
-                } catch (CharacterCodingException e) {
-                    continue; // not UTF-8 text: not part of a text corpus
-                }
                 List<Integer> target = isHeldOut(relativeName(f, data), data.heldOutFraction()) ? heldIds : trainIds;
-                for (int id : tokenizer.encode(text)) {
+                for (int id : encodeDocuments(List.of(f), tokenizer, eosId)) {
                     target.add(id);
                 }
-                target.add(eosId);
             }
             Files.createDirectories(data.cacheDir());
             writeInts(trainFile, trainIds);
             writeInts(heldFile, heldIds);
         }
         return new TokenCorpus(chunks(readInts(trainFile), data.seqLen()), chunks(readInts(heldFile), data.seqLen()), files.size());
+    }
+
+    /**
+     * Encodes documents as training sees them: each file's tokens (with the tokenizer's BOS), then EOS.
+     * Files that are not UTF-8 text are skipped, as the corpus skips them.
+     *
+     * @param files the documents
+     * @param tokenizer the tokenizer
+     * @param eosId the id appended after each document, or -1 for none
+     * @return the joined ids
+     * @throws IOException if a file cannot be read
+     */
+    public static int[] encodeDocuments(List<Path> files, TextTokenizer tokenizer, int eosId) throws IOException {
+        IntStream.Builder ids = IntStream.builder();
+        for (Path f : files) {
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString();
+            } catch (CharacterCodingException e) {
+                continue; // not UTF-8 text: not part of a text corpus
+            }
+            for (int id : tokenizer.encode(text)) {
+                ids.add(id);
+            }
+            if (eosId >= 0) {
+                ids.add(eosId);
+            }
+        }
+        return ids.build().toArray();
     }
 
     /**

@@ -184,8 +184,8 @@ class ServingConfigTest {
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"draft_confidence\": 1.0}}", "parameters.draft_confidence must be in (0, 1)");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"strategy\": \"fast\"}}", "parameters.strategy: unknown strategy 'fast'");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"strategy\": \"autoregressive\", \"num_speculations\": 2}}",
-                "need strategy self-speculative");
-        cases.put("{\"inputs\": \"" + longPrompt.replace("\n", "\\n") + "\"}", "the model's context is 1024");
+                "num_speculations and draft_confidence need the self-speculative strategy");
+        cases.put("{\"inputs\": \"" + longPrompt.replace("\n", "\\n") + "\"}", "tokens but the context holds 1024");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Output out = predict(request(c.getKey()));
             assertEquals(400, out.getCode(), c.getKey());
