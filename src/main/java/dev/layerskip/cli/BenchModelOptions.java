@@ -68,7 +68,7 @@ final class BenchModelOptions {
         }
         if (randomShape != null) {
             RandomShape shape = RandomShape.fromName(randomShape);
-            DataType type = modelOptions.dtype == ModelOptions.DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
+            DataType type = modelOptions.dataType();
             NDManager manager = NDManager.newBaseManager("PyTorch");
             try {
                 LlamaModel model = new LlamaModel(manager, shape.config(), type);

@@ -28,14 +28,7 @@ final class CorrectnessCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin BenchModelOptions bench;
 
-    @Option(names = "--exit-layer", paramLabel = "E", description = "Draft exit (default: layerskip.json, else L/4).")
-    Integer exitLayer;
-
-    @Option(names = "--num-speculations", paramLabel = "D", description = "Drafts per round (default: layerskip.json, else 4).")
-    Integer numSpeculations;
-
-    @Option(names = "--draft-confidence", paramLabel = "X|auto", description = "Draft stop rule, as for generate.")
-    String draftConfidence;
+    @Mixin SpeculationOptions speculation;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -43,8 +36,7 @@ final class CorrectnessCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (BenchModelOptions.Opened m = bench.open()) {
-            DecodingSettings settings = DecodingSettings.parse(DecodingStrategy.SELF_SPECULATIVE, exitLayer, numSpeculations,
-                    draftConfidence, "--draft-confidence");
+            DecodingSettings settings = speculation.settings(DecodingStrategy.SELF_SPECULATIVE);
             Generator spec = settings.build(m.model, null, m.defaults);
             Generator reference = new AutoregressiveGenerator(m.model, null, m.model.numLayers());
             GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds());

@@ -3,29 +3,19 @@ package dev.layerskip.cli;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code --strategy}, {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}. */
+/** {@code --strategy} with the {@link SpeculationOptions}. */
 final class DecodingOptions {
 
     @Option(names = "--strategy", paramLabel = "NAME", converter = StrategyConverter.class,
             description = "autoregressive, early-exit or self-speculative (default: autoregressive).")
     DecodingStrategy strategy = DecodingStrategy.AUTOREGRESSIVE;
 
-    @Option(names = "--exit-layer", paramLabel = "E",
-            description = "Exit layer: 1..L for early-exit (default L/2), 1..L-1 for the self-speculative draft "
-                    + "(default: the model's layerskip.json, else L/4).")
-    Integer exitLayer;
-
-    @Option(names = "--num-speculations", paramLabel = "D",
-            description = "Drafted tokens per self-speculative round (default: the model's layerskip.json, else 4).")
-    Integer numSpeculations;
-
-    @Option(names = "--draft-confidence", paramLabel = "X|auto",
-            description = "End a draft when its top probability falls below X in (0, 1); auto adapts the draft length.")
-    String draftConfidence;
+    @Mixin SpeculationOptions speculation;
 
     DecodingSettings settings() {
-        return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence");
+        return speculation.settings(strategy);
     }
 }

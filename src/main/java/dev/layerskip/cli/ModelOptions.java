@@ -41,14 +41,30 @@ final class ModelOptions {
             description = "Weight precision; BF16 checkpoints are converted (default: ${DEFAULT-VALUE}).")
     DTypeChoice dtype = DTypeChoice.float32;
 
-    LoadedModel load() throws CheckpointException {
+    /** @return the chosen device */
+    Device device() {
+        return device == DeviceChoice.gpu ? Device.gpu() : Device.cpu();
+    }
+
+    /** @return the chosen weight type */
+    DataType dataType() {
+        return dtype == DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
+
+    /**
+     * @return the model directory
+     * @throws CheckpointException if it does not exist (with a hint for the default)
+     */
+    Path checkedDirectory() throws CheckpointException {
         if (!Files.isDirectory(model)) {
             throw new CheckpointException(model, model.equals(DEFAULT_MODEL)
                     ? "the default demo model is not here; pass --model DIR (run from the repository root)"
                     : "model directory not found");
         }
-        Device d = device == DeviceChoice.gpu ? Device.gpu() : Device.cpu();
-        DataType t = dtype == DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
-        return LoadedModel.load(model, new LoadOptions(d, t));
+        return model;
+    }
+
+    LoadedModel load() throws CheckpointException {
+        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), dataType()));
     }
 }

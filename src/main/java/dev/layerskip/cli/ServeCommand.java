@@ -1,12 +1,10 @@
 package dev.layerskip.cli;
 
-import ai.djl.Device;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
-import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.djl.LayerSkipCriteria;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.serving.EmbeddedServer;
@@ -19,7 +17,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -55,11 +52,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Default strategy of requests: autoregressive, early-exit or self-speculative (default: self-speculative).")
     DecodingStrategy strategy = DecodingStrategy.SELF_SPECULATIVE;
 
-    @Option(names = "--exit-layer", paramLabel = "E", description = "Default exit layer (default: the model's layerskip.json).")
-    Integer exitLayer;
-
-    @Option(names = "--num-speculations", paramLabel = "D", description = "Default drafts per round (default: the model's layerskip.json).")
-    Integer numSpeculations;
+    @Mixin SpeculationOptions speculation;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default max_new_tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 128;
@@ -69,24 +62,26 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(modelOptions.model)) {
-            throw new CheckpointException(modelOptions.model, "model directory not found");
-        }
+        modelOptions.checkedDirectory();
         String name = modelName != null ? modelName : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
         ServerConfig config = new ServerConfig(host, port, name, workers, queueSize, maxRequestBytes,
                 Duration.ofSeconds(120), Duration.ofSeconds(10));
         Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
                 .optModelPath(modelOptions.model)
-                .optDevice(modelOptions.device == ModelOptions.DeviceChoice.gpu ? Device.gpu() : Device.cpu())
+                .optDevice(modelOptions.device())
                 .optArgument("dtype", modelOptions.dtype.name())
                 .optArgument("strategy", strategy.cliName())
                 .optArgument("max_new_tokens", maxNewTokens)
                 .optArgument("max_streams", workers);
-        if (exitLayer != null) {
-            criteria.optArgument("exit_layer", exitLayer);
+        speculation.settings(strategy); // checks the values before the model loads
+        if (speculation.exitLayer != null) {
+            criteria.optArgument("exit_layer", speculation.exitLayer);
         }
-        if (numSpeculations != null) {
-            criteria.optArgument("num_speculations", numSpeculations);
+        if (speculation.numSpeculations != null) {
+            criteria.optArgument("num_speculations", speculation.numSpeculations);
+        }
+        if (speculation.draftConfidence != null) {
+            criteria.optArgument("draft_confidence", speculation.draftConfidence);
         }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);

@@ -14,6 +14,23 @@ public sealed interface DraftLength {
     /** @return the most tokens one round may draft */
     int max();
 
+    /** @return end a draft whose top probability is below this (0: never end early) */
+    default double stopBelow() {
+        return 0;
+    }
+
+    /**
+     * The draft length of the next round.
+     *
+     * @param current this round's draft limit
+     * @param drafted how many tokens this round drafted
+     * @param accepted how many of them were accepted
+     * @return the next round's draft limit
+     */
+    default int next(int current, int drafted, int accepted) {
+        return current;
+    }
+
     /**
      * A fixed number of drafts per round.
      *
@@ -38,6 +55,11 @@ public sealed interface DraftLength {
             checkMax(max);
             checkThreshold(threshold);
         }
+
+        @Override
+        public double stopBelow() {
+            return threshold;
+        }
     }
 
     /**
@@ -52,6 +74,16 @@ public sealed interface DraftLength {
         /** Validates the maximum. */
         public Adaptive {
             checkMax(max);
+        }
+
+        @Override
+        public double stopBelow() {
+            return THRESHOLD;
+        }
+
+        @Override
+        public int next(int current, int drafted, int accepted) {
+            return accepted == drafted && drafted == current ? Math.min(max, current + 2) : Math.max(1, current - 1);
         }
     }
 

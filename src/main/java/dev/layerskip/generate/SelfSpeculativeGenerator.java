@@ -110,7 +110,7 @@ public final class SelfSpeculativeGenerator implements Generator {
                         break;
                     }
                 }
-                drafts = nextDraftLength(drafts, stats.lastDrafted, stats.lastAccepted);
+                drafts = draftLength.next(drafts, stats.lastDrafted, stats.lastAccepted);
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;
@@ -119,31 +119,15 @@ public final class SelfSpeculativeGenerator implements Generator {
         return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), s);
     }
 
-    private int nextDraftLength(int current, int drafted, int accepted) {
-        if (!(draftLength instanceof DraftLength.Adaptive)) {
-            return current;
-        }
-        return accepted == drafted && drafted == current
-                ? Math.min(draftLength.max(), current + 2)
-                : Math.max(1, current - 1);
-    }
-
-    private double stopConfidence() {
-        if (draftLength instanceof DraftLength.Confident c) {
-            return c.threshold();
-        }
-        return draftLength instanceof DraftLength.Adaptive ? DraftLength.Adaptive.THRESHOLD : 0;
-    }
-
     /** One draft-verify-accept round; returns the accepted tokens (at least one). */
     private int[] round(NDManager generation, KvCache cache, int lastToken, int maxDrafts, Sampler sampler,
             RoundStats stats, TokenListener listener) {
         int start = cache.length(); // position of lastToken, not yet in the cache
         int layers = model.numLayers();
         int[] drafts = new int[maxDrafts];
-        float[][] draftLogits = new float[maxDrafts][];
+        double[][] draftProbs = new double[maxDrafts][]; // q per draft, kept when sampling for the accept rule
         NDList exitStates = new NDList(maxDrafts + 1); // x_E of positions start..start+d, each [1, 1, hidden]
-        double threshold = stopConfidence();
+        double threshold = draftLength.stopBelow();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             long t0 = System.nanoTime();
@@ -152,10 +136,15 @@ public final class SelfSpeculativeGenerator implements Generator {
             while (d < maxDrafts) {
                 NDArray xE = model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d); // [1, 1, hidden]
                 exitStates.add(xE);
-                draftLogits[d] = model.exitHead(xE).toFloatArray(); // [vocab]
-                input = sampler.next(draftLogits[d]);
+                float[] logits = model.exitHead(xE).toFloatArray(); // [vocab]
+                if (sampler.config().isGreedy()) {
+                    input = Sampler.argmax(logits);
+                } else {
+                    draftProbs[d] = sampler.distribution(logits); // computed once: drawn from here, reused to accept
+                    input = sampler.draw(draftProbs[d]);
+                }
                 drafts[d++] = input;
-                if (threshold > 0 && topProbability(draftLogits[d - 1]) < threshold) {
+                if (threshold > 0 && topProbability(logits) < threshold) {
                     break;
                 }
             }
@@ -167,7 +156,7 @@ public final class SelfSpeculativeGenerator implements Generator {
             cache.commit(start + d + 1);
             float[][] fullLogits = rows(full.toFloatArray(), d + 1);
             int[] draftIds = Arrays.copyOf(drafts, d);
-            int[] accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftLogits, d), fullLogits, sampler);
+            int[] accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), fullLogits, sampler);
             // Positions start .. start+k hold lastToken and the k accepted drafts; the rest is discarded.
             cache.rollback(start + accepted.length);
             cacheProbe.accept(cache.length());

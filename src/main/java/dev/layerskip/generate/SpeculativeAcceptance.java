@@ -15,13 +15,14 @@ final class SpeculativeAcceptance {
      * Decides one round.
      *
      * @param drafts the drafted tokens x_1..x_d
-     * @param draftLogits the draft model's logits that produced each draft, d rows
+     * @param draftProbs the draft model's distribution q that each draft was drawn from, d rows (unused, may
+     *     hold nulls, when greedy)
      * @param fullLogits the full model's logits at the last accepted token and each draft, d+1 rows
      * @param sampler greedy or sampling settings, and the random stream
      * @return the accepted drafts followed by one token from the full model (a correction when a
      *     draft was rejected, a bonus token when all were accepted)
      */
-    static int[] decide(int[] drafts, float[][] draftLogits, float[][] fullLogits, Sampler sampler) {
+    static int[] decide(int[] drafts, double[][] draftProbs, float[][] fullLogits, Sampler sampler) {
         int d = drafts.length;
         int[] out = new int[d + 1];
         if (sampler.config().isGreedy()) {
@@ -38,7 +39,7 @@ final class SpeculativeAcceptance {
             return out;
         }
         for (int i = 0; i < d; i++) {
-            double[] q = sampler.distribution(draftLogits[i]); // the draft's distribution
+            double[] q = draftProbs[i]; // the draft's distribution
             double[] p = sampler.distribution(fullLogits[i]); // the full model's distribution
             int x = drafts[i];
             // Accept x with probability min(1, p(x) / q(x)); q(x) > 0 because x was drawn from q.

@@ -1,0 +1,31 @@
+package dev.layerskip.cli;
+
+import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.DecodingStrategy;
+
+import picocli.CommandLine.Option;
+
+/** {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}: shared by every command that decodes. */
+final class SpeculationOptions {
+
+    @Option(names = "--exit-layer", paramLabel = "E",
+            description = "Exit layer: 1..L for early-exit (default L/2), 1..L-1 for the self-speculative draft "
+                    + "(default: the model's layerskip.json, else L/4).")
+    Integer exitLayer;
+
+    @Option(names = "--num-speculations", paramLabel = "D",
+            description = "Drafted tokens per self-speculative round (default: the model's layerskip.json, else 4).")
+    Integer numSpeculations;
+
+    @Option(names = "--draft-confidence", paramLabel = "X|auto",
+            description = "End a draft when its top probability falls below X in (0, 1); auto adapts the draft length.")
+    String draftConfidence;
+
+    /**
+     * @param strategy the strategy these values go with
+     * @return the settings
+     */
+    DecodingSettings settings(DecodingStrategy strategy) {
+        return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence");
+    }
+}
