@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +80,8 @@ public final class HfCheckpointWriter {
      * @throws IOException if writing fails
      */
     public static void writeJson(Path file, JsonObject json) throws IOException {
-        Path tmp = AtomicFiles.temporaryBeside(file);
-        try {
-            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
+        AtomicFiles.write(file, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     }
 
     private static String torchName(TensorDType t) {

@@ -48,6 +48,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
             new LoadOptions(device, type);
         } catch (IllegalArgumentException e) {
+            model.close(); // DJL does not close a model whose block factory fails
             throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);
         }
         // The weights get their own manager, closed by ModelResources after everything that uses them.
@@ -57,6 +58,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             block = LlamaWeights.load(checkpoint, weights, type);
         } catch (IOException | RuntimeException e) {
             weights.close(); // DJL does not close a model whose block fails to load
+            model.close();
             throw e;
         }
         model.getNDManager().attachInternal(UUID.randomUUID().toString(), ModelResources.register(block, weights));

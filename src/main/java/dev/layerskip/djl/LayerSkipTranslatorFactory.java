@@ -102,7 +102,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
                 pool.shutdownNow();
             }
         };
-        Optional<ModelResources> resources = ModelResources.of(llama);
+        Optional<ModelResources> resources = ModelResources.take(llama);
         if (resources.isPresent()) {
             resources.get().closeBeforeWeights(shutdown);
         } else {

@@ -25,12 +25,10 @@ final class ModelResources implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ModelResources.class);
     private static final Map<LlamaModel, ModelResources> REGISTRY = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private final LlamaModel model;
     private final NDManager weights;
     private final List<AutoCloseable> users = new CopyOnWriteArrayList<>();
 
-    private ModelResources(LlamaModel model, NDManager weights) {
-        this.model = model;
+    private ModelResources(NDManager weights) {
         this.weights = weights;
     }
 
@@ -40,17 +38,19 @@ final class ModelResources implements AutoCloseable {
      * @return the registered resources
      */
     static ModelResources register(LlamaModel model, NDManager weights) {
-        ModelResources r = new ModelResources(model, weights);
+        ModelResources r = new ModelResources(weights); // holds no reference to the key: the entry can be collected
         REGISTRY.put(model, r);
         return r;
     }
 
     /**
+     * Takes a block's resources out of the registry (the caller keeps them).
+     *
      * @param model a block
      * @return its resources, when it was built by {@link LayerSkipBlockFactory}
      */
-    static Optional<ModelResources> of(LlamaModel model) {
-        return Optional.ofNullable(REGISTRY.get(model));
+    static Optional<ModelResources> take(LlamaModel model) {
+        return Optional.ofNullable(REGISTRY.remove(model));
     }
 
     /**
@@ -70,6 +70,5 @@ final class ModelResources implements AutoCloseable {
             }
         }
         weights.close();
-        REGISTRY.remove(model);
     }
 }

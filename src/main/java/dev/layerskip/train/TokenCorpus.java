@@ -1,5 +1,6 @@
 package dev.layerskip.train;
 
+import dev.layerskip.checkpoint.AtomicFiles;
 import dev.layerskip.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -76,7 +76,6 @@ public final class TokenCorpus {
                     target.add(id);
                 }
             }
-            Files.createDirectories(data.cacheDir());
             writeInts(trainFile, trainIds);
             writeInts(heldFile, heldIds);
         }
@@ -187,13 +186,7 @@ public final class TokenCorpus {
     private static void writeInts(Path file, List<Integer> ids) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(ids.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
         ids.forEach(buf::putInt);
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, buf.array());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, tmp -> Files.write(tmp, buf.array()));
     }
 
     private static int[] readInts(Path file) {
