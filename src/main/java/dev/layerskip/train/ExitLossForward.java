@@ -35,11 +35,12 @@ public final class ExitLossForward {
         int layers = model.numLayers();
         NDManager manager = input.getManager();
         NDArray h = model.embed(input); // [batch, seq, hidden]
+        Targets targets = new Targets(target); // prepared once, shared by every exit
         NDArray total = null;
         for (int l = 0; l < layers; l++) {
             h = runLayer(model, manager, h, l, skip == null ? null : skip[l]);
             if (weights[l] > 0) {
-                NDArray ce = crossEntropy(model.exitHead(h), target); // []
+                NDArray ce = targets.crossEntropy(model.exitHead(h)); // []
                 if (perLayerLoss != null) {
                     perLayerLoss[l] = ce.getFloat();
                 }
@@ -96,11 +97,27 @@ public final class ExitLossForward {
      * @return the scalar mean
      */
     public static NDArray crossEntropy(NDArray logits, NDArray target) {
-        Shape s = target.getShape();
-        NDArray t = target.toType(DataType.INT64, false); // [batch, seq]
-        NDArray valid = t.gte(0).toType(DataType.FLOAT32, false); // [batch, seq]
-        NDArray picked = logits.logSoftmax(2).gather(t.maximum(0).reshape(s.get(0), s.get(1), 1), 2)
-                .reshape(s); // [batch, seq]
-        return picked.mul(valid).sum().neg().div(valid.sum().maximum(1f));
+        return new Targets(target).crossEntropy(logits);
+    }
+
+    /** Next-token targets in the form the loss needs, built once per batch and reused at every exit. */
+    private static final class Targets {
+        private final Shape shape;
+        private final NDArray ids;
+        private final NDArray valid;
+        private final NDArray count;
+
+        Targets(NDArray target) {
+            shape = target.getShape();
+            NDArray t = target.toType(DataType.INT64, false); // [batch, seq]
+            valid = t.gte(0).toType(DataType.FLOAT32, false); // [batch, seq]
+            ids = t.maximum(0).reshape(shape.get(0), shape.get(1), 1); // [batch, seq, 1]
+            count = valid.sum().maximum(1f); // []
+        }
+
+        NDArray crossEntropy(NDArray logits) {
+            NDArray picked = logits.logSoftmax(2).gather(ids, 2).reshape(shape); // [batch, seq]
+            return picked.mul(valid).sum().neg().div(count);
+        }
     }
 }

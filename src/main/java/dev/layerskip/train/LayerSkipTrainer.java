@@ -173,8 +173,8 @@ public final class LayerSkipTrainer {
         }
         double loss = lossSum / optim.gradAccumulation();
         if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
-            // A non-finite loss or gradient would poison every weight through AdamW: skip this update.
-            zeroGradients(model);
+            // A non-finite loss or gradient would poison every weight through AdamW: skip this update
+            // (the next step starts by zeroing the gradients).
             if (++nonFiniteSteps > MAX_NON_FINITE_STEPS) {
                 throw new IllegalStateException("loss or gradient not finite for " + nonFiniteSteps
                         + " steps (last at step " + (step + 1) + "): lower optim.lr or raise optim.warmup_steps");
@@ -185,8 +185,7 @@ public final class LayerSkipTrainer {
         nonFiniteSteps = 0;
         optimizer.freeze(frozen);
         optimizer.setLearningRate(optim.learningRate(step));
-        trainer.step();
-        zeroGradients(model);
+        trainer.step(); // the next step starts by zeroing the gradients
         return loss;
     }
 
