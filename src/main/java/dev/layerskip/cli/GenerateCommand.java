@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.GenerationStats;
+import dev.layerskip.generate.GenerationStatsJson;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
@@ -99,22 +100,7 @@ final class GenerateCommand implements Callable<Integer> {
         o.add("token_ids", Json.ints(r.tokenIds()));
         o.addProperty("new_tokens", r.tokenIds().length);
         o.addProperty("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));
-        o.addProperty("elapsed_ms", s.elapsedMillis());
-        o.addProperty("prefill_ms", s.prefillNanos() / 1e6);
-        o.addProperty("tokens_per_second", s.tokensPerSecond());
-        o.addProperty("decode_tokens_per_second", s.decodeTokensPerSecond());
-        o.addProperty("strategy", decoding.strategy.cliName());
-        o.addProperty("exit_layer", generator.exitLayer());
-        if (generator instanceof SelfSpeculativeGenerator g) {
-            o.addProperty("num_speculations", g.draftLength().max());
-            o.addProperty("draft_policy", g.draftLength().toString());
-            o.addProperty("rounds", s.rounds());
-            o.addProperty("drafted", s.drafted());
-            o.addProperty("accepted", s.accepted());
-            o.addProperty("acceptance_rate", s.acceptanceRate());
-            o.addProperty("draft_ms", s.draftNanos() / 1e6);
-            o.addProperty("verify_ms", s.verifyNanos() / 1e6);
-        }
+        GenerationStatsJson.add(o, decoding.strategy, generator, s);
         return o;
     }
 }

@@ -85,8 +85,9 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             return stream(input, prepared);
         }
         List<TokenText> tokens = new ArrayList<>();
+        boolean details = prepared.request().parameters().details(); // tokens are kept only for details.tokens
         try {
-            GenerationResult result = service.run(prepared, listener(input, tokens::add));
+            GenerationResult result = service.run(prepared, listener(input, details ? tokens::add : t -> { }));
             return json(200, "application/json", LmiJson.response(prepared, result, tokens));
         } catch (RuntimeException e) {
             LOGGER.error("generation failed", e);

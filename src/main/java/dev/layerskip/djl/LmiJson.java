@@ -6,11 +6,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 
-import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationResult;
-import dev.layerskip.generate.GenerationStats;
-import dev.layerskip.generate.SelfSpeculativeGenerator;
+import dev.layerskip.generate.GenerationStatsJson;
 
 import java.util.List;
 
@@ -77,9 +75,8 @@ public final class LmiJson {
      * @return the line, without the newline
      */
     public static String tokenLine(TokenText token) {
-        JsonObject o = new JsonObject();
-        o.add("token", token(token));
-        return GSON.toJson(o);
+        // written directly: this runs once per streamed token
+        return "{\"token\":{\"id\":" + token.id() + ",\"text\":" + GSON.toJson(token.text()) + "}}";
     }
 
     /**
@@ -143,25 +140,11 @@ public final class LmiJson {
     }
 
     private static JsonObject details(PreparedGeneration prepared, GenerationResult result) {
-        GenerationStats s = result.stats();
         JsonObject d = new JsonObject();
         d.addProperty("finish_reason", finishReason(result.finishReason()));
         d.addProperty("generated_tokens", result.tokenIds().length);
         d.addProperty("inputs", prepared.request().inputs());
-        d.addProperty("strategy", prepared.strategy().cliName());
-        d.addProperty("exit_layer", prepared.generator().exitLayer());
-        if (prepared.strategy() == DecodingStrategy.SELF_SPECULATIVE
-                && prepared.generator() instanceof SelfSpeculativeGenerator g) {
-            d.addProperty("num_speculations", g.draftLength().max());
-            d.addProperty("rounds", s.rounds());
-            d.addProperty("drafted", s.drafted());
-            d.addProperty("accepted", s.accepted());
-            d.addProperty("acceptance_rate", s.acceptanceRate());
-        }
-        d.addProperty("prompt_tokens", s.promptTokens());
-        d.addProperty("prefill_ms", s.prefillNanos() / 1e6);
-        d.addProperty("elapsed_ms", s.elapsedMillis());
-        d.addProperty("tokens_per_second", s.tokensPerSecond());
+        GenerationStatsJson.add(d, prepared.strategy(), prepared.generator(), result.stats());
         return d;
     }
 }
