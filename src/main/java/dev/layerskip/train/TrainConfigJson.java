@@ -109,20 +109,20 @@ public final class TrainConfigJson {
                 root.has("model") && !root.get("model").isJsonNull() ? LlamaConfigJson.parse(section(root, "model", file), file) : null,
                 path(root, "tokenizer"),
                 new DataConfig(paths(data, "paths"), strings(data, "extensions"), strings(data, "exclude"),
-                        num(data, "held_out_fraction", 0.02), (int) num(data, "seq_len", 256),
+                        num(data, "held_out_fraction", 0.02), wholeInt(data, "seq_len", 256),
                         data.has("cache_dir") ? path(data, "cache_dir") : Path.of("target", "token-cache")),
-                new OptimConfig((long) num(optim, "steps", Double.NaN), (int) num(optim, "batch_size", 8),
-                        (int) num(optim, "grad_accumulation", 1), num(optim, "lr", 1e-3), (long) num(optim, "warmup_steps", 0),
+                new OptimConfig(whole(optim, "steps", Double.NaN), wholeInt(optim, "batch_size", 8),
+                        wholeInt(optim, "grad_accumulation", 1), num(optim, "lr", 1e-3), whole(optim, "warmup_steps", 0),
                         num(optim, "min_lr_ratio", 0.1), num(optim, "weight_decay", 0.1), num(optim, "beta1", 0.9),
                         num(optim, "beta2", 0.95), num(optim, "eps", 1e-8), num(optim, "clip_norm", 1.0)),
-                (long) num(root, "seed", 0),
+                whole(root, "seed", 0),
                 new LayerDropout(num(dropout, "p_max", 0), PerLayerScale.fromName(str(dropout, "per_layer", "exp")),
-                        StepScale.fromName(str(dropout, "per_step", "constant")), (long) num(dropout, "ramp_steps", 0)),
+                        StepScale.fromName(str(dropout, "per_step", "constant")), whole(dropout, "ramp_steps", 0)),
                 new EarlyExitLoss(exit.has("enabled") && exit.get("enabled").getAsBoolean(),
                         ExitScale.fromName(str(exit, "scale", "sum_l")), num(exit, "e_scale", 1.0),
-                        CurriculumType.fromName(str(exit, "curriculum", "none")), (int) num(exit, "rotation", 1),
-                        (long) num(exit, "gradual_steps", 0), new HashSet<>(ints(exit, "layers"))),
-                (long) num(root, "eval_every", 0), (int) num(root, "eval_batches", 8), (long) num(root, "checkpoint_every", 0),
+                        CurriculumType.fromName(str(exit, "curriculum", "none")), wholeInt(exit, "rotation", 1),
+                        whole(exit, "gradual_steps", 0), new HashSet<>(ints(exit, "layers"))),
+                whole(root, "eval_every", 0), wholeInt(root, "eval_batches", 8), whole(root, "checkpoint_every", 0),
                 TensorDType.fromSafetensorsName(str(root, "save_dtype", "f16").toUpperCase(Locale.ROOT)));
     }
 
@@ -159,6 +159,23 @@ public final class TrainConfigJson {
         return e.getAsDouble();
     }
 
+    /** An integer value: a number without a fraction (1.5 or 1e30 are errors, not truncated). */
+    private static long whole(JsonObject o, String key, double fallback) {
+        double v = num(o, key, fallback);
+        if (v != Math.rint(v) || Math.abs(v) > 0x1p53) {
+            throw new IllegalArgumentException("key '" + key + "' must be a whole number, got " + o.get(key));
+        }
+        return (long) v;
+    }
+
+    private static int wholeInt(JsonObject o, String key, double fallback) {
+        long v = whole(o, key, fallback);
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException("key '" + key + "' is out of range: " + v);
+        }
+        return (int) v;
+    }
+
     private static String str(JsonObject o, String key, String fallback) {
         if (!o.has(key) || o.get(key).isJsonNull()) {
             return fallback;
@@ -175,17 +192,21 @@ public final class TrainConfigJson {
         if (s == null) {
             throw new IllegalArgumentException("required key '" + key + "' is missing");
         }
-        Path p = Path.of(s);
-        return p.isAbsolute() ? p : Path.of("").toAbsolutePath().resolve(p).normalize();
+        return resolve(s);
     }
 
     private static List<Path> paths(JsonObject o, String key) {
         List<Path> out = new ArrayList<>();
         for (String s : strings(o, key)) {
-            Path p = Path.of(s);
-            out.add(p.isAbsolute() ? p : Path.of("").toAbsolutePath().resolve(p).normalize());
+            out.add(resolve(s));
         }
         return out;
+    }
+
+    /** Relative paths are relative to the working directory, as on the command line. */
+    private static Path resolve(String s) {
+        Path p = Path.of(s);
+        return p.isAbsolute() ? p : Path.of("").toAbsolutePath().resolve(p).normalize();
     }
 
     private static List<String> strings(JsonObject o, String key) {
@@ -203,8 +224,15 @@ public final class TrainConfigJson {
 
     private static List<Integer> ints(JsonObject o, String key) {
         List<Integer> out = new ArrayList<>();
-        for (String s : strings(o, key)) {
-            out.add((int) Double.parseDouble(s));
+        if (o.has(key) && !o.get(key).isJsonNull()) {
+            if (!o.get(key).isJsonArray()) {
+                throw new IllegalArgumentException("key '" + key + "' must be a list");
+            }
+            JsonObject item = new JsonObject();
+            for (JsonElement e : o.getAsJsonArray(key)) {
+                item.add(key, e);
+                out.add(wholeInt(item, key, Double.NaN));
+            }
         }
         return out;
     }

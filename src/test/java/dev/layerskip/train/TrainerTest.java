@@ -160,6 +160,8 @@ class TrainerTest {
         assertMessage(cfg, Map.of("early_exit.curriculum", "random"), "unknown early-exit curriculum 'random'");
         assertMessage(cfg, Map.of("data.seq_len", "100"), "data.seq_len 100 is above the model's max_position_embeddings 64");
         assertMessage(cfg, Map.of("optim.nonsense", "1"), "unknown option --optim.nonsense");
+        assertMessage(cfg, Map.of("optim.steps", "1.5"), "key 'steps' must be a whole number, got 1.5");
+        assertMessage(cfg, Map.of("optim.batch_size", "1e12"), "key 'batch_size' is out of range");
         Files.writeString(dir.resolve("broken.json"), "{\"output_dir\": ");
         CheckpointException e = assertThrows(CheckpointException.class, () -> TrainConfigJson.read(dir.resolve("broken.json"), Map.of()));
         assertTrue(e.getMessage().contains("malformed JSON"), e.getMessage());
