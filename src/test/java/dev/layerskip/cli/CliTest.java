@@ -1,21 +1,22 @@
 package dev.layerskip.cli;
 
+import static dev.layerskip.CliRun.assertFails;
+import static dev.layerskip.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.layerskip.CliRun;
 import dev.layerskip.TestCheckpoints;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,18 +26,11 @@ class CliTest {
     private static final String MODEL = TestCheckpoints.LLAMA3.toString();
 
     /** Output of one CLI run. */
-    record Run(int status, String out, String err) {}
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void generateJsonHasTheDocumentedFields() {
-        Run r = run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
+        CliRun.Result r = run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
                 "--strategy", "early-exit", "--exit-layer", "2", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -54,11 +48,11 @@ class CliTest {
 
     @Test
     void generateFromTextStreamsTheSameText() {
-        Run json = run("generate", "--model", MODEL, "--prompt", "The cat sat on the mat", "--max-new-tokens", "8", "--json");
+        CliRun.Result json = run("generate", "--model", MODEL, "--prompt", "The cat sat on the mat", "--max-new-tokens", "8", "--json");
         assertEquals(0, json.status(), json.err());
         JsonObject o = JsonParser.parseString(json.out()).getAsJsonObject();
         assertEquals("[1,298,296,297,36,266,264,284,269]", o.getAsJsonArray("prompt_token_ids").toString());
-        Run streamed = run("generate", "--model", MODEL, "--prompt", "The cat sat on the mat", "--max-new-tokens", "8");
+        CliRun.Result streamed = run("generate", "--model", MODEL, "--prompt", "The cat sat on the mat", "--max-new-tokens", "8");
         assertEquals(0, streamed.status(), streamed.err());
         assertEquals(o.get("text").getAsString() + System.lineSeparator(), streamed.out());
         assertTrue(streamed.err().contains("8 tokens"), streamed.err());
@@ -67,7 +61,7 @@ class CliTest {
     @Test
     void evalPrintsEveryExitLayer() {
         Path text = TestCheckpoints.LLAMA3.resolve("tokenizer_golden.json");
-        Run r = run("eval", "--model", MODEL, "--text-file", text.toString(), "--max-tokens", "64", "--json");
+        CliRun.Result r = run("eval", "--model", MODEL, "--text-file", text.toString(), "--max-tokens", "64", "--json");
         assertEquals(0, r.status(), r.err());
         JsonArray layers = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("layers");
         assertEquals(4, layers.size());
@@ -80,7 +74,7 @@ class CliTest {
 
     @Test
     void infoDescribesTheCheckpoint() {
-        Run r = run("info", "--model", MODEL);
+        CliRun.Result r = run("info", "--model", MODEL);
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("layers:           4"), r.out());
         assertTrue(r.out().contains("4 query, 2 key/value, head_dim 16"), r.out());
@@ -88,12 +82,6 @@ class CliTest {
         assertTrue(r.out().contains("rope:             theta 500000, scaling llama3"), r.out());
     }
 
-    private static void assertFails(String fragment, String... args) {
-        Run r = run(args);
-        assertTrue(r.status() != 0, "status 0 for " + String.join(" ", args));
-        assertTrue(r.err().contains(fragment), "stderr '" + r.err() + "' lacks '" + fragment + "'");
-        assertFalse(r.err().contains("\tat "), "stack trace printed: " + r.err());
-    }
 
     @Test
     void badInputFailsWithOneLineAndNoStackTrace(@TempDir Path tmp) throws IOException {

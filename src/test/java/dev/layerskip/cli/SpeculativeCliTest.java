@@ -7,6 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.layerskip.CliRun;
 import dev.layerskip.TestCheckpoints;
 
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,8 @@ class SpeculativeCliTest {
 
     @Test
     void selfSpeculativeJsonMatchesAutoregressiveAndReportsStats() {
-        CliTest.Run ar = CliTest.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20", "--json");
-        CliTest.Run ss = CliTest.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
+        CliRun.Result ar = CliRun.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20", "--json");
+        CliRun.Result ss = CliRun.run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
                 "--strategy", "self-speculative", "--exit-layer", "2", "--num-speculations", "3", "--json");
         assertEquals(0, ss.status(), ss.err());
         JsonObject a = JsonParser.parseString(ar.out()).getAsJsonObject();
@@ -43,8 +44,8 @@ class SpeculativeCliTest {
 
     @Test
     void showDraftsStreamsTheSameAcceptedText() {
-        CliTest.Run plain = CliTest.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12");
-        CliTest.Run view = CliTest.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12",
+        CliRun.Result plain = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12");
+        CliRun.Result view = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12",
                 "--strategy", "self-speculative", "--exit-layer", "2", "--show-drafts");
         assertEquals(0, view.status(), view.err());
         String withoutRejected = view.out().replaceAll("\u001b\\[9;31m.*?\u001b\\[0m", "").replaceAll("\u001b\\[[0-9;]*m", "");
@@ -62,10 +63,7 @@ class SpeculativeCliTest {
 
     private static void assertBad(String fragment, String... extra) {
         String[] args = Stream.concat(Stream.of("generate", "--model", MODEL, "--prompt-ids", "1,2"), Stream.of(extra)).toArray(String[]::new);
-        CliTest.Run r = CliTest.run(args);
-        assertTrue(r.status() != 0);
-        assertTrue(r.err().contains(fragment), r.err());
-        assertTrue(!r.err().contains("\tat "), r.err());
+        CliRun.assertFails(fragment, args);
     }
 
     @Test
@@ -77,7 +75,7 @@ class SpeculativeCliTest {
                 Files.copy(f, model.resolve(f.getFileName()));
             }
         }
-        CliTest.Run r = CliTest.run("sweep", "--model", model.toString(), "--exit-layers", "1,2", "--num-speculations", "1,3",
+        CliRun.Result r = CliRun.run("sweep", "--model", model.toString(), "--exit-layers", "1,2", "--num-speculations", "1,3",
                 "--max-new-tokens", "8", "--repeats", "1", "--out", tmp.resolve("grid").toString(), "--save-defaults", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -93,7 +91,7 @@ class SpeculativeCliTest {
         JsonObject saved = JsonParser.parseString(Files.readString(model.resolve("layerskip.json"))).getAsJsonObject();
         assertEquals(best.get("exit_layer"), saved.get("exit_layer"));
         assertEquals(best.get("num_speculations"), saved.get("num_speculations"));
-        CliTest.Run g = CliTest.run("generate", "--model", model.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "4",
+        CliRun.Result g = CliRun.run("generate", "--model", model.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "4",
                 "--strategy", "self-speculative", "--json");
         JsonObject gen = JsonParser.parseString(g.out()).getAsJsonObject();
         assertEquals(best.get("exit_layer"), gen.get("exit_layer"));
@@ -102,7 +100,7 @@ class SpeculativeCliTest {
 
     @Test
     void benchAndCorrectnessCompareStrategies() {
-        CliTest.Run b = CliTest.run("bench", "--model", MODEL, "--max-new-tokens", "8", "--repeats", "1",
+        CliRun.Result b = CliRun.run("bench", "--model", MODEL, "--max-new-tokens", "8", "--repeats", "1",
                 "--self-speculative", "2:3", "--draft-confidence", "auto", "--json");
         assertEquals(0, b.status(), b.err());
         JsonArray rows = JsonParser.parseString(b.out()).getAsJsonObject().getAsJsonArray("results");
@@ -111,7 +109,7 @@ class SpeculativeCliTest {
         assertEquals(1.0, rows.get(0).getAsJsonObject().get("speedup").getAsDouble(), 1e-12);
         assertTrue(rows.get(3).getAsJsonObject().get("greedy_output_matches").getAsBoolean());
         assertTrue(rows.get(4).getAsJsonObject().get("greedy_output_matches").getAsBoolean());
-        CliTest.Run c = CliTest.run("correctness", "--model", MODEL, "--exit-layer", "1", "--num-speculations", "5", "--max-new-tokens", "16", "--json");
+        CliRun.Result c = CliRun.run("correctness", "--model", MODEL, "--exit-layer", "1", "--num-speculations", "5", "--max-new-tokens", "16", "--json");
         assertEquals(0, c.status(), c.err());
         assertEquals(0, JsonParser.parseString(c.out()).getAsJsonObject().get("differing").getAsInt());
     }

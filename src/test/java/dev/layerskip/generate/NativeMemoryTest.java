@@ -1,8 +1,5 @@
 package dev.layerskip.generate;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.ndarray.BaseNDManager;
 
 import dev.layerskip.TestCheckpoints;
@@ -11,33 +8,21 @@ import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.util.List;
 
 /** 1,000 generations leave no arrays behind and do not grow the process's resident memory. */
 class NativeMemoryTest {
 
     @Test
-    void thousandGenerationsStayFlat() throws IOException {
+    void thousandGenerationsStayFlat() throws Exception {
         try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
             BaseNDManager manager = (BaseNDManager) loaded.manager();
             GenerationConfig config = new GenerationConfig(4, new SamplingConfig(0.8, 0, 0.9, 1), List.of(), List.of());
             AutoregressiveGenerator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), 4);
             AutoregressiveGenerator early = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), 2);
             int[] prompt = {1, 298, 296, 297, 36};
-            for (int i = 0; i < 500; i++) { // the native allocator's pools settle during warm-up
-                (i % 2 == 0 ? full : early).generate(prompt, config, TokenListener.NONE);
-            }
-            int arrays = manager.getManagedArrays().size();
-            System.gc();
-            long before = NativeMemoryTestSupport.residentKiB();
-            for (int i = 0; i < 1000; i++) {
-                (i % 2 == 0 ? full : early).generate(prompt, config, TokenListener.NONE);
-            }
-            System.gc();
-            long growth = NativeMemoryTestSupport.residentKiB() - before;
-            assertEquals(arrays, manager.getManagedArrays().size(), "arrays left in the model's manager");
-            assertTrue(growth < 32 * 1024, "resident memory grew by " + growth + " KiB over 1,000 generations");
+            NativeMemoryTestSupport.assertFlat(manager, 500, 1000,
+                    i -> (i % 2 == 0 ? full : early).generate(prompt, config, TokenListener.NONE), "generations");
         }
     }
 }

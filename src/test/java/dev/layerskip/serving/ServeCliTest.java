@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.layerskip.CliRun;
 import dev.layerskip.cli.Main;
 
 import org.junit.jupiter.api.Test;
@@ -59,18 +60,10 @@ class ServeCliTest {
 
     @Test
     void badServeOptionsAreNamed() {
-        assertError("workers must be >= 1, got 0", "serve", "--workers", "0");
-        assertError("port must be in 0..65535, got 70000", "serve", "--port", "70000");
-        assertError("model directory not found", "serve", "--model", "no/such/dir");
-        assertError("max_new_tokens must be >= 1", "serve", "--port", "0", "--max-new-tokens", "0");
+        CliRun.assertFails("workers must be >= 1, got 0", "serve", "--workers", "0");
+        CliRun.assertFails("port must be in 0..65535, got 70000", "serve", "--port", "70000");
+        CliRun.assertFails("model directory not found", "serve", "--model", "no/such/dir");
+        CliRun.assertFails("max_new_tokens must be >= 1", "serve", "--port", "0", "--max-new-tokens", "0");
     }
 
-    private static void assertError(String expected, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        assertTrue(code != 0, "exit status for " + String.join(" ", args));
-        assertTrue(err.toString().contains(expected), "expected '" + expected + "' in: " + err);
-        assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
-    }
 }

@@ -1,16 +1,15 @@
 package dev.layerskip.train;
 
+import dev.layerskip.CliRun;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.layerskip.cli.Main;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,26 +18,20 @@ class TrainCliTest {
 
     @TempDir Path dir;
 
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new String[] {String.valueOf(status), out.toString(), err.toString()};
-    }
 
     @Test
     void trainsWithFlagOverridesThenEvaluatesTheHeldOutDocuments() throws IOException {
         Path cfg = TinyRun.write(dir, "");
-        String[] r = run("train", "--config", cfg.toString(), "--optim.steps", "2", "--layer_dropout.p_max", "0.3",
+        CliRun.Result r = CliRun.run("train", "--config", cfg.toString(), "--optim.steps", "2", "--layer_dropout.p_max", "0.3",
                 "--early_exit.enabled", "true", "--early_exit.curriculum", "gradual", "--early_exit.gradual_steps", "2");
-        assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("2/2 loss"), r[1]);
-        assertTrue(r[1].contains("held-out perplexity per exit layer: 1:"), r[1]);
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("2/2 loss"), r.out());
+        assertTrue(r.out().contains("held-out perplexity per exit layer: 1:"), r.out());
         Path model = dir.resolve("out/model");
         assertTrue(Files.isRegularFile(model.resolve("model.safetensors")));
-        String[] e = run("eval", "--model", model.toString(), "--held-out-of", cfg.toString(), "--json");
-        assertEquals("0", e[0], e[2]);
-        assertTrue(e[1].contains("\"exit_layer\":3"), e[1]);
+        CliRun.Result e = CliRun.run("eval", "--model", model.toString(), "--held-out-of", cfg.toString(), "--json");
+        assertEquals(0, e.status(), e.err());
+        assertTrue(e.out().contains("\"exit_layer\":3"), e.out());
     }
 
     @Test
@@ -48,8 +41,8 @@ class TrainCliTest {
         // init_from replaces the architecture: drop "model" by pointing a fresh config at the fixture
         String json = Files.readString(cfg).replaceFirst("\"model\":\\{[^}]*\\},", "\"init_from\":\"" + init + "\",");
         Files.writeString(cfg, json);
-        String[] r = run("train", "--config", cfg.toString(), "--optim.steps", "2", "--save_dtype", "bf16");
-        assertEquals("0", r[0], r[2]);
+        CliRun.Result r = CliRun.run("train", "--config", cfg.toString(), "--optim.steps", "2", "--save_dtype", "bf16");
+        assertEquals(0, r.status(), r.err());
         Path model = dir.resolve("out/model");
         try (var loaded = dev.layerskip.model.LoadedModel.load(model, dev.layerskip.model.LoadOptions.CPU_FLOAT32)) {
             assertEquals(4, loaded.model().numLayers()); // the fixture's architecture
@@ -60,13 +53,13 @@ class TrainCliTest {
     @Test
     void badTrainingInputFailsClearly() throws IOException {
         Path cfg = TinyRun.write(dir, "");
-        String[] r = run("train", "--config", cfg.toString(), "--early_exit.scale", "cubic");
-        assertEquals("1", r[0]);
-        assertTrue(r[2].contains("unknown early-exit scale 'cubic'"), r[2]);
-        assertTrue(!r[2].contains("\tat "), r[2]);
-        r = run("train", "--config", dir.resolve("missing.json").toString());
-        assertTrue(r[2].contains("missing.json: file not found"), r[2]);
-        r = run("train", "--config", cfg.toString(), "--optim.steps");
-        assertTrue(r[2].contains("option --optim.steps needs a value"), r[2]);
+        CliRun.Result r = CliRun.run("train", "--config", cfg.toString(), "--early_exit.scale", "cubic");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("unknown early-exit scale 'cubic'"), r.err());
+        assertTrue(!r.err().contains("\tat "), r.err());
+        r = CliRun.run("train", "--config", dir.resolve("missing.json").toString());
+        assertTrue(r.err().contains("missing.json: file not found"), r.err());
+        r = CliRun.run("train", "--config", cfg.toString(), "--optim.steps");
+        assertTrue(r.err().contains("option --optim.steps needs a value"), r.err());
     }
 }
