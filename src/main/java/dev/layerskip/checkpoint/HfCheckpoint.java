@@ -203,7 +203,8 @@ public final class HfCheckpoint implements AutoCloseable {
         }
     }
 
-    private static NDArray toArray(NDManager manager, ByteBuffer bytes, TensorDType source, Shape shape,
+    /** Converts stored bytes to an array of the target type (BF16 widened in Java; the copy is owned by the manager). */
+    static NDArray toArray(NDManager manager, ByteBuffer bytes, TensorDType source, Shape shape,
             DataType target) {
         ByteBuffer input = bytes;
         DataType inputType = source == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32;
