@@ -46,7 +46,7 @@ public final class StrategyBenchmark {
         }
         double[][] tokensPerSecond = new double[n][repeats];
         double[][] quarterMs = new double[n][2];
-        long[][] counts = new long[n][3]; // drafted, accepted, quarter samples
+        long[][] counts = new long[n][7]; // drafted, accepted, quarter samples, rounds, round tokens, draft ns, verify ns
         int[][][] outputs = new int[n][prompts.size()][];
         long[] stamps = new long[config.maxNewTokens()]; // preallocated: nothing allocated per token while timing
         int[] k = new int[1];
@@ -72,6 +72,10 @@ public final class StrategyBenchmark {
                     GenerationStats st = result.stats();
                     counts[s][0] += st.drafted();
                     counts[s][1] += st.accepted();
+                    counts[s][3] += st.rounds();
+                    counts[s][4] += st.rounds() + st.accepted(); // each round yields its accepted drafts and one full-model token
+                    counts[s][5] += st.draftNanos();
+                    counts[s][6] += st.verifyNanos();
                     outputs[s][p] = result.tokenIds();
                 }
             }
@@ -90,9 +94,15 @@ public final class StrategyBenchmark {
             long samples = Math.max(1, counts[s][2]);
             out.add(new StrategyTiming(strategies.get(s).label(), strategies.get(s).generator().exitLayer(), tps,
                     tps / reference, counts[s][0] == 0 ? 0 : (double) counts[s][1] / counts[s][0],
-                    quarterMs[s][0] / samples, quarterMs[s][1] / samples, matches));
+                    quarterMs[s][0] / samples, quarterMs[s][1] / samples, matches,
+                    ratio(counts[s][4], counts[s][3]), ratio(counts[s][0], counts[s][3]), ratio(counts[s][5], counts[s][0]) / 1e6,
+                    ratio(counts[s][6], counts[s][3]) / 1e6));
         }
         return out;
+    }
+
+    private static double ratio(long numerator, long denominator) {
+        return denominator == 0 ? 0 : (double) numerator / denominator;
     }
 
     private static double median(double[] values) {

@@ -11,6 +11,10 @@ package dev.layerskip.bench;
  * @param firstQuarterMsPerToken mean ms/token over the first quarter of each generation
  * @param lastQuarterMsPerToken mean ms/token over the last quarter of each generation
  * @param matchesReference whether every output equals the first strategy's (greedy lossless check)
+ * @param tokensPerRound generated tokens per self-speculative round (0 without rounds)
+ * @param draftsPerRound drafted tokens per round (0 without rounds)
+ * @param draftMsPerStep mean ms per drafted token, as the generator timed it (0 without drafting)
+ * @param verifyMsPerRound mean ms per verification, as the generator timed it (0 without rounds)
  */
 public record StrategyTiming(
         String label,
@@ -20,7 +24,11 @@ public record StrategyTiming(
         double acceptanceRate,
         double firstQuarterMsPerToken,
         double lastQuarterMsPerToken,
-        boolean matchesReference) {
+        boolean matchesReference,
+        double tokensPerRound,
+        double draftsPerRound,
+        double draftMsPerStep,
+        double verifyMsPerRound) {
 
     /** @return median ms per token */
     public double msPerToken() {

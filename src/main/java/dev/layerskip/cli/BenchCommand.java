@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import dev.layerskip.bench.BenchCosts;
 import dev.layerskip.bench.BenchStrategy;
 import dev.layerskip.bench.StrategyBenchmark;
 import dev.layerskip.bench.StrategyTiming;
@@ -50,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", description = "Measured passes (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
+    @Option(names = "--prefill-lengths", split = ",", paramLabel = "N,...",
+            description = "Also time prefill of prompts of these lengths (median of the repeats).")
+    int[] prefillLengths;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
@@ -65,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (int[] ed : speculativeSettings(layers, m)) {
                 strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1],
-                        new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1]))));
+                        new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1])), ed[1]));
                 if (draftConfidence != null) {
                     DecodingSettings s = DecodingSettings.parse(DecodingStrategy.SELF_SPECULATIVE, ed[0], ed[1], draftConfidence,
                             "--draft-confidence");
@@ -75,7 +80,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             GenerationConfig config = GenerationConfig.greedy(bench.newTokens, List.of());
             List<StrategyTiming> timings = new StrategyBenchmark(strategies).run(m.prompts, config, repeats);
-            print(m, timings);
+            BenchCosts costs = BenchCosts.measure(m.model, strategies, prefillLengths, repeats);
+            print(m, timings, costs);
         }
         return 0;
     }
@@ -102,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private void print(BenchModelOptions.Opened m, List<StrategyTiming> timings) {
+    private void print(BenchModelOptions.Opened m, List<StrategyTiming> timings, BenchCosts costs) {
         int layers = m.model.numLayers();
         CostModel cost = new CostModel(m.model.config());
         PrintWriter out = spec.commandLine().getOut();
@@ -126,20 +132,37 @@ final class BenchCommand implements Callable<Integer> {
                 o.addProperty("exit_macs_ratio", cost.exitCostRatio(t.exitLayer()));
                 o.addProperty("first_quarter_ms_per_token", t.firstQuarterMsPerToken());
                 o.addProperty("last_quarter_ms_per_token", t.lastQuarterMsPerToken());
+                o.addProperty("weight_bytes_per_token", costs.bytesPerToken(t));
+                o.addProperty("gigabytes_per_second", costs.bytesPerToken(t) * t.tokensPerSecond() / 1e9);
+                if (t.tokensPerRound() > 0) {
+                    o.addProperty("tokens_per_round", t.tokensPerRound());
+                    o.addProperty("draft_ms_per_step", t.draftMsPerStep());
+                    o.addProperty("verify_ms_per_round", t.verifyMsPerRound());
+                    o.addProperty("predicted_speedup", costs.predictedSpeedup(t));
+                    o.addProperty("ceiling_speedup", costs.ceilingSpeedup(t));
+                }
                 rows.add(o);
             }
             root.add("results", rows);
+            costs.addJson(root);
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
             return;
         }
         out.printf("model %s: %d layers, %d prompts x %d new tokens, %d repeats (greedy, interleaved)%n",
                 m.name, layers, m.prompts.size(), bench.newTokens, repeats);
-        out.printf("%-44s %9s %9s %8s %10s %8s %11s %14s%n", "strategy", "tok/s", "ms/tok", "speedup", "acceptance", "same", "MACs/full", "ms/tok 1st/last 1/4");
+        out.printf("%-44s %9s %9s %8s %10s %6s %9s %9s %10s %8s %11s %14s%n", "strategy", "tok/s", "ms/tok", "speedup",
+                "acceptance", "same", "predicted", "ceiling", "MB/tok", "GB/s", "MACs/full", "ms/tok 1st/last 1/4");
         for (StrategyTiming t : timings) {
-            out.printf("%-44s %9.2f %9.3f %7.2fx %10s %8s %11.3f %7.3f/%.3f%n", t.label(), t.tokensPerSecond(), t.msPerToken(),
-                    t.speedup(), t.acceptanceRate() == 0 ? "-" : String.format("%.3f", t.acceptanceRate()),
-                    t.matchesReference() ? "yes" : "NO", cost.exitCostRatio(t.exitLayer()),
+            boolean rounds = t.tokensPerRound() > 0;
+            double bytes = costs.bytesPerToken(t);
+            out.printf("%-44s %9.2f %9.3f %7.2fx %10s %6s %9s %9s %10.1f %8.1f %11.3f %7.3f/%.3f%n", t.label(), t.tokensPerSecond(),
+                    t.msPerToken(), t.speedup(), t.acceptanceRate() == 0 ? "-" : String.format("%.3f", t.acceptanceRate()),
+                    t.matchesReference() ? "yes" : "NO",
+                    rounds ? String.format("%.2fx", costs.predictedSpeedup(t)) : "-",
+                    rounds ? String.format("%.2fx", costs.ceilingSpeedup(t)) : "-",
+                    bytes / 1e6, bytes * t.tokensPerSecond() / 1e9, cost.exitCostRatio(t.exitLayer()),
                     t.firstQuarterMsPerToken(), t.lastQuarterMsPerToken());
         }
+        costs.print(out);
     }
 }

@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 import dev.layerskip.bench.BenchPrompts;
+import dev.layerskip.bench.ForcedAgreement;
 import dev.layerskip.bench.RandomShape;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.LoadedModel;
+import dev.layerskip.model.WeightLayout;
 import dev.layerskip.tokenizer.TextTokenizer;
 
 import picocli.CommandLine.Mixin;
@@ -34,6 +36,11 @@ final class BenchModelOptions {
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
     int newTokens = 64;
+
+    @Option(names = "--agree-from", paramLabel = "E0",
+            description = "Make layers E0..L-1 inert (zero o_proj and down_proj): every exit >= E0 agrees with the full"
+                    + " model, so drafts are always accepted and the speed-up ceiling of the implementation is measured.")
+    Integer agreeFrom;
 
     /** A model opened for benchmarking, with what the commands need from it. */
     static final class Opened implements AutoCloseable {
@@ -62,6 +69,10 @@ final class BenchModelOptions {
         }
     }
 
+    private String agreementNote() {
+        return agreeFrom == null ? "" : ", layers " + agreeFrom + "+ inert (forced agreement)";
+    }
+
     Opened open() throws IOException {
         if (newTokens < 4) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 4 for a benchmark, got " + newTokens);
@@ -71,10 +82,14 @@ final class BenchModelOptions {
             DataType type = modelOptions.dataType();
             NDManager manager = NDManager.newBaseManager("PyTorch");
             try {
-                LlamaModel model = new LlamaModel(manager, shape.config(), type);
+                WeightLayout layout = modelOptions.layout().resolve(modelOptions.device(), type, shape.config());
+                LlamaModel model = new LlamaModel(manager, shape.config(), type, layout);
                 LlamaWeights.initRandom(model, manager, 42, 0.02f);
+                if (agreeFrom != null) {
+                    ForcedAgreement.apply(model, agreeFrom);
+                }
                 List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
-                return new Opened("random " + randomShape + " (" + type + ")", model, null, Optional.empty(), null, prompts, manager::close);
+                return new Opened("random " + randomShape + " (" + type + ", " + model.layout().name().toLowerCase(java.util.Locale.ROOT) + ")" + agreementNote(), model, null, Optional.empty(), null, prompts, manager::close);
             } catch (RuntimeException e) {
                 manager.close();
                 throw e;
@@ -83,7 +98,11 @@ final class BenchModelOptions {
         LoadedModel loaded = modelOptions.load();
         try {
             List<int[]> prompts = BenchPrompts.load(promptsFile, loaded.tokenizer(), loaded.model().config().vocabSize(), 4);
-            return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ")", loaded.model(), loaded.tokenizer(),
+            if (agreeFrom != null) {
+                ForcedAgreement.apply(loaded.model(), agreeFrom);
+            }
+            return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ", "
+                    + loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT) + ")" + agreementNote(), loaded.model(), loaded.tokenizer(),
                     loaded.speculationDefaults(), loaded.directory(), prompts, loaded::close);
         } catch (IOException | RuntimeException e) {
             loaded.close();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
+import dev.layerskip.model.WeightLayout;
 
 import picocli.CommandLine.Option;
 
@@ -27,7 +28,8 @@ final class ModelOptions {
     /** Weight precisions a user can pick. */
     enum DTypeChoice {
         float32,
-        float16
+        float16,
+        bfloat16
     }
 
     @Option(names = "--model", paramLabel = "DIR",
@@ -37,9 +39,27 @@ final class ModelOptions {
     @Option(names = "--device", paramLabel = "cpu|gpu", description = "Device (default: ${DEFAULT-VALUE}).")
     DeviceChoice device = DeviceChoice.cpu;
 
-    @Option(names = "--dtype", paramLabel = "float32|float16",
-            description = "Weight precision; BF16 checkpoints are converted (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16",
+            description = "Weight precision (BF16 checkpoints load exactly as bfloat16; default: ${DEFAULT-VALUE}).")
     DTypeChoice dtype = DTypeChoice.float32;
+
+    @Option(names = "--weight-layout", paramLabel = "auto|plain|packed",
+            description = "How projections are laid out for the CPU's products: packed for oneDNN (fast one-row and"
+                    + " multi-row products, float32/bfloat16, inference only), plain, or auto (packed from hidden size "
+                    + WeightLayout.AUTO_MIN_HIDDEN + "; default: ${DEFAULT-VALUE}).")
+    WeightLayoutChoice weightLayout = WeightLayoutChoice.auto;
+
+    /** Weight layouts a user can pick. */
+    enum WeightLayoutChoice {
+        auto,
+        plain,
+        packed
+    }
+
+    /** @return the chosen layout */
+    WeightLayout layout() {
+        return WeightLayout.valueOf(weightLayout.name().toUpperCase(java.util.Locale.ROOT));
+    }
 
     /** @return the chosen device */
     Device device() {
@@ -48,7 +68,11 @@ final class ModelOptions {
 
     /** @return the chosen weight type */
     DataType dataType() {
-        return dtype == DTypeChoice.float16 ? DataType.FLOAT16 : DataType.FLOAT32;
+        return switch (dtype) {
+            case float16 -> DataType.FLOAT16;
+            case bfloat16 -> DataType.BFLOAT16;
+            case float32 -> DataType.FLOAT32;
+        };
     }
 
     /**
@@ -65,6 +89,6 @@ final class ModelOptions {
     }
 
     LoadedModel load() throws CheckpointException {
-        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), dataType()));
+        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), dataType(), layout()));
     }
 }

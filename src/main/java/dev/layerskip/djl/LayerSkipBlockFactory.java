@@ -12,6 +12,7 @@ import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.LoadOptions;
+import dev.layerskip.model.WeightLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,12 +42,15 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         Path dir;
         DataType type;
         Device device;
+        WeightLayout layout;
         try {
             dir = CheckpointLocation.resolve(modelPath, arguments);
-            type = weightType(new ArgumentValues(arguments, "argument").string("dtype", "float32"));
-            String d = new ArgumentValues(arguments, "argument").string("device", null);
+            ArgumentValues values = new ArgumentValues(arguments, "argument");
+            type = weightType(values.string("dtype", "float32"));
+            layout = weightLayout(values.string("weight_layout", "auto"));
+            String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
-            new LoadOptions(device, type);
+            new LoadOptions(device, type, layout);
         } catch (IllegalArgumentException e) {
             model.close(); // DJL does not close a model whose block factory fails
             throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);
@@ -55,7 +59,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         NDManager weights = NDManager.newBaseManager(device, model.getNDManager().getEngine().getEngineName());
         LlamaModel block;
         try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
-            block = LlamaWeights.load(checkpoint, weights, type);
+            block = LlamaWeights.load(checkpoint, weights, type, layout.resolve(device, type, checkpoint.config()));
         } catch (IOException | RuntimeException e) {
             weights.close(); // DJL does not close a model whose block fails to load
             model.close();
@@ -63,6 +67,15 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         }
         model.getNDManager().attachInternal(UUID.randomUUID().toString(), ModelResources.register(block, weights));
         return block;
+    }
+
+    static WeightLayout weightLayout(String name) {
+        for (WeightLayout layout : WeightLayout.values()) {
+            if (layout.name().equalsIgnoreCase(name)) {
+                return layout;
+            }
+        }
+        throw new IllegalArgumentException("argument 'weight_layout' must be auto, plain or packed, got '" + name + "'");
     }
 
     static DataType weightType(String name) {
@@ -73,8 +86,11 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             case "float16":
             case "fp16":
                 return DataType.FLOAT16;
+            case "bfloat16":
+            case "bf16":
+                return DataType.BFLOAT16;
             default:
-                throw new IllegalArgumentException("argument 'dtype' must be float32 or float16, got '" + name + "'");
+                throw new IllegalArgumentException("argument 'dtype' must be float32, float16 or bfloat16, got '" + name + "'");
         }
     }
 }

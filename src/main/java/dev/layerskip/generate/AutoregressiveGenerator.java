@@ -53,12 +53,10 @@ public final class AutoregressiveGenerator implements Generator {
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, exitLayer)) {
-            float[] logits = ForwardSteps.lastLogits(model, generation, promptIds, exitLayer, cache);
+            int token = ForwardSteps.nextToken(model, generation, promptIds, exitLayer, cache, sampler);
             prefillNanos = System.nanoTime() - start;
-            int token = sampler.next(logits);
             while (!out.accept(token)) {
-                logits = ForwardSteps.lastLogits(model, generation, new int[] {token}, exitLayer, cache);
-                token = sampler.next(logits);
+                token = ForwardSteps.nextToken(model, generation, new int[] {token}, exitLayer, cache, sampler);
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;

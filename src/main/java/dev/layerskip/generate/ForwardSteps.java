@@ -15,25 +15,46 @@ final class ForwardSteps {
 
     /**
      * Feeds tokens at the cache's next positions through layers [0, toLayer), commits them, and
-     * returns the exit head's logits after the last one. Intermediate arrays live in a scope.
+     * chooses the next token from the exit head's logits after the last one. Greedy decoding takes
+     * the argmax on the device and copies one id; sampling copies the logits. Intermediate arrays
+     * live in a scope.
      *
      * @param model the model
      * @param generation the generation's manager
      * @param ids the tokens
      * @param toLayer the exit layer E
      * @param cache the cache
-     * @return the logits, [vocab]
+     * @param sampler greedy or sampling, with its random stream
+     * @return the next token
      */
-    static float[] lastLogits(LlamaModel model, NDManager generation, int[] ids, int toLayer, KvCache cache) {
+    static int nextToken(LlamaModel model, NDManager generation, int[] ids, int toLayer, KvCache cache, Sampler sampler) {
         int start = cache.length();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray input = generation.create(ids).reshape(1, ids.length); // [1, seq]
             NDArray hidden = model.forwardLayers(model.embed(input), 0, toLayer, cache, start); // [1, seq, hidden]
-            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
-            float[] logits = model.exitHead(last).toFloatArray(); // [vocab]
+            NDArray last = ids.length == 1
+                    ? hidden
+                    : hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
+            NDArray logits = model.exitHead(last); // [1, 1, vocab]
             cache.commit(start + ids.length);
-            return logits;
+            return sampler.config().isGreedy() ? argmaxRows(logits)[0] : sampler.next(logits.toFloatArray());
         }
+    }
+
+    /**
+     * The argmax of every row, computed on the device; only the ids are copied. Ties go to the
+     * lowest id, as in {@link Sampler#argmax}.
+     *
+     * @param logits [1, rows, vocab]
+     * @return rows ids
+     */
+    static int[] argmaxRows(NDArray logits) {
+        long[] ids = logits.argMax(2).toLongArray(); // [1, rows]
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (int) ids[i];
+        }
+        return out;
     }
 }

@@ -96,7 +96,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, model.numLayers())) {
-            int token = sampler.next(ForwardSteps.lastLogits(model, generation, promptIds, model.numLayers(), cache));
+            int token = ForwardSteps.nextToken(model, generation, promptIds, model.numLayers(), cache, sampler);
             prefillNanos = System.nanoTime() - start;
             int drafts = draftLength.max();
             boolean done = out.accept(token);
@@ -136,15 +136,19 @@ public final class SelfSpeculativeGenerator implements Generator {
             while (d < maxDrafts) {
                 NDArray xE = model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d); // [1, 1, hidden]
                 exitStates.add(xE);
-                float[] logits = model.exitHead(xE).toFloatArray(); // [vocab]
+                NDArray logits = model.exitHead(xE); // [1, 1, vocab]
+                double top;
                 if (sampler.config().isGreedy()) {
-                    input = Sampler.argmax(logits);
+                    input = ForwardSteps.argmaxRows(logits)[0]; // on the device: one id is copied, not the vocabulary
+                    top = threshold > 0 ? logits.softmax(2).max().getFloat() : 1;
                 } else {
-                    draftProbs[d] = sampler.distribution(logits); // computed once: drawn from here, reused to accept
+                    float[] row = logits.toFloatArray(); // [vocab]
+                    draftProbs[d] = sampler.distribution(row); // computed once: drawn from here, reused to accept
                     input = sampler.draw(draftProbs[d]);
+                    top = threshold > 0 ? topProbability(row) : 1;
                 }
                 drafts[d++] = input;
-                if (threshold > 0 && topProbability(logits) < threshold) {
+                if (top < threshold) {
                     break;
                 }
             }
@@ -154,9 +158,10 @@ public final class SelfSpeculativeGenerator implements Generator {
             NDArray kept = exitStates.size() == 1 ? exitStates.get(0) : NDArrays.concat(exitStates, 1); // [1, d+1, hidden]
             NDArray full = model.exitHead(model.forwardLayers(kept, exitLayer, layers, cache, start)); // [1, d+1, vocab]
             cache.commit(start + d + 1);
-            float[][] fullLogits = rows(full.toFloatArray(), d + 1);
             int[] draftIds = Arrays.copyOf(drafts, d);
-            int[] accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), fullLogits, sampler);
+            int[] accepted = sampler.config().isGreedy()
+                    ? SpeculativeAcceptance.decideGreedy(draftIds, ForwardSteps.argmaxRows(full)) // d+1 ids copied
+                    : SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), rows(full.toFloatArray(), d + 1), sampler);
             // Positions start .. start+k hold lastToken and the k accepted drafts; the rest is discarded.
             cache.rollback(start + accepted.length);
             cacheProbe.accept(cache.length());

@@ -24,20 +24,14 @@ final class SpeculativeAcceptance {
      */
     static int[] decide(int[] drafts, double[][] draftProbs, float[][] fullLogits, Sampler sampler) {
         int d = drafts.length;
-        int[] out = new int[d + 1];
         if (sampler.config().isGreedy()) {
-            // Greedy: accept while the draft equals the full model's argmax; the first disagreement
-            // is replaced by the full model's argmax (or, if none, its argmax after the last draft).
-            for (int i = 0; i < d; i++) {
-                int target = Sampler.argmax(fullLogits[i]);
-                out[i] = target;
-                if (target != drafts[i]) {
-                    return Arrays.copyOf(out, i + 1);
-                }
+            int[] targets = new int[d + 1];
+            for (int i = 0; i <= d; i++) {
+                targets[i] = Sampler.argmax(fullLogits[i]);
             }
-            out[d] = Sampler.argmax(fullLogits[d]);
-            return out;
+            return decideGreedy(drafts, targets);
         }
+        int[] out = new int[d + 1];
         for (int i = 0; i < d; i++) {
             double[] q = draftProbs[i]; // the draft's distribution
             double[] p = sampler.distribution(fullLogits[i]); // the full model's distribution
@@ -57,5 +51,27 @@ final class SpeculativeAcceptance {
         }
         out[d] = sampler.draw(sampler.distribution(fullLogits[d])); // every draft accepted: a bonus token from p
         return out;
+    }
+
+    /**
+     * Decides one greedy round from the full model's argmax at each position.
+     *
+     * @param drafts the drafted tokens x_1..x_d
+     * @param targets the full model's argmax at the last accepted token and after each draft, d+1 ids
+     * @return the accepted drafts followed by the full model's token
+     */
+    static int[] decideGreedy(int[] drafts, int[] targets) {
+        int d = drafts.length;
+        if (targets.length != d + 1) {
+            throw new IllegalArgumentException("need " + (d + 1) + " targets for " + d + " drafts, got " + targets.length);
+        }
+        // Accept while the draft equals the full model's argmax; the first disagreement is replaced by
+        // the full model's argmax (or, if none, its argmax after the last draft: the bonus token).
+        for (int i = 0; i < d; i++) {
+            if (targets[i] != drafts[i]) {
+                return Arrays.copyOf(targets, i + 1);
+            }
+        }
+        return targets.clone();
     }
 }

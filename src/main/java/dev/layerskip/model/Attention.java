@@ -19,6 +19,7 @@ import dev.layerskip.checkpoint.LlamaConfig;
 public final class Attention extends ShapePreservingBlock {
 
     private final LlamaConfig config;
+    private final boolean packed;
     private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
     private final Parameter out; // [hidden, heads·headDim]
 
@@ -26,9 +27,11 @@ public final class Attention extends ShapePreservingBlock {
      * Creates the block; weights are set by the loader.
      *
      * @param config the model configuration
+     * @param packed whether the projections will be {@link WeightLayout#PACKED}
      */
-    public Attention(LlamaConfig config) {
+    public Attention(LlamaConfig config, boolean packed) {
         this.config = config;
+        this.packed = packed;
         qkv = addParameter(Parameter.builder().setName("qkv").setType(Parameter.Type.WEIGHT).build());
         out = addParameter(Parameter.builder().setName("o").setType(Parameter.Type.WEIGHT).build());
     }
@@ -60,7 +63,7 @@ public final class Attention extends ShapePreservingBlock {
         int kvHeads = config.numKvHeads();
         int d = config.headDim();
         int g = config.groupSize();
-        NDArray proj = Ops.linear(x, qkv.getArray()).reshape(b, t, heads + 2L * kvHeads, d); // [batch, seq, heads+2kv, headDim]
+        NDArray proj = Ops.linear(x, qkv.getArray(), packed).reshape(b, t, heads + 2L * kvHeads, d); // [batch, seq, heads+2kv, headDim]
         NDList qkAndV = proj.split(new long[] {heads + kvHeads}, 2);
         NDArray qk = rope.apply(qkAndV.get(0), pos.ropeTables); // [batch, seq, heads+kv, headDim]
         NDList qAndK = qk.split(new long[] {heads}, 2);
@@ -90,7 +93,7 @@ public final class Attention extends ShapePreservingBlock {
                 .reshape(b, kvHeads, g, t, d)
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(b, t, (long) heads * d); // [batch, seq, heads·headDim]
-        return Ops.linear(context, out.getArray());
+        return Ops.linear(context, out.getArray(), packed);
     }
 
     @Override

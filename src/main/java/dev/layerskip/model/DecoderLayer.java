@@ -20,12 +20,13 @@ public final class DecoderLayer extends ShapePreservingBlock {
      * Creates the layer; weights are set by the loader.
      *
      * @param config the model configuration
+     * @param packed whether the projections will be {@link WeightLayout#PACKED}
      */
-    public DecoderLayer(LlamaConfig config) {
+    public DecoderLayer(LlamaConfig config, boolean packed) {
         inputNorm = addChildBlock("input_layernorm", new RmsNorm(config.rmsNormEps()));
-        attention = addChildBlock("self_attn", new Attention(config));
+        attention = addChildBlock("self_attn", new Attention(config, packed));
         postAttentionNorm = addChildBlock("post_attention_layernorm", new RmsNorm(config.rmsNormEps()));
-        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize()));
+        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize(), packed));
     }
 
     /** @return the norm before attention */

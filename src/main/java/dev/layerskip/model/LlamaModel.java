@@ -35,26 +35,45 @@ public final class LlamaModel extends AbstractBlock {
 
     private final LlamaConfig config;
     private final DataType weightType;
+    private final WeightLayout layout;
     private final Parameter embedding; // [vocab, hidden]
     private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
     private final List<DecoderLayer> layers;
     private final RmsNorm norm;
     private final Rope rope;
     private final NDManager manager;
+    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding; set once at load, null otherwise
+
+    /**
+     * Creates the model structure with plain weights (training, saving, any device).
+     *
+     * @param manager the manager that owns the RoPE tables (the weights' manager)
+     * @param config the configuration
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights
+     */
+    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType) {
+        this(manager, config, weightType, WeightLayout.PLAIN);
+    }
 
     /**
      * Creates the model structure; use {@link LlamaWeights} to load or initialise its weights.
      *
      * @param manager the manager that owns the RoPE tables (the weights' manager)
      * @param config the configuration
-     * @param weightType FLOAT32 or FLOAT16 for the projection and embedding weights
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights (BF16
+     *     arrays are made by {@link EngineOps}; DJL itself reports their type as UNKNOWN)
+     * @param layout PLAIN or PACKED (resolve AUTO first with {@link WeightLayout#resolve})
      */
-    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType) {
+    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType, WeightLayout layout) {
         if (!Ops.isSupportedWeightType(weightType)) {
-            throw new IllegalArgumentException("weight type must be FLOAT32 or FLOAT16, got " + weightType);
+            throw new IllegalArgumentException("weight type must be FLOAT32, FLOAT16 or BFLOAT16, got " + weightType);
+        }
+        if (layout == null || layout == WeightLayout.AUTO) {
+            throw new IllegalArgumentException("the model needs a resolved weight layout (PLAIN or PACKED), got " + layout);
         }
         this.config = config;
         this.weightType = weightType;
+        this.layout = layout;
         this.manager = manager;
         embedding = addParameter(Parameter.builder().setName("embed_tokens").setType(Parameter.Type.WEIGHT).build());
         lmHead = config.tieWordEmbeddings()
@@ -62,7 +81,7 @@ public final class LlamaModel extends AbstractBlock {
                 : addParameter(Parameter.builder().setName("lm_head").setType(Parameter.Type.WEIGHT).build());
         List<DecoderLayer> list = new ArrayList<>();
         for (int l = 0; l < config.numLayers(); l++) {
-            list.add(addChildBlock("layer" + l, new DecoderLayer(config)));
+            list.add(addChildBlock("layer" + l, new DecoderLayer(config, layout == WeightLayout.PACKED)));
         }
         layers = Collections.unmodifiableList(list);
         norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
@@ -87,6 +106,11 @@ public final class LlamaModel extends AbstractBlock {
     /** @return the type of the projection and embedding weights */
     public DataType weightType() {
         return weightType;
+    }
+
+    /** @return how the projection weights are laid out (PLAIN or PACKED) */
+    public WeightLayout layout() {
+        return layout;
     }
 
     /** @return the layers, in order */
@@ -155,7 +179,52 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits, [batch, seq, vocab] FLOAT32
      */
     public NDArray exitHead(NDArray hidden) {
-        return Ops.linear(norm.apply(hidden), lmHead.getArray());
+        return project(norm.apply(hidden), headForProducts());
+    }
+
+    /**
+     * Multiplies by one of this model's projection weights the way its blocks do.
+     *
+     * @param x the input, [..., in], FLOAT32
+     * @param weight one of {@link #projectionWeights()}, [out, in]
+     * @return [..., out], FLOAT32
+     */
+    public NDArray project(NDArray x, NDArray weight) {
+        return Ops.linear(x, weight, layout == WeightLayout.PACKED);
+    }
+
+    /**
+     * Every matrix one full decoding step multiplies by, as the products see it: q/k/v, o, gate/up
+     * and down of each layer, then the LM head (for a packed tied head, its packed copy).
+     *
+     * @return the weights, in order
+     */
+    public List<NDArray> projectionWeights() {
+        List<NDArray> out = new ArrayList<>();
+        for (DecoderLayer layer : layers) {
+            out.add(layer.attention().qkv().getArray());
+            out.add(layer.attention().out().getArray());
+            out.add(layer.mlp().gateUp().getArray());
+            out.add(layer.mlp().down().getArray());
+        }
+        out.add(headForProducts());
+        return out;
+    }
+
+    private NDArray headForProducts() {
+        return packedTiedHead != null ? packedTiedHead : lmHead.getArray();
+    }
+
+    /**
+     * For a packed model with a tied head: packs a copy of the embedding for the head (the
+     * embedding itself stays plain for look-ups). Called once by the loader.
+     */
+    void packTiedHead() {
+        if (layout != WeightLayout.PACKED || !config.tieWordEmbeddings() || packedTiedHead != null) {
+            throw new IllegalStateException("only a packed model with a tied head packs its head, once");
+        }
+        packedTiedHead = EngineOps.pack(embedding.getArray());
+        packedTiedHead.attach(manager);
     }
 
     /**

@@ -31,20 +31,40 @@ public final class LlamaWeights {
      *
      * @param checkpoint the open checkpoint
      * @param manager the manager that will own the weights
-     * @param weightType FLOAT32 or FLOAT16 for projections and embeddings (norms stay FLOAT32)
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for projections and embeddings (norms stay
+     *     FLOAT32; BF16 is made from FLOAT32 values, which is exact for BF16 checkpoints)
      * @return the model
      * @throws CheckpointException if a tensor is missing or has the wrong shape (named)
      */
     public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType)
             throws CheckpointException {
+        return load(checkpoint, manager, weightType, WeightLayout.PLAIN);
+    }
+
+    /**
+     * Loads every weight of a checkpoint into a new model with the given layout.
+     *
+     * @param checkpoint the open checkpoint
+     * @param manager the manager that will own the weights
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for projections and embeddings (norms stay FLOAT32)
+     * @param layout PLAIN or PACKED (resolved)
+     * @return the model
+     * @throws CheckpointException if a tensor is missing or has the wrong shape (named)
+     */
+    public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType, WeightLayout layout)
+            throws CheckpointException {
         LlamaConfig c = checkpoint.config();
-        LlamaModel model = new LlamaModel(manager, c, weightType);
+        LlamaModel model = new LlamaModel(manager, c, weightType, layout);
+        // DJL cannot create BF16 arrays: read FLOAT32 and round once the tensor (or fused tensor) is whole.
+        DataType read = weightType == DataType.BFLOAT16 ? DataType.FLOAT32 : weightType;
         long h = c.hiddenSize();
         long v = c.vocabSize();
         long d = c.headDim();
-        model.embedding().setArray(checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, weightType));
+        model.embedding().setArray(precision(weightType, checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, read)));
         if (!c.tieWordEmbeddings()) {
-            model.lmHead().setArray(checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, weightType));
+            model.lmHead().setArray(forProducts(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, read)));
+        } else if (layout == WeightLayout.PACKED) {
+            model.packTiedHead();
         }
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
@@ -53,21 +73,56 @@ public final class LlamaWeights {
                     checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, DataType.FLOAT32));
             layer.postAttentionNorm().weight().setArray(
                     checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, DataType.FLOAT32));
-            layer.attention().qkv().setArray(fused(manager,
-                    checkpoint.load(manager, p + "self_attn.q_proj.weight", new long[] {c.numHeads() * d, h}, weightType),
-                    checkpoint.load(manager, p + "self_attn.k_proj.weight", new long[] {c.numKvHeads() * d, h}, weightType),
-                    checkpoint.load(manager, p + "self_attn.v_proj.weight", new long[] {c.numKvHeads() * d, h}, weightType)));
-            layer.attention().out().setArray(
-                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, c.numHeads() * d}, weightType));
+            layer.attention().qkv().setArray(forProducts(model, fused(manager,
+                    checkpoint.load(manager, p + "self_attn.q_proj.weight", new long[] {c.numHeads() * d, h}, read),
+                    checkpoint.load(manager, p + "self_attn.k_proj.weight", new long[] {c.numKvHeads() * d, h}, read),
+                    checkpoint.load(manager, p + "self_attn.v_proj.weight", new long[] {c.numKvHeads() * d, h}, read))));
+            layer.attention().out().setArray(forProducts(model,
+                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, c.numHeads() * d}, read)));
             long i = c.intermediateSize();
-            layer.mlp().gateUp().setArray(fused(manager,
-                    checkpoint.load(manager, p + "mlp.gate_proj.weight", new long[] {i, h}, weightType),
-                    checkpoint.load(manager, p + "mlp.up_proj.weight", new long[] {i, h}, weightType)));
-            layer.mlp().down().setArray(
-                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, weightType));
+            layer.mlp().gateUp().setArray(forProducts(model, fused(manager,
+                    checkpoint.load(manager, p + "mlp.gate_proj.weight", new long[] {i, h}, read),
+                    checkpoint.load(manager, p + "mlp.up_proj.weight", new long[] {i, h}, read))));
+            layer.mlp().down().setArray(forProducts(model,
+                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, read)));
         }
         model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, DataType.FLOAT32));
         return model;
+    }
+
+    /**
+     * Prepares a projection weight for the model's products: converted to the weight type, then
+     * packed when the model's layout is PACKED.
+     *
+     * @param model the model
+     * @param array the weight as read (FLOAT32 for BF16 models), owned by the weights' manager
+     * @return the weight as the products use it, owned by the same manager
+     */
+    static NDArray forProducts(LlamaModel model, NDArray array) {
+        NDArray typed = precision(model.weightType(), array);
+        if (model.layout() != WeightLayout.PACKED) {
+            return typed;
+        }
+        try (typed) {
+            return EngineOps.pack(typed);
+        }
+    }
+
+    /**
+     * Converts a weight read as FLOAT32 to BF16 when that is the weight type (DJL cannot cast to
+     * BF16 itself, see {@link EngineOps}); other types are returned as read.
+     *
+     * @param weightType the model's weight type
+     * @param array the weight as read, owned by the weights' manager
+     * @return the weight in the model's type, owned by the same manager
+     */
+    static NDArray precision(DataType weightType, NDArray array) {
+        if (weightType != DataType.BFLOAT16 || EngineOps.isBf16(array)) {
+            return array;
+        }
+        try (array) {
+            return EngineOps.toBf16(array);
+        }
     }
 
     private static NDArray fused(NDManager manager, NDArray... parts) {
@@ -86,6 +141,10 @@ public final class LlamaWeights {
      * @return the entries, embedding first, in layer order
      */
     public static List<SafetensorsWriter.Entry> toHf(LlamaModel model, TensorDType dtype) {
+        if (model.layout() == WeightLayout.PACKED) {
+            throw new IllegalStateException("the model's weights are packed for inference and cannot be saved;"
+                    + " load it with WeightLayout.PLAIN to save or train it");
+        }
         LlamaConfig c = model.config();
         int d = c.headDim();
         List<SafetensorsWriter.Entry> out = new ArrayList<>();
@@ -138,6 +197,9 @@ public final class LlamaWeights {
             }
             p.setArray(randomArray(model, p, manager, random, std));
         }
+        if (model.layout() == WeightLayout.PACKED && model.config().tieWordEmbeddings()) {
+            model.packTiedHead();
+        }
     }
 
     private static NDArray randomArray(LlamaModel model, Parameter p, NDManager manager,
@@ -164,13 +226,24 @@ public final class LlamaWeights {
         }
         buf.flip();
         NDArray array = manager.create(buf.asFloatBuffer(), new ai.djl.ndarray.types.Shape(shape));
-        DataType type = name.equals("weight") ? DataType.FLOAT32 : model.weightType();
-        if (type == DataType.FLOAT32) {
-            return array;
+        switch (name) {
+            case "weight":
+                return array; // norms stay FLOAT32
+            case "embed_tokens":
+                return typed(model.weightType(), array); // looked up, never packed
+            default:
+                return forProducts(model, typed(model.weightType(), array));
         }
-        try (array) {
-            return array.toType(type, false);
+    }
+
+    /** FLOAT32 values in the given weight type. */
+    private static NDArray typed(DataType type, NDArray array) {
+        if (type == DataType.FLOAT16) {
+            try (array) {
+                return array.toType(DataType.FLOAT16, false);
+            }
         }
+        return precision(type, array);
     }
 
     private static double nextGaussian(java.util.SplittableRandom random) {

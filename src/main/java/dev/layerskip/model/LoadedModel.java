@@ -52,7 +52,8 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel load(Path directory, LoadOptions options) throws CheckpointException {
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
-            LlamaModel model = LlamaWeights.load(checkpoint, manager, options.weightType());
+            WeightLayout layout = options.layout().resolve(options.device(), options.weightType(), checkpoint.config());
+            LlamaModel model = LlamaWeights.load(checkpoint, manager, options.weightType(), layout);
             TextTokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
                     ? HfTextTokenizer.load(directory)
                     : null;

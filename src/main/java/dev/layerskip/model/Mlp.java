@@ -16,14 +16,17 @@ public final class Mlp extends ShapePreservingBlock {
     private final Parameter gateUp; // [2·intermediate, hidden]
     private final Parameter down; // [hidden, intermediate]
     private final int intermediate;
+    private final boolean packed;
 
     /**
      * Creates the block; weights are set by the loader.
      *
      * @param intermediate the intermediate size
+     * @param packed whether the projections will be {@link WeightLayout#PACKED}
      */
-    public Mlp(int intermediate) {
+    public Mlp(int intermediate, boolean packed) {
         this.intermediate = intermediate;
+        this.packed = packed;
         gateUp = addParameter(Parameter.builder().setName("gate_up").setType(Parameter.Type.WEIGHT).build());
         down = addParameter(Parameter.builder().setName("down").setType(Parameter.Type.WEIGHT).build());
     }
@@ -45,10 +48,10 @@ public final class Mlp extends ShapePreservingBlock {
      * @return the output, [..., hidden]
      */
     public NDArray apply(NDArray x) {
-        NDArray gu = Ops.linear(x, gateUp.getArray()); // [..., 2·intermediate]
+        NDArray gu = Ops.linear(x, gateUp.getArray(), packed); // [..., 2·intermediate]
         NDList parts = gu.split(new long[] {intermediate}, gu.getShape().dimension() - 1);
         NDArray hidden = Ops.silu(parts.get(0)).mul(parts.get(1)); // [..., intermediate]
-        return Ops.linear(hidden, down.getArray());
+        return Ops.linear(hidden, down.getArray(), packed);
     }
 
     @Override

@@ -11,14 +11,21 @@ final class Ops {
     private Ops() {}
 
     /**
-     * {@code x · wᵀ}. With FLOAT16 weights the input is cast down and the result back up, so the
-     * residual stream, norms and attention stay in FLOAT32.
+     * {@code x · wᵀ}. With FLOAT16 or BF16 weights the input is cast down and the result back up,
+     * so the residual stream, norms and attention stay in FLOAT32.
      *
      * @param x the input, [..., in]
      * @param w the weight, [out, in]
+     * @param packed whether w was laid out by {@link EngineOps#pack}
      * @return the output, [..., out], in the input's type
      */
-    static NDArray linear(NDArray x, NDArray w) {
+    static NDArray linear(NDArray x, NDArray w, boolean packed) {
+        if (packed) {
+            return EngineOps.linearPacked(x, w); // one native call: cast down, multiply, cast back
+        }
+        if (EngineOps.isBf16(w)) {
+            return EngineOps.linear(x, w);
+        }
         if (w.getDataType() == x.getDataType()) {
             return Linear.linear(x, w).singletonOrThrow();
         }
@@ -39,9 +46,9 @@ final class Ops {
 
     /**
      * @param dtype a data type
-     * @return whether it is FLOAT32 or FLOAT16, the two weight types the model runs
+     * @return whether it is FLOAT32, FLOAT16 or BFLOAT16, the weight types the model runs
      */
     static boolean isSupportedWeightType(DataType dtype) {
-        return dtype == DataType.FLOAT32 || dtype == DataType.FLOAT16;
+        return dtype == DataType.FLOAT32 || dtype == DataType.FLOAT16 || dtype == DataType.BFLOAT16;
     }
 }

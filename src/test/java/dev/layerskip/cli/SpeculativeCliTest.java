@@ -113,4 +113,29 @@ class SpeculativeCliTest {
         assertEquals(0, c.status(), c.err());
         assertEquals(0, JsonParser.parseString(c.out()).getAsJsonObject().get("differing").getAsInt());
     }
+
+    @Test
+    void benchMeasuresTheCeilingWithForcedAgreementAndReportsCosts() {
+        CliRun.Result b = CliRun.run("bench", "--random-shape", "demo", "--agree-from", "4", "--dtype", "bfloat16",
+                "--weight-layout", "packed", "--max-new-tokens", "6", "--repeats", "1", "--exit-layers", "4",
+                "--self-speculative", "4:3", "--prefill-lengths", "8", "--json");
+        assertEquals(0, b.status(), b.err());
+        JsonObject root = JsonParser.parseString(b.out()).getAsJsonObject();
+        assertTrue(root.get("model").getAsString().contains("bfloat16, packed"), root.get("model").getAsString());
+        JsonObject spec = root.getAsJsonArray("results").get(2).getAsJsonObject();
+        assertEquals("self-speculative E=4 d=3", spec.get("strategy").getAsString());
+        assertEquals(1.0, spec.get("acceptance_rate").getAsDouble(), 0.0);
+        assertTrue(spec.get("greedy_output_matches").getAsBoolean());
+        assertTrue(spec.get("predicted_speedup").getAsDouble() > 0);
+        assertEquals(spec.get("predicted_speedup").getAsDouble(), spec.get("ceiling_speedup").getAsDouble(), 1e-12);
+        assertTrue(spec.get("weight_bytes_per_token").getAsDouble() > 0);
+        assertTrue(root.getAsJsonObject("engine_limit").get("gigabytes_per_second").getAsDouble() > 0);
+        assertEquals(8, root.getAsJsonArray("prefill").get(0).getAsJsonObject().get("prompt_tokens").getAsInt());
+        CliRun.assertFails("--agree-from must be in 1..7, got 0", "bench", "--random-shape", "demo", "--agree-from", "0",
+                "--max-new-tokens", "4", "--repeats", "1");
+        CliRun.assertFails("'packed' needs the CPU and float32 or bfloat16", "bench", "--random-shape", "demo",
+                "--dtype", "float16", "--weight-layout", "packed", "--max-new-tokens", "4", "--repeats", "1");
+        CliRun.assertFails("--prefill-lengths: 5000 is outside 1..1024", "bench", "--random-shape", "demo",
+                "--max-new-tokens", "4", "--repeats", "1", "--self-speculative", "none", "--prefill-lengths", "5000");
+    }
 }

@@ -1,0 +1,79 @@
+"""Writes engine-ops.pt: the TorchScript helper through which layerskip-djl reaches two PyTorch
+capabilities that DJL 0.36's Java API does not expose.
+
+1. BF16 tensors. DJL's JNI maps Java data types to PyTorch's with a switch that has no case for
+   bfloat16 (creating or casting to DataType.BFLOAT16 aborts the JVM), yet a tensor that already is
+   BF16 travels through every other call. forward(x) makes one.
+2. oneDNN's prepacked linear weights (mkldnn::_reorder_linear_weight, mkldnn::_linear_pointwise).
+   PyTorch's default CPU products re-lay out the weight on every call, so products over several rows
+   (verification of drafts, prefill, batches) cost several one-row products; with the weight laid out
+   once at load time they cost about one, and every row count gives bit-identical rows.
+
+The module's methods are written in TorchScript source and compiled by the libtorch that loads the
+file (PyTorch 2.7.1, from the pytorch-native-cpu jar): the mkldnn operators are resolved there, so
+the Python that writes the archive needs none of them. Debian's python3-torch (1.13) made the
+committed file; run once, tests never run this script:
+
+    python3 scripts/torchscript/make_engine_ops.py src/main/resources/dev/layerskip/model/engine-ops.pt
+"""
+import io
+import os
+import sys
+import tempfile
+import zipfile
+
+import torch
+
+
+class EngineOps(torch.nn.Module):
+    """Placeholder bodies; the archive's code file is replaced by SOURCE below."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+# dtype codes of TorchScript's serialized form: 6 = float32, 15 = bfloat16.
+SOURCE = '''class EngineOps(Module):
+  __parameters__ = []
+  __buffers__ = []
+  training : bool
+  _is_full_backward_hook : Optional[bool]
+  def forward(self: __torch__.EngineOps,
+    x: Tensor) -> Tensor:
+    return torch.to(x, 15)
+  def linear(self: __torch__.EngineOps,
+    x: Tensor,
+    w: Tensor) -> Tensor:
+    _0 = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
+    return torch.to(_0, ops.prim.dtype(x))
+  def pack(self: __torch__.EngineOps,
+    w: Tensor) -> Tensor:
+    return ops.mkldnn._reorder_linear_weight(w, None)
+  def linear_packed(self: __torch__.EngineOps,
+    x: Tensor,
+    w: Tensor) -> Tensor:
+    _1 = annotate(List[Optional[number]], [])
+    _2 = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _1, None)
+    return torch.to(_2, ops.prim.dtype(x))
+'''
+
+
+def main(out: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        placeholder = os.path.join(tmp, "placeholder.pt")
+        torch.jit.script(EngineOps()).save(placeholder)
+        with open(placeholder, "rb") as f:
+            source = zipfile.ZipFile(io.BytesIO(f.read()))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for info in source.infolist():
+            if info.filename.endswith(".debug_pkl"):
+                continue  # debug info of the placeholder source
+            data = source.read(info.filename)
+            if info.filename.endswith("code/__torch__.py"):
+                data = SOURCE.encode()
+            archive.writestr(info, data)
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "engine-ops.pt")

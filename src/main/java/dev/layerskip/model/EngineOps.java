@@ -1,0 +1,152 @@
+package dev.layerskip.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * PyTorch operations that DJL 0.36's Java API does not expose, reached through a tiny TorchScript
+ * module shipped in the jar ({@code scripts/torchscript/make_engine_ops.py}) and loaded with DJL's
+ * own {@code PtSymbolBlock}:
+ * <ul>
+ *   <li><b>BF16 tensors.</b> DJL's JNI has no case for bfloat16 when it maps Java types to
+ *       PyTorch's, so {@code toType(BFLOAT16)} and {@code NDManager.create(..., BFLOAT16)} abort the
+ *       JVM. A tensor that already is BF16 passes through every other call unchanged (DJL reports its
+ *       type as {@link DataType#UNKNOWN}); {@link #toBf16} makes one.
+ *   <li><b>oneDNN's prepacked weights.</b> PyTorch's CPU products re-lay out a weight on every call,
+ *       so a product over several rows costs several one-row products. {@link #pack} lays a FLOAT32
+ *       or BF16 weight out once for oneDNN and {@link #linearPacked} multiplies by it: about one
+ *       one-row cost up to ~16 rows, and rows that are bit-identical whatever the row count, which
+ *       keeps self-speculative verification exactly equal to one-token decoding.
+ * </ul>
+ * Packed weights only serve products: never read, save or train them.
+ */
+public final class EngineOps {
+
+    private static final String RESOURCE = "/dev/layerskip/model/engine-ops.pt";
+    private static volatile PtSymbolBlock module;
+
+    private EngineOps() {}
+
+    /**
+     * @param array an array
+     * @return whether it holds BF16 values (DJL reports them as UNKNOWN)
+     */
+    public static boolean isBf16(NDArray array) {
+        return array.getDataType() == DataType.UNKNOWN;
+    }
+
+    /**
+     * Rounds a FLOAT32 (or FLOAT16) array to BF16 (to nearest even, as PyTorch does).
+     *
+     * @param x the values
+     * @return a new BF16 array, attached to x's manager
+     */
+    public static NDArray toBf16(NDArray x) {
+        return ordinary("forward", x);
+    }
+
+    /**
+     * Lays a weight out for oneDNN's products (CPU only; FLOAT32, or BF16 on CPUs with AVX-512).
+     *
+     * @param w a FLOAT32 or BF16 weight, [out, in]
+     * @return the packed weight, same shape and type, attached to w's manager
+     * @throws ai.djl.engine.EngineException if the engine cannot pack this type on this CPU
+     */
+    public static NDArray pack(NDArray w) {
+        return ordinary("pack", w);
+    }
+
+    /**
+     * {@code x · wᵀ} in w's precision with x cast down and the result cast back, in one native call.
+     *
+     * @param x the input, [..., in], FLOAT32
+     * @param w the weight, [out, in], BF16 (or any type PyTorch multiplies)
+     * @return [..., out] in x's type, attached to x's manager
+     */
+    public static NDArray linear(NDArray x, NDArray w) {
+        return inference("linear", x, w);
+    }
+
+    /**
+     * {@code x · wᵀ} with a weight from {@link #pack}, in w's precision, result in x's type.
+     *
+     * @param x the input, [..., in], FLOAT32
+     * @param w the packed weight, [out, in]
+     * @return [..., out] in x's type, attached to x's manager
+     */
+    public static NDArray linearPacked(NDArray x, NDArray w) {
+        return inference("linear_packed", x, w);
+    }
+
+    /** Runs a method under DJL's inference guard (no autograd): fast, the result is an inference tensor. */
+    private static NDArray inference(String method, NDArray x, NDArray w) {
+        try (IValue ix = IValue.from((PtNDArray) x);
+                IValue iw = IValue.from((PtNDArray) w);
+                IValue out = IValueUtils.runMethod(module(), method, ix, iw)) {
+            return out.toTensor((PtNDManager) x.getManager());
+        }
+    }
+
+    /** Runs a one-argument method outside the inference guard, so the result can be updated in place. */
+    private static NDArray ordinary(String method, NDArray x) {
+        NDList inputs = new NDList(x);
+        NDArray selector = null;
+        if (!method.equals("forward")) {
+            // DJL's documented way to call another method through forward: an input named module_method:NAME.
+            selector = x.getManager().create(0f);
+            selector.setName("module_method:" + method);
+            inputs.add(selector);
+        }
+        try {
+            return IValueUtils.forward(module(), inputs, true).singletonOrThrow();
+        } finally {
+            if (selector != null) {
+                selector.close();
+            }
+        }
+    }
+
+    private static PtSymbolBlock module() {
+        PtSymbolBlock m = module;
+        if (m == null) {
+            synchronized (EngineOps.class) {
+                m = module;
+                if (m == null) {
+                    m = load();
+                    module = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    private static PtSymbolBlock load() {
+        // The module holds no tensors; it lives as long as the JVM in a manager of its own.
+        NDManager owner = Engine.getEngine("PyTorch").newBaseManager();
+        try (InputStream in = EngineOps.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the engine helper " + RESOURCE + " is missing from the class path");
+            }
+            return JniUtils.loadModule((PtNDManager) owner, in, false, false);
+        } catch (IOException e) {
+            owner.close();
+            throw new UncheckedIOException("cannot read the engine helper " + RESOURCE, e);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.layerskip.model;
+
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import dev.layerskip.checkpoint.LlamaConfig;
+
+/**
+ * How projection weights are laid out for the engine's matrix products.
+ *
+ * <p>{@link #PACKED} lays each FLOAT32 or BF16 projection out once at load time for oneDNN (see
+ * {@link EngineOps#pack}): one-row products read the weight at close to the memory's speed, and
+ * products over several rows (draft verification, prefill) cost about as much as one row. It is
+ * CPU-only, inference-only (packed weights cannot be saved or trained), and each call goes through a
+ * TorchScript method (~25 µs more than a plain product), so it pays on large matrices only. With a
+ * tied LM head the model keeps a packed copy of the embedding for the head.
+ */
+public enum WeightLayout {
+    /** {@link #PACKED} where it pays and works (CPU, FLOAT32 or BF16, hidden size ≥ 1024), else {@link #PLAIN}. */
+    AUTO,
+    /** The weights as loaded; PyTorch's default products. */
+    PLAIN,
+    /** Prepacked for oneDNN. */
+    PACKED;
+
+    /** The hidden size from which {@link #AUTO} packs: below it the per-call cost outweighs the gain. */
+    public static final int AUTO_MIN_HIDDEN = 1024;
+
+    /**
+     * Resolves {@link #AUTO} and checks that {@link #PACKED} can work.
+     *
+     * @param device where the weights live
+     * @param weightType their type
+     * @param config the model configuration
+     * @return PLAIN or PACKED
+     * @throws IllegalArgumentException if PACKED was asked for where it cannot work (named)
+     */
+    public WeightLayout resolve(Device device, DataType weightType, LlamaConfig config) {
+        boolean possible = device.isGpu() ? false : weightType == DataType.FLOAT32 || weightType == DataType.BFLOAT16;
+        switch (this) {
+            case PLAIN:
+                return PLAIN;
+            case PACKED:
+                if (!possible) {
+                    throw new IllegalArgumentException("weight layout 'packed' needs the CPU and float32 or bfloat16 weights, got "
+                            + weightType + " on " + device);
+                }
+                if (!canPack(weightType)) {
+                    throw new IllegalArgumentException("weight layout 'packed': this CPU's oneDNN cannot pack "
+                            + weightType + " weights (bfloat16 needs AVX-512)");
+                }
+                return PACKED;
+            default:
+                return possible && config.hiddenSize() >= AUTO_MIN_HIDDEN && canPack(weightType) ? PACKED : PLAIN;
+        }
+    }
+
+    private static boolean canPack(DataType weightType) {
+        try (NDManager probe = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray w = probe.ones(new Shape(16, 16)); // [out, in]
+            if (weightType == DataType.BFLOAT16) {
+                w = EngineOps.toBf16(w);
+            }
+            EngineOps.pack(w);
+            return true;
+        } catch (EngineException e) {
+            return false; // e.g. BF16 on a CPU without AVX-512: the plain layout works everywhere
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.layerskip.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import dev.layerskip.TestCheckpoints;
+import dev.layerskip.checkpoint.TensorDType;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+
+/** BF16 tensors and oneDNN-packed products through the TorchScript helper. */
+class EngineOpsTest {
+
+    @Test
+    void bf16RoundsToNearestEvenAndBack() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            // 1 + 2^-8 is halfway between two BF16 values (1 and 1 + 2^-7): ties go to even (1).
+            float[] in = {1.5f, -2.25f, 1f + 1f / 256, 1f + 3f / 256, 3.0e38f, 1e-40f};
+            NDArray b = EngineOps.toBf16(m.create(in));
+            assertTrue(EngineOps.isBf16(b));
+            assertEquals(DataType.UNKNOWN, b.getDataType());
+            float[] back = b.toType(DataType.FLOAT32, false).toFloatArray();
+            assertArrayEquals(new float[] {1.5f, -2.25f, 1f, 1f + 4f / 256}, java.util.Arrays.copyOf(back, 4), 0f);
+            for (int i = 0; i < in.length; i++) {
+                assertEquals(roundToBf16(in[i]), back[i], 0f, "value " + in[i]);
+            }
+        }
+    }
+
+    /** Round to nearest even on the upper 16 bits of a float's bits (finite inputs). */
+    private static float roundToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat(rounded & 0xFFFF0000);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"float32", "bfloat16"})
+    void packedRowsAreBitIdenticalWhateverTheRowCount(String type) {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(7);
+            NDArray w = m.randomNormal(new Shape(96, 64)); // [out, in]
+            if (type.equals("bfloat16")) {
+                w = EngineOps.toBf16(w);
+            }
+            NDArray packed = EngineOps.pack(w);
+            NDArray x = m.randomNormal(new Shape(1, 9, 64)); // [1, rows, in]
+            float[] all = EngineOps.linearPacked(x, packed).toFloatArray(); // [1, 9, 96]
+            for (int r = 0; r < 9; r++) {
+                NDArray row = x.get(":, " + r + ":" + (r + 1) + ", :"); // [1, 1, in]
+                float[] one = EngineOps.linearPacked(row, packed).toFloatArray();
+                float[] expected = java.util.Arrays.copyOfRange(all, r * 96, (r + 1) * 96);
+                assertArrayEquals(expected, one, 0f, type + " row " + r);
+            }
+            // And the products are the plain ones up to rounding.
+            float[] plain = EngineOps.linear(x, w).toFloatArray();
+            for (int i = 0; i < all.length; i++) {
+                assertEquals(plain[i], all[i], type.equals("float32") ? 1e-4 : 0.05 * Math.max(1, Math.abs(plain[i])), "element " + i);
+            }
+        }
+    }
+
+    @Test
+    void bf16LoadOfABf16CheckpointIsExact() throws IOException {
+        try (LoadedModel f32 = LoadedModel.load(TestCheckpoints.LLAMA3, new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PLAIN));
+                LoadedModel bf16 = LoadedModel.load(TestCheckpoints.LLAMA3, new LoadOptions(Device.cpu(), DataType.BFLOAT16, WeightLayout.PLAIN))) {
+            assertEquals(TensorDType.BF16, f32.storedType());
+            assertTrue(EngineOps.isBf16(bf16.model().embedding().getArray()));
+            assertArrayEquals(f32.model().embedding().getArray().toFloatArray(),
+                    bf16.model().embedding().getArray().toType(DataType.FLOAT32, false).toFloatArray(), 0f);
+            NDArray q32 = f32.model().layers().get(1).attention().qkv().getArray();
+            NDArray qb = bf16.model().layers().get(1).attention().qkv().getArray();
+            assertArrayEquals(q32.toFloatArray(), qb.toType(DataType.FLOAT32, false).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void packedLayoutIsRefusedWhereItCannotWork() {
+        var config = TestCheckpoints.tinyConfig();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WeightLayout.PACKED.resolve(Device.cpu(), DataType.FLOAT16, config));
+        assertTrue(e.getMessage().contains("'packed' needs the CPU and float32 or bfloat16"), e.getMessage());
+        assertEquals(WeightLayout.PLAIN, WeightLayout.AUTO.resolve(Device.cpu(), DataType.FLOAT32, config)); // hidden 32 < 1024
+        assertEquals(WeightLayout.PLAIN, WeightLayout.AUTO.resolve(Device.cpu(), DataType.FLOAT16, config));
+        assertEquals(WeightLayout.PACKED, WeightLayout.PACKED.resolve(Device.cpu(), DataType.BFLOAT16, config));
+        assertThrows(IllegalArgumentException.class, () -> new LlamaModel(null, config, DataType.FLOAT32, WeightLayout.AUTO));
+    }
+
+    @Test
+    void packedModelsCannotBeSaved() throws IOException {
+        try (LoadedModel packed = LoadedModel.load(TestCheckpoints.LLAMA2, new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PACKED))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> LlamaWeights.toHf(packed.model(), TensorDType.F32));
+            assertTrue(e.getMessage().contains("packed for inference"), e.getMessage());
+        }
+    }
+}
