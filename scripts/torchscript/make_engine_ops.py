@@ -1,4 +1,4 @@
-"""Writes engine-ops.pt: the TorchScript helper through which layerskip-djl reaches two PyTorch
+"""Writes the parts of the TorchScript helper through which layerskip-djl reaches two PyTorch
 capabilities that DJL 0.36's Java API does not expose.
 
 1. BF16 tensors. DJL's JNI maps Java data types to PyTorch's with a switch that has no case for
@@ -9,14 +9,15 @@ capabilities that DJL 0.36's Java API does not expose.
    (verification of drafts, prefill, batches) cost several one-row products; with the weight laid out
    once at load time they cost about one, and every row count gives bit-identical rows.
 
-The module's methods are written in TorchScript source and compiled by the libtorch that loads the
-file (PyTorch 2.7.1, from the pytorch-native-cpu jar): the mkldnn operators are resolved there, so
-the Python that writes the archive needs none of them. Debian's python3-torch (1.13) made the
-committed file; run once, tests never run this script:
+The module's methods are TorchScript source (code/__torch__.py, committed as text and compiled by
+the libtorch that loads it: PyTorch 2.7.1 from the pytorch-native-cpu jar, where the mkldnn
+operators are resolved). Only the two tiny pickles that describe the module object (data.pkl,
+constants.pkl) and the format version come from PyTorch: this script saves a placeholder module with
+Debian's python3-torch (1.13) and writes its parts beside the source. The Java class EngineOps zips
+the parts into a TorchScript archive in memory when it loads. Run once; tests never run it:
 
-    python3 scripts/torchscript/make_engine_ops.py src/main/resources/dev/layerskip/model/engine-ops.pt
+    python3 scripts/torchscript/make_engine_ops.py src/main/resources/dev/layerskip/model/engine-ops
 """
-import io
 import os
 import sys
 import tempfile
@@ -59,21 +60,20 @@ SOURCE = '''class EngineOps(Module):
 
 
 def main(out: str) -> None:
+    os.makedirs(os.path.join(out, "code"), exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         placeholder = os.path.join(tmp, "placeholder.pt")
         torch.jit.script(EngineOps()).save(placeholder)
-        with open(placeholder, "rb") as f:
-            source = zipfile.ZipFile(io.BytesIO(f.read()))
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for info in source.infolist():
-            if info.filename.endswith(".debug_pkl"):
-                continue  # debug info of the placeholder source
-            data = source.read(info.filename)
-            if info.filename.endswith("code/__torch__.py"):
-                data = SOURCE.encode()
-            archive.writestr(info, data)
+        with zipfile.ZipFile(placeholder) as archive:
+            for info in archive.infolist():
+                name = info.filename.split("/", 1)[1]
+                if name in ("data.pkl", "constants.pkl", "version"):
+                    with open(os.path.join(out, name), "wb") as f:
+                        f.write(archive.read(info.filename))
+    with open(os.path.join(out, "code", "__torch__.py"), "w") as f:
+        f.write(SOURCE)
     print("wrote", out)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "engine-ops.pt")
+    main(sys.argv[1] if len(sys.argv) > 1 else "engine-ops")

@@ -35,7 +35,8 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("eos ids:          %s%n", loaded.defaults().eosTokenIds());
             out.printf("parameters:       %,d%n", c.parameterCount());
             out.printf("stored dtype:     %s%n", loaded.storedType());
-            out.printf("loaded as:        %s on %s%n", loaded.model().weightType(), loaded.manager().getDevice());
+            out.printf("loaded as:        %s on %s, %s weight layout%n", loaded.model().weightType(), loaded.manager().getDevice(),
+                    loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT));
             out.printf("weight memory:    %.1f MiB%n", cost.weightBytes(loaded.model().weightType()) / 1048576.0);
             out.printf("tokenizer:        %s%n", loaded.tokenizer() == null ? "none" : "tokenizer.json");
             out.printf("per-token cost:   %,d multiply-adds; LM head %.1f %%, each layer %.1f %%%n",

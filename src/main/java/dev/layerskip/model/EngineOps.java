@@ -12,14 +12,20 @@ import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /**
  * PyTorch operations that DJL 0.36's Java API does not expose, reached through a tiny TorchScript
- * module shipped in the jar ({@code scripts/torchscript/make_engine_ops.py}) and loaded with DJL's
- * own {@code PtSymbolBlock}:
+ * module loaded with DJL's own {@code PtSymbolBlock}. Its source is text in the jar
+ * ({@code dev/layerskip/model/engine-ops/code/__torch__.py}, compiled by the loading libtorch), zipped
+ * with PyTorch's two-line description of the module ({@code scripts/torchscript/make_engine_ops.py}):
  * <ul>
  *   <li><b>BF16 tensors.</b> DJL's JNI has no case for bfloat16 when it maps Java types to
  *       PyTorch's, so {@code toType(BFLOAT16)} and {@code NDManager.create(..., BFLOAT16)} abort the
@@ -35,7 +41,9 @@ import java.io.UncheckedIOException;
  */
 public final class EngineOps {
 
-    private static final String RESOURCE = "/dev/layerskip/model/engine-ops.pt";
+    private static final String RESOURCE = "/dev/layerskip/model/engine-ops/";
+    /** The parts of the TorchScript archive: the module's source (text) and PyTorch's description of it. */
+    private static final String[] PARTS = {"version", "data.pkl", "constants.pkl", "code/__torch__.py"};
     private static volatile PtSymbolBlock module;
 
     private EngineOps() {}
@@ -134,19 +142,45 @@ public final class EngineOps {
     }
 
     private static PtSymbolBlock load() {
+        byte[] archive = archive();
         // The module holds no tensors; it lives as long as the JVM in a manager of its own.
         NDManager owner = Engine.getEngine("PyTorch").newBaseManager();
-        try (InputStream in = EngineOps.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("the engine helper " + RESOURCE + " is missing from the class path");
-            }
-            return JniUtils.loadModule((PtNDManager) owner, in, false, false);
+        try {
+            return JniUtils.loadModule((PtNDManager) owner, new ByteArrayInputStream(archive), false, false);
         } catch (IOException e) {
             owner.close();
-            throw new UncheckedIOException("cannot read the engine helper " + RESOURCE, e);
+            throw new UncheckedIOException("cannot load the engine helper " + RESOURCE, e);
         } catch (RuntimeException e) {
             owner.close();
             throw e;
         }
+    }
+
+    /** Zips the committed parts into a TorchScript archive (stored entries, as PyTorch writes them). */
+    private static byte[] archive() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (String part : PARTS) {
+                byte[] data;
+                try (InputStream in = EngineOps.class.getResourceAsStream(RESOURCE + part)) {
+                    if (in == null) {
+                        throw new IllegalStateException("the engine helper part " + RESOURCE + part + " is missing from the class path");
+                    }
+                    data = in.readAllBytes();
+                }
+                ZipEntry entry = new ZipEntry("engine-ops/" + part);
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(data.length);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(data);
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot assemble the engine helper from " + RESOURCE, e);
+        }
+        return bytes.toByteArray();
     }
 }
