@@ -2,6 +2,7 @@ package dev.layerskip.eval.task;
 
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -140,7 +141,13 @@ public final class TaskFile {
                 }
             }
             reader.endObject();
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
+            boolean more;
+            try {
+                more = reader.peek() != JsonToken.END_DOCUMENT;
+            } catch (MalformedJsonException e) {
+                more = true; // a strict reader refuses a second value outright
+            }
+            if (more) {
                 throw new TaskFileException(where + ": more than one JSON value on the line");
             }
         } catch (TaskFileException e) {
