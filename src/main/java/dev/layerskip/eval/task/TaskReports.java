@@ -1,5 +1,7 @@
 package dev.layerskip.eval.task;
 
+import dev.layerskip.generate.DecodingStrategy;
+
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -50,8 +52,8 @@ public final class TaskReports {
     }
 
     /**
-     * The chart: one scatter series per model, one labelled point per strategy at (speed-up over
-     * autoregressive, primary metric).
+     * The chart: one scatter series per model (colour and marker), one point per strategy at (speed-up
+     * over autoregressive, primary metric), labelled AR, EE E or SS E:d; both axes start at 0.
      *
      * @param reports the reports, sharing a task metric
      * @return the XChart chart (IJava displays it, or render it with {@link #image})
@@ -64,8 +66,21 @@ public final class TaskReports {
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(10);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        int i = 0;
+        double top = 0;
+        double right = 0;
         for (TaskReport report : reports) {
+            for (StrategyResult r : report.results()) {
+                top = Math.max(top, r.scores().get(metric.primaryIndex()));
+                right = Math.max(right, r.speedup());
+            }
+        }
+        top = top == 0 ? 1 : top;
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(top * 1.15);
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax(Math.max(1.5, right * 1.1));
+        for (int m = 0; m < reports.size(); m++) {
+            TaskReport report = reports.get(m);
             int n = report.results().size();
             double[] x = new double[n];
             double[] y = new double[n];
@@ -73,13 +88,15 @@ public final class TaskReports {
                 StrategyResult r = report.results().get(k);
                 x[k] = r.speedup();
                 y[k] = r.scores().get(metric.primaryIndex());
-                chart.addAnnotation(new AnnotationText(shortLabel(r) + (reports.size() > 1 ? " (" + report.model() + ")" : ""),
-                        x[k], y[k], false));
+                // labels above the points of even models and below those of odd ones; self-speculative
+                // points sit on autoregressive's, so their labels go to the other side
+                int side = (m % 2 == 0 ? 1 : -1) * (r.strategy() == DecodingStrategy.SELF_SPECULATIVE ? -1 : 1);
+                chart.addAnnotation(new AnnotationText(shortLabel(r), x[k], y[k] + side * 0.045 * top, false));
             }
-            XYSeries series = chart.addSeries(report.model() + (reports.stream().filter(o -> o.model().equals(report.model())).count() > 1
-                    ? " #" + (i + 1) : ""), x, y);
-            series.setMarker(i % 2 == 0 ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
-            i++;
+            String name = report.model();
+            long same = reports.stream().filter(o -> o.model().equals(report.model())).count();
+            XYSeries series = chart.addSeries(same > 1 ? name + " #" + (m + 1) : name, x, y);
+            series.setMarker(m % 2 == 0 ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
         }
         return chart;
     }
