@@ -2,7 +2,9 @@ package dev.layerskip.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 
 import dev.layerskip.eval.task.StrategyResult;
 import dev.layerskip.eval.task.TaskEvaluator;
@@ -143,7 +145,8 @@ final class EvaluateCommand implements Callable<Integer> {
                         scores.addProperty(report.metric().columns().get(c), r.scores().get(c));
                     }
                     ro.add("scores", scores);
-                    ro.addProperty("share_of_full_model", report.shareOfFullModel(r.label()));
+                    double share = report.shareOfFullModel(r.label());
+                    ro.add("share_of_full_model", Double.isNaN(share) ? JsonNull.INSTANCE : new JsonPrimitive(share));
                     ro.addProperty("new_tokens", r.newTokens());
                     ro.addProperty("tokens_per_second", r.tokensPerSecond());
                     ro.addProperty("speedup", r.speedup());
@@ -160,7 +163,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 root.addProperty("csv", written.get(0).toString());
                 root.addProperty("png", written.get(1).toString());
             }
-            o.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root));
+            o.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
             return;
         }
         for (int m = 0; m < reports.size(); m++) {

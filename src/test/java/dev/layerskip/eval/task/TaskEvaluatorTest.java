@@ -164,6 +164,7 @@ class TaskEvaluatorTest {
             JsonObject ss = rows.get(3).getAsJsonObject();
             assertTrue(ss.get("identical_to_autoregressive").getAsBoolean());
             assertEquals(rows.get(0).getAsJsonObject().get("scores"), ss.get("scores"));
+            assertEquals(1.0, ss.get("share_of_full_model").getAsDouble());
         }
         assertEquals("self-speculative E=5 d=2", models.get(0).getAsJsonObject().getAsJsonArray("results").get(3).getAsJsonObject()
                 .get("strategy").getAsString());
