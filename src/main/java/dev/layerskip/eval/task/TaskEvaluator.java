@@ -17,7 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Evaluates decoding strategies on a task: every strategy generates greedily for every example, and
+ * Evaluates decoding strategies on a task: every strategy generates for every example (greedy unless
+ * sampling settings are given), and
  * each prediction (cut at the example's stop strings) is scored against the reference. Timing is
  * interleaved: for each example every strategy runs once, in an order rotated by one per example, so
  * machine noise hits all strategies alike and speed-ups are measured side by side. One warm-up
@@ -37,8 +38,11 @@ public final class TaskEvaluator {
     private final List<TaskStrategy> strategies;
     private final TaskMetric metric;
     private final int maxNewTokens;
+    private final SamplingConfig sampling;
 
     /**
+     * Greedy evaluation.
+     *
      * @param loaded the model, with its tokenizer
      * @param strategies the strategies; exactly one must be autoregressive (the reference)
      * @param metric how predictions are scored
@@ -47,6 +51,27 @@ public final class TaskEvaluator {
      *     model, none or two are autoregressive, or two resolve to the same setting
      */
     public TaskEvaluator(LoadedModel loaded, List<TaskStrategy> strategies, TaskMetric metric, int maxNewTokens) {
+        this(loaded, strategies, metric, maxNewTokens, SamplingConfig.GREEDY);
+    }
+
+    /**
+     * Evaluation with the given sampling settings, the same for every strategy and example (with a
+     * seed, every generation starts from the same seed; only greedy outputs of self-speculative
+     * decoding are expected to equal autoregressive's token for token).
+     *
+     * @param loaded the model, with its tokenizer
+     * @param strategies the strategies; exactly one must be autoregressive (the reference)
+     * @param metric how predictions are scored
+     * @param maxNewTokens the generation budget per example, ≥ 1
+     * @param sampling greedy or sampling settings
+     * @throws IllegalArgumentException if the model has no tokenizer, the strategies do not fit the
+     *     model, none or two are autoregressive, or two resolve to the same setting
+     */
+    public TaskEvaluator(LoadedModel loaded, List<TaskStrategy> strategies, TaskMetric metric, int maxNewTokens,
+            SamplingConfig sampling) {
+        if (sampling == null) {
+            throw new IllegalArgumentException("sampling must not be null");
+        }
         if (loaded.tokenizer() == null) {
             throw new IllegalArgumentException(loaded.directory().resolve("tokenizer.json") + ": not found; task evaluation needs a tokenizer");
         }
@@ -72,6 +97,7 @@ public final class TaskEvaluator {
         this.strategies = List.copyOf(strategies);
         this.metric = metric;
         this.maxNewTokens = maxNewTokens;
+        this.sampling = sampling;
     }
 
     /**
@@ -99,7 +125,7 @@ public final class TaskEvaluator {
         int n = ordered.size();
         int count = examples.size();
         List<Integer> eos = loaded.defaults().eosTokenIds();
-        GenerationConfig warmUp = new GenerationConfig(maxNewTokens, SamplingConfig.GREEDY, eos, examples.get(0).stop());
+        GenerationConfig warmUp = new GenerationConfig(maxNewTokens, sampling, eos, examples.get(0).stop());
         for (Generator g : generators) {
             g.generate(prompts[0], warmUp, TokenListener.NONE);
         }
@@ -112,7 +138,7 @@ public final class TaskEvaluator {
         String[][] predicted = new String[n][count];
         for (int i = 0; i < count; i++) {
             TaskExample example = examples.get(i);
-            GenerationConfig config = new GenerationConfig(maxNewTokens, SamplingConfig.GREEDY, eos, example.stop());
+            GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, eos, example.stop());
             for (int j = 0; j < n; j++) {
                 int s = (i + j) % n;
                 long start = System.nanoTime();
@@ -151,7 +177,7 @@ public final class TaskEvaluator {
                     referenceSpeed == 0 ? 0 : speed / referenceSpeed, drafted[s] == 0 ? 0 : (double) accepted[s] / drafted[s],
                     differing, Arrays.asList(predicted[s])));
         }
-        return new TaskReport(modelName(), task, metric, count, maxNewTokens, results);
+        return new TaskReport(modelName(), task, metric, count, maxNewTokens, sampling, results);
     }
 
     /** @return the model's name in reports: its directory's name */

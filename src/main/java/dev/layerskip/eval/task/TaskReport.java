@@ -1,5 +1,7 @@
 package dev.layerskip.eval.task;
 
+import dev.layerskip.generate.SamplingConfig;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -11,14 +13,16 @@ import java.util.Locale;
  * @param metric how predictions were scored
  * @param examples how many examples every strategy generated for
  * @param maxNewTokens the generation budget per example
+ * @param sampling the sampling settings every generation used (greedy by default)
  * @param results one per strategy, autoregressive first
  */
-public record TaskReport(String model, String task, TaskMetric metric, int examples, int maxNewTokens, List<StrategyResult> results) {
+public record TaskReport(
+        String model, String task, TaskMetric metric, int examples, int maxNewTokens, SamplingConfig sampling, List<StrategyResult> results) {
 
     /** Validates and copies the fields. */
     public TaskReport {
-        if (model == null || task == null || metric == null || results == null || results.isEmpty()) {
-            throw new IllegalArgumentException("a task report needs a model, a task, a metric and results");
+        if (model == null || task == null || metric == null || sampling == null || results == null || results.isEmpty()) {
+            throw new IllegalArgumentException("a task report needs a model, a task, a metric, sampling settings and results");
         }
         results = List.copyOf(results);
     }
@@ -58,8 +62,10 @@ public record TaskReport(String model, String task, TaskMetric metric, int examp
     /** @return the results as a plain-text table, one row per strategy */
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "model %s, task %s: %d examples, up to %d new tokens, greedy, interleaved%n",
-                model, task, examples, maxNewTokens));
+        String decoding = sampling.isGreedy() ? "greedy" : String.format(Locale.ROOT, "sampling (temperature %s, top-k %d, top-p %s, seed %d)",
+                sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
+        b.append(String.format(Locale.ROOT, "model %s, task %s: %d examples, up to %d new tokens, %s, interleaved%n",
+                model, task, examples, maxNewTokens, decoding));
         b.append(String.format(Locale.ROOT, "%-28s", "strategy"));
         for (String c : metric.columns()) {
             b.append(String.format(Locale.ROOT, " %17s", c));

@@ -184,6 +184,24 @@ class TaskEvaluatorTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("self-speculative E=4 d=1"), r.out());
         assertTrue(r.out().contains("yes (0 of 2 differ)"), r.out());
+        // sampling: seeded, so two runs generate and score the same
+        String[] sampled = {"evaluate", "--task", "tasks/python-docstring-to-signature.jsonl", "--limit", "3", "--max-new-tokens", "6",
+            "--strategies", "autoregressive,early-exit:4", "--temperature", "0.9", "--top-k", "40", "--seed", "5"};
+        CliRun.Result table = CliRun.run(sampled);
+        assertEquals(0, table.status(), table.err());
+        assertTrue(table.out().contains("sampling (temperature 0.9, top-k 40, top-p 1.0, seed 5)"), table.out());
+        List<String> scores = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            List<String> args = new ArrayList<>(List.of(sampled));
+            args.add("--json");
+            CliRun.Result json = CliRun.run(args.toArray(String[]::new));
+            assertEquals(0, json.status(), json.err());
+            JsonArray rows = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonArray("models").get(0).getAsJsonObject()
+                    .getAsJsonArray("results");
+            scores.add(rows.get(0).getAsJsonObject().get("scores") + " " + rows.get(1).getAsJsonObject().get("scores"));
+        }
+        assertEquals(scores.get(0), scores.get(1));
+        CliRun.assertFails("top_p must be in (0, 1], got 2.0", "evaluate", "--task", BODY.toString(), "--top-p", "2");
         Path unnamed = dir.resolve("mine.jsonl");
         Files.writeString(unnamed, "{\"prompt\": \"a\", \"reference\": \"b\"}\n");
         CliRun.assertFails("mine.jsonl: cannot tell the metric from the file name", "evaluate", "--task", unnamed.toString());
