@@ -17,6 +17,7 @@ import java.io.PrintWriter;
         subcommands = {
             GenerateCommand.class,
             EvalCommand.class,
+            EvaluateCommand.class,
             InfoCommand.class,
             BenchCommand.class,
             SweepCommand.class,

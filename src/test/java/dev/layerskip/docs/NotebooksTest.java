@@ -49,7 +49,7 @@ class NotebooksTest {
         try (Stream<Path> files = Files.list(NOTEBOOKS)) {
             notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
         }
-        assertEquals(4, notebooks.size(), "notebooks: " + notebooks);
+        assertEquals(5, notebooks.size(), "notebooks: " + notebooks);
         String coordinates = pomCoordinates();
         return notebooks.stream().map(nb -> DynamicTest.dynamicTest(nb.getFileName().toString(), () -> run(nb, coordinates)));
     }
