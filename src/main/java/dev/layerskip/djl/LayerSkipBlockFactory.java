@@ -41,6 +41,14 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         Path dir;
         DataType type;
         Device device;
+        String engine = model.getNDManager().getEngine().getEngineName();
+        if (!"PyTorch".equals(engine)) {
+            model.close();
+            throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, "LayerSkipBlockFactory got the "
+                    + engine + " engine, but the LayerSkip block runs on PyTorch only: set engine=PyTorch in "
+                    + "serving.properties (without it DJL Serving picks its Python engine for a directory with "
+                    + "config.json) or Criteria.optEngine(\"PyTorch\")");
+        }
         try {
             dir = CheckpointLocation.resolve(modelPath, arguments);
             type = weightType(new ArgumentValues(arguments, "argument").string("dtype", "float32"));
