@@ -240,14 +240,7 @@ final class OpenAiEndpoints {
         if (template.isEmpty()) {
             throw OpenAiException.invalid("messages", noTemplate);
         }
-        String prompt = template.get().render(request.messages());
-        String bos = template.get().bosToken();
-        if (tokenizerAddsBos && !bos.isEmpty() && prompt.startsWith(bos)) {
-            prompt = prompt.substring(bos.length()); // the tokenizer adds BOS itself
-        }
-        if (prompt.isEmpty()) {
-            throw OpenAiException.invalid("messages", "the chat template rendered an empty prompt");
-        }
+        String prompt = template.get().renderPrompt(request.messages(), tokenizerAddsBos);
         return prompt;
     }
 

@@ -172,6 +172,27 @@ public final class ChatTemplate {
     }
 
     /**
+     * Renders a conversation as the text to tokenize: like {@link #render}, without the template's leading BOS
+     * token when the tokenizer adds BOS itself (as Llama tokenizer.json post-processors do), so the prompt does
+     * not start with two.
+     *
+     * @param messages the messages
+     * @param tokenizerAddsBos whether encoding adds the BOS token
+     * @return the prompt text
+     * @throws OpenAiException as {@link #render}, and 400 for an empty prompt
+     */
+    public String renderPrompt(List<ChatMessage> messages, boolean tokenizerAddsBos) throws OpenAiException {
+        String prompt = render(messages);
+        if (tokenizerAddsBos && !bosToken.isEmpty() && prompt.startsWith(bosToken)) {
+            prompt = prompt.substring(bosToken.length());
+        }
+        if (prompt.isEmpty()) {
+            throw OpenAiException.invalid("messages", "the chat template rendered an empty prompt");
+        }
+        return prompt;
+    }
+
+    /**
      * The template's {@code raise_exception}: records the message and stops rendering.
      *
      * @param message the template's message
