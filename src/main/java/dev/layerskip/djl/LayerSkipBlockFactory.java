@@ -41,13 +41,11 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         Path dir;
         DataType type;
         Device device;
-        String engine = model.getNDManager().getEngine().getEngineName();
-        if (!"PyTorch".equals(engine)) {
-            model.close();
-            throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, "LayerSkipBlockFactory got the "
-                    + engine + " engine, but the LayerSkip block runs on PyTorch only: set engine=PyTorch in "
-                    + "serving.properties (without it DJL Serving picks its Python engine for a directory with "
-                    + "config.json) or Criteria.optEngine(\"PyTorch\")");
+        try {
+            checkEngine(engineName(model), modelPath);
+        } catch (CheckpointException e) {
+            model.close(); // DJL does not close a model whose block factory fails
+            throw e;
         }
         try {
             dir = CheckpointLocation.resolve(modelPath, arguments);
@@ -71,6 +69,32 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         }
         model.getNDManager().attachInternal(UUID.randomUUID().toString(), ModelResources.register(block, weights));
         return block;
+    }
+
+    /**
+     * Refuses any engine but PyTorch with a message that says what to set.
+     *
+     * @param engine the engine's name as DJL reports it
+     * @param modelPath the model directory, for the message
+     * @throws CheckpointException when the engine is not PyTorch
+     */
+    static void checkEngine(String engine, Path modelPath) throws CheckpointException {
+        if (!"PyTorch".equals(engine)) {
+            throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, "LayerSkipBlockFactory got the "
+                    + engine + " engine, but the LayerSkip block runs on PyTorch only: set engine=PyTorch in "
+                    + "serving.properties (without it DJL Serving picks its Python engine for a directory with "
+                    + "config.json) or Criteria.optEngine(\"PyTorch\")");
+        }
+    }
+
+    private static String engineName(Model model) {
+        try {
+            ai.djl.engine.Engine engine = model.getNDManager().getEngine();
+            return engine != null ? engine.getEngineName()
+                    : "unnamed engine of " + model.getNDManager().getClass().getSimpleName() + " (not PyTorch)";
+        } catch (UnsupportedOperationException e) {
+            return "unnamed engine of " + model.getNDManager().getClass().getSimpleName() + " (not PyTorch)";
+        }
     }
 
     static DataType weightType(String name) {
