@@ -119,6 +119,14 @@ public final class LayerSkipChat {
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new UnsupportedFeatureException("tools are not supported by LayerSkipChat");
         }
+        if ((p.frequencyPenalty() != null && p.frequencyPenalty() != 0)
+                || (p.presencePenalty() != null && p.presencePenalty() != 0)) {
+            throw new UnsupportedFeatureException("frequency and presence penalties are not supported by LayerSkipChat");
+        }
+        if (p.responseFormat() != null
+                && p.responseFormat().type() != dev.langchain4j.model.chat.request.ResponseFormatType.TEXT) {
+            throw new UnsupportedFeatureException("only text responses are supported by LayerSkipChat");
+        }
         List<dev.layerskip.protocol.openai.ChatMessage> messages = new ArrayList<>();
         for (ChatMessage m : request.messages()) {
             messages.add(message(m));

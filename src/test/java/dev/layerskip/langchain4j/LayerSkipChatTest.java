@@ -55,6 +55,14 @@ class LayerSkipChatTest {
     }
 
     @Test
+    void settingsItCannotHonourAreRefused() {
+        ChatRequest penalty = ChatRequest.builder().messages(UserMessage.from("def ")).frequencyPenalty(0.5).build();
+        var e = assertThrows(dev.langchain4j.exception.UnsupportedFeatureException.class,
+                () -> chat.chatModel().chat(penalty));
+        assertEquals("frequency and presence penalties are not supported by LayerSkipChat", e.getMessage());
+    }
+
+    @Test
     void aCheckpointWithoutTemplateNeedsOne() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerSkipChat.builder(model).build());
         assertEquals(DjlTestSupport.DEMO.resolve("tokenizer_config.json") + " has no chat_template: give one with "
