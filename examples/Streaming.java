@@ -24,7 +24,7 @@ public class Streaming {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "models/layerskip-demo");
-        String request = "{\"inputs\": \"class Stack:\\n    def __init__(self):\\n\", \"parameters\": {\"max_new_tokens\": 40}, \"stream\": true}";
+        String request = "{\"inputs\": \"class Stack:\\n    def __init__(self):\\n\", \"parameters\": {\"max_new_tokens\": 40, \"details\": true}, \"stream\": true}";
         try (ZooModel<Input, Output> model = LayerSkipCriteria.builder(Input.class, Output.class)
                         .optModelPath(dir).build().loadModel();
                 Predictor<Input, Output> predictor = model.newPredictor()) {

@@ -1,89 +1,117 @@
 package dev.layerskip.bench;
 
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+
 import java.awt.Color;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
-/** Renders a grid of values (rows × columns) as a labelled PNG heat map, headless. */
+/**
+ * A grid of values (rows × columns) as an XChart heat map whose colour scale is centred on a
+ * reference value: red below it, white at it, green above it, with the same distance on both sides
+ * (for speed-ups the reference is 1.0, so a cell's colour says "faster" or "slower" at a glance).
+ */
 public final class HeatMap {
+
+    private static final Color BELOW = new Color(0xd7301f);
+    private static final Color AT = Color.WHITE;
+    private static final Color ABOVE = new Color(0x1a9850);
 
     private HeatMap() {}
 
     /**
-     * Writes the heat map.
+     * Builds the chart (in IJava, {@code BitmapEncoder.getBufferedImage(chart)} displays it).
      *
-     * @param file the PNG file
      * @param title the title line
-     * @param rowLabel what rows are (e.g. "exit layer E")
+     * @param rowLabel what rows are (e.g. "exit layer E"), the y axis
      * @param rows the row labels
-     * @param columnLabel what columns are
+     * @param columnLabel what columns are, the x axis
      * @param columns the column labels
      * @param values values[row][column]; NaN for an empty cell
-     * @throws IOException if writing fails
+     * @param centre the value drawn white (1.0 for speed-ups)
+     * @return the chart
+     * @throws IllegalArgumentException if the grid's shape does not match the labels or a value is infinite
      */
-    public static void write(Path file, String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
-            double[][] values) throws IOException {
-        BufferedImage image = render(title, rowLabel, rows, columnLabel, columns, values);
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException(file + ": no PNG writer available");
+    public static HeatMapChart chart(String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
+            double[][] values, double centre) {
+        if (rows.length == 0 || columns.length == 0 || values.length != rows.length) {
+            throw new IllegalArgumentException("heat map: " + values.length + " value rows for " + rows.length
+                    + " row labels and " + columns.length + " columns");
         }
-    }
-
-    /**
-     * Draws the heat map (for notebooks: IJava displays a BufferedImage).
-     *
-     * @param title the title line
-     * @param rowLabel what rows are (e.g. "exit layer E")
-     * @param rows the row labels
-     * @param columnLabel what columns are
-     * @param columns the column labels
-     * @param values values[row][column]; NaN for an empty cell
-     * @return the image
-     */
-    public static BufferedImage render(String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
-            double[][] values) {
-        int cell = 72;
-        int left = 110;
-        int top = 70;
-        int width = Math.max(left + cell * columns.length + 20, 20 + 8 * title.length());
-        int height = top + cell * rows.length + 50;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (double[] row : values) {
-            for (double v : row) {
+        if (!Double.isFinite(centre)) {
+            throw new IllegalArgumentException("heat map centre must be finite, got " + centre);
+        }
+        double spread = 0;
+        List<Number[]> cells = new ArrayList<>();
+        for (int r = 0; r < rows.length; r++) {
+            if (values[r].length != columns.length) {
+                throw new IllegalArgumentException("heat map row " + r + " has " + values[r].length + " values for "
+                        + columns.length + " columns");
+            }
+            for (int c = 0; c < columns.length; c++) {
+                double v = values[r][c];
+                if (Double.isInfinite(v)) {
+                    throw new IllegalArgumentException("heat map value [" + r + "][" + c + "] is infinite");
+                }
                 if (!Double.isNaN(v)) {
-                    min = Math.min(min, v);
-                    max = Math.max(max, v);
+                    spread = Math.max(spread, Math.abs(v - centre));
+                    cells.add(new Number[] {c, r, v});
                 }
             }
         }
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = ChartCanvas.open(image, title, 12);
-        g.drawString(columnLabel + " →", left, top - 28);
-        g.drawString(rowLabel + " ↓", 10, top - 8);
-        FontMetrics fm = g.getFontMetrics();
-        for (int c = 0; c < columns.length; c++) {
-            g.drawString(columns[c], left + c * cell + (cell - fm.stringWidth(columns[c])) / 2, top - 8);
+        spread = spread == 0 ? 1 : Math.ceil(spread * 20) / 20; // a round scale: centre ± a multiple of 0.05
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, 110 * columns.length + 260))
+                .height(Math.max(320, 60 * rows.length + 140)).title(title).xAxisTitle(columnLabel)
+                .yAxisTitle(rowLabel).build();
+        chart.getStyler().setRangeColors(new Color[] {BELOW, AT, ABOVE}).setMin(centre - spread)
+                .setMax(centre + spread).setShowValue(true).setHeatMapValueDecimalPattern("0.00")
+                .setHeatMapDecimalValueFormatter(v -> String.format(java.util.Locale.ROOT, "%.2f", v))
+                .setPlotContentSize(1.0).setChartBackgroundColor(Color.WHITE).setLegendVisible(true);
+        chart.addSeries("value", Arrays.asList(columns), Arrays.asList(rows), cells);
+        return chart;
+    }
+
+    /**
+     * Draws the chart as an image.
+     *
+     * @param title the title line
+     * @param rowLabel what rows are
+     * @param rows the row labels
+     * @param columnLabel what columns are
+     * @param columns the column labels
+     * @param values values[row][column]; NaN for an empty cell
+     * @param centre the value drawn white
+     * @return the image
+     */
+    public static BufferedImage render(String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
+            double[][] values, double centre) {
+        return BitmapEncoder.getBufferedImage(chart(title, rowLabel, rows, columnLabel, columns, values, centre));
+    }
+
+    /**
+     * Writes the chart as a PNG file.
+     *
+     * @param file the PNG file
+     * @param title the title line
+     * @param rowLabel what rows are
+     * @param rows the row labels
+     * @param columnLabel what columns are
+     * @param columns the column labels
+     * @param values values[row][column]; NaN for an empty cell
+     * @param centre the value drawn white
+     * @throws IOException if writing fails
+     */
+    public static void write(Path file, String title, String rowLabel, String[] rows, String columnLabel, String[] columns,
+            double[][] values, double centre) throws IOException {
+        try (var out = java.nio.file.Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart(title, rowLabel, rows, columnLabel, columns, values, centre), out,
+                    BitmapEncoder.BitmapFormat.PNG);
         }
-        for (int r = 0; r < rows.length; r++) {
-            g.setColor(Color.BLACK);
-            g.drawString(rows[r], left - 10 - fm.stringWidth(rows[r]), top + r * cell + cell / 2 + 5);
-            for (int c = 0; c < columns.length; c++) {
-                double v = values[r][c];
-                double t = Double.isNaN(v) || max == min ? 0.5 : (v - min) / (max - min);
-                g.setColor(Double.isNaN(v) ? Color.LIGHT_GRAY : new Color((float) (1 - t), (float) (0.35 + 0.5 * t), (float) (0.3 + 0.2 * (1 - t))));
-                g.fillRect(left + c * cell, top + r * cell, cell - 2, cell - 2);
-                g.setColor(Color.BLACK);
-                String label = Double.isNaN(v) ? "-" : String.format("%.2f", v);
-                g.drawString(label, left + c * cell + (cell - fm.stringWidth(label)) / 2, top + r * cell + cell / 2 + 5);
-            }
-        }
-        g.drawString(String.format("min %.2f, max %.2f", min, max), left, height - 18);
-        g.dispose();
-        return image;
     }
 }

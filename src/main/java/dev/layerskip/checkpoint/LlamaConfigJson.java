@@ -4,7 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.Gson;
 import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
@@ -41,14 +44,19 @@ public final class LlamaConfigJson {
      */
     public static JsonObject readObject(Path file) throws CheckpointException {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonElement root = JsonParser.parseReader(reader);
+            JsonReader jsonReader = new JsonReader(reader); // strict; Gson 2.8.5 API (IJava bundles it)
+            JsonElement root = new Gson().getAdapter(JsonElement.class).read(jsonReader);
+            if (jsonReader.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("text after the JSON value");
+            }
             if (!root.isJsonObject()) {
                 throw new CheckpointException(file, "expected a JSON object at the top level");
             }
             return root.getAsJsonObject();
         } catch (NoSuchFileException e) {
             throw new CheckpointException(file, "file not found", e);
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | com.google.gson.stream.MalformedJsonException | java.io.EOFException
+                | IllegalStateException e) {
             throw new CheckpointException(file, "malformed JSON: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);

@@ -4,7 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.Gson;
 import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -109,12 +112,16 @@ public final class SafetensorsFile implements AutoCloseable {
             throws CheckpointException {
         JsonObject root;
         try {
-            JsonElement e = JsonParser.parseString(json.trim());
+            JsonReader jsonReader = new JsonReader(new java.io.StringReader(json.trim())); // Gson 2.8.5 API
+            JsonElement e = new Gson().getAdapter(JsonElement.class).read(jsonReader);
+            if (jsonReader.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("text after the JSON value");
+            }
             if (!e.isJsonObject()) {
                 throw new CheckpointException(path, "safetensors header is not a JSON object");
             }
             root = e.getAsJsonObject();
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | IOException | IllegalStateException e) {
             throw new CheckpointException(path, "malformed safetensors header: " + e.getMessage(), e);
         }
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();

@@ -24,7 +24,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code serve}: the embedded HTTP server with DJL Serving's endpoints and LMI JSON. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the model over HTTP: GET /ping, POST /invocations and /predictions/{model} with LMI JSON "
-                + "(\"stream\": true answers application/jsonlines). Stops cleanly on Ctrl-C / SIGTERM.")
+                + "(\"stream\": true answers application/jsonlines), and the OpenAI-compatible GET /v1/models, "
+                + "POST /v1/completions and /v1/chat/completions. Stops cleanly on Ctrl-C / SIGTERM.")
 final class ServeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -57,6 +58,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Default max_new_tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 128;
 
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Jinja chat template for /v1/chat/completions when the checkpoint's tokenizer_config.json has none.")
+    java.nio.file.Path chatTemplate;
+
     /** Counted down by the shutdown hook to stop the server (interrupting the thread works too). */
     final CountDownLatch stop = new CountDownLatch(1);
 
@@ -74,6 +79,9 @@ final class ServeCommand implements Callable<Integer> {
                 .optArgument("max_new_tokens", maxNewTokens)
                 .optArgument("max_streams", workers);
         speculation.settings(strategy); // checks the values before the model loads
+        if (chatTemplate != null) {
+            criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());
+        }
         if (speculation.exitLayer != null) {
             criteria.optArgument("exit_layer", speculation.exitLayer);
         }

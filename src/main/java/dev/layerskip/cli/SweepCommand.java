@@ -105,7 +105,7 @@ final class SweepCommand implements Callable<Integer> {
                 cols[j] = "d=" + speculations[j];
             }
             HeatMap.write(pngFile, "Self-speculative speedup over autoregressive: " + m.name, "exit layer", rows,
-                    "num_speculations", cols, speedup);
+                    "num_speculations", cols, speedup, 1.0);
             if (saveDefaults) {
                 if (m.directory == null) {
                     throw new IllegalArgumentException("--save-defaults needs --model, not --random-shape");

@@ -77,6 +77,11 @@ public final class GenerationService {
         return model;
     }
 
+    /** @return the tokenizer */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
     /**
      * Checks a request against the model and resolves every setting.
      *

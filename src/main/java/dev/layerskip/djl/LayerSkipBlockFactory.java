@@ -44,6 +44,12 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         Device device;
         WeightLayout layout;
         try {
+            checkEngine(engineName(model), modelPath);
+        } catch (CheckpointException e) {
+            model.close(); // DJL does not close a model whose block factory fails
+            throw e;
+        }
+        try {
             dir = CheckpointLocation.resolve(modelPath, arguments);
             ArgumentValues values = new ArgumentValues(arguments, "argument");
             type = weightType(values.string("dtype", "float32"));
@@ -76,6 +82,32 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             }
         }
         throw new IllegalArgumentException("argument 'weight_layout' must be auto, plain or packed, got '" + name + "'");
+    }
+
+    /**
+     * Refuses any engine but PyTorch with a message that says what to set.
+     *
+     * @param engine the engine's name as DJL reports it
+     * @param modelPath the model directory, for the message
+     * @throws CheckpointException when the engine is not PyTorch
+     */
+    static void checkEngine(String engine, Path modelPath) throws CheckpointException {
+        if (!"PyTorch".equals(engine)) {
+            throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, "LayerSkipBlockFactory got the "
+                    + engine + " engine, but the LayerSkip block runs on PyTorch only: set engine=PyTorch in "
+                    + "serving.properties (without it DJL Serving picks its Python engine for a directory with "
+                    + "config.json) or Criteria.optEngine(\"PyTorch\")");
+        }
+    }
+
+    private static String engineName(Model model) {
+        try {
+            ai.djl.engine.Engine engine = model.getNDManager().getEngine();
+            return engine != null ? engine.getEngineName()
+                    : "unnamed engine of " + model.getNDManager().getClass().getSimpleName() + " (not PyTorch)";
+        } catch (UnsupportedOperationException e) {
+            return "unnamed engine of " + model.getNDManager().getClass().getSimpleName() + " (not PyTorch)";
+        }
     }
 
     static DataType weightType(String name) {

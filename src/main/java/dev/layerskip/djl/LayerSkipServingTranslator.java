@@ -72,6 +72,9 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
         PreparedGeneration prepared;
         try {
             BytesSupplier body = input == null ? null : input.getData();
+            if (body != null) {
+                Utf8Text.decode(body.getAsBytes()); // malformed UTF-8 is a 400, not U+FFFD replacements
+            }
             LmiRequest request = LmiRequestParser.parse(body == null ? null : body.getAsBytes(),
                     input == null ? null : input.getProperty("Content-Type", null));
             prepared = service.prepare(request);

@@ -37,11 +37,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The model's block must be a {@link LlamaModel} ({@link LayerSkipBlockFactory}). The tokenizer,
  * generation_config.json and layerskip.json come from the checkpoint directory. Generation defaults
  * come from the arguments ({@link GenerationArguments}); streaming uses up to {@code max_streams}
- * threads (default 4) with a queue of {@code stream_queue} requests (default 64).
+ * threads (default 4) with a queue of {@code stream_queue} requests (default 64). The argument
+ * {@code chat_template} names a Jinja file used by the embedded server's chat endpoint when the checkpoint's
+ * tokenizer_config.json has no {@code chat_template}.
  */
 public final class LayerSkipTranslatorFactory implements TranslatorFactory {
 
     private static final AtomicInteger THREADS = new AtomicInteger();
+
+    /** The model property holding the checkpoint directory (where tokenizer_config.json's chat template is). */
+    public static final String CHECKPOINT_PROPERTY = "layerskip.checkpoint";
+
+    /**
+     * The model property holding the server's default chat template file, from the argument
+     * {@code chat_template} (a Jinja file, absolute or relative to the model directory).
+     */
+    public static final String CHAT_TEMPLATE_PROPERTY = "layerskip.chat_template";
 
     /** Creates the factory (DJL instantiates it by class name). */
     public LayerSkipTranslatorFactory() {}
@@ -73,6 +84,15 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
         ExecutorService streams = null;
         try {
             Path dir = CheckpointLocation.resolve(model.getModelPath(), arguments);
+            model.setProperty(CHECKPOINT_PROPERTY, dir.toString());
+            String chatTemplate = values.string("chat_template", null);
+            if (chatTemplate != null) {
+                Path file = model.getModelPath() == null ? Path.of(chatTemplate) : model.getModelPath().resolve(chatTemplate);
+                if (!java.nio.file.Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException("argument 'chat_template': no file " + file);
+                }
+                model.setProperty(CHAT_TEMPLATE_PROPERTY, file.toString());
+            }
             GenerationArguments defaults = GenerationArguments.from(arguments);
             int maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
             int streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");

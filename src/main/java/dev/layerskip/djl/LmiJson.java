@@ -80,7 +80,8 @@ public final class LmiJson {
     }
 
     /**
-     * The last stream line: the last token (null when nothing was generated), generated_text and details.
+     * The last stream line: the last token (null when nothing was generated), generated_text, and details when
+     * the request asked for them.
      *
      * @param last the last token, or null
      * @param prepared the generation
@@ -91,7 +92,9 @@ public final class LmiJson {
         JsonObject o = new JsonObject();
         o.add("token", last == null ? JsonNull.INSTANCE : token(last));
         o.addProperty("generated_text", GenerationService.generatedText(prepared, result));
-        o.add("details", details(prepared, result));
+        if (prepared.request().parameters().details()) { // as LMI: only when asked for
+            o.add("details", details(prepared, result));
+        }
         return GSON.toJson(o);
     }
 

@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
+import com.google.gson.Gson;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
@@ -51,8 +51,8 @@ public final class LmiRequestParser {
         }
         JsonElement root;
         try (JsonReader reader = new JsonReader(new StringReader(text))) {
-            reader.setStrictness(Strictness.STRICT); // no comments, unquoted names or trailing commas
-            root = JsonParser.parseReader(reader);
+            // strict by default: no comments, unquoted names or trailing commas; Gson 2.8.5 API (IJava bundles it)
+            root = new Gson().getAdapter(JsonElement.class).read(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new JsonParseException("text after the JSON value");
             }

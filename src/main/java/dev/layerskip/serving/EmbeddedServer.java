@@ -68,6 +68,7 @@ public final class EmbeddedServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/", this::handle);
+        server.createContext("/v1/", new OpenAiEndpoints(model, config, admitted, generating)::handle);
     }
 
     /**

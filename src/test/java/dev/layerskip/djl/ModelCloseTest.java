@@ -29,7 +29,7 @@ class ModelCloseTest {
         Output out;
         try (Predictor<Input, Output> p = model.newPredictor()) {
             out = p.predict(request("{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 1000,"
-                    + " \"strategy\": \"autoregressive\"}, \"stream\": true}"));
+                    + " \"strategy\": \"autoregressive\", \"details\": true}, \"stream\": true}"));
         }
         ((ChunkedBytesSupplier) out.getData()).nextChunk(60, TimeUnit.SECONDS); // generation is running
         assertEquals(1, service.activeGenerations());

@@ -102,7 +102,7 @@ class ServingConfigTest {
 
     @Test
     void streamsOneJsonLinePerTokenAndEndsWithTheText() throws Exception {
-        String body = "{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 20}, \"stream\": true}";
+        String body = "{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 20, \"details\": true}, \"stream\": true}";
         String whole = json(predict(request(body.replace(", \"stream\": true", "")))).get("generated_text").getAsString();
         Output out = predict(request(body));
         assertEquals(200, out.getCode());
@@ -121,6 +121,10 @@ class ServingConfigTest {
         assertEquals(whole, joined.toString());
         assertEquals(20, last.getAsJsonObject("details").get("generated_tokens").getAsInt());
         assertEquals("length", last.getAsJsonObject("details").get("finish_reason").getAsString());
+        List<JsonObject> plain = drain(predict(request(body.replace(", \"details\": true", ""))));
+        JsonObject plainLast = plain.get(plain.size() - 1);
+        assertEquals(whole, plainLast.get("generated_text").getAsString());
+        assertFalse(plainLast.has("details"), "details only when asked for, as LMI: " + plainLast);
     }
 
     @Test
@@ -203,7 +207,8 @@ class ServingConfigTest {
     void aCancelledStreamStopsItsGeneration() throws Exception {
         GenerationService service = ((LayerSkipServingTranslator) model.getTranslator()).service();
         long before = service.finishedGenerations(FinishReason.CANCELLED);
-        Input input = request("{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 1000}, \"stream\": true}");
+        Input input = request("{\"inputs\": \"def \", \"parameters\": {\"max_new_tokens\": 1000, \"details\": true},"
+                + " \"stream\": true}");
         Output out = predict(input);
         ChunkedBytesSupplier chunks = (ChunkedBytesSupplier) out.getData();
         chunks.nextChunk(60, TimeUnit.SECONDS);

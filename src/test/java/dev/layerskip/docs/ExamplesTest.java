@@ -40,7 +40,7 @@ class ExamplesTest {
         try (Stream<Path> files = Files.list(EXAMPLES)) {
             sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toString).sorted().toList();
         }
-        assertEquals(5, sources.size(), "examples: " + sources);
+        assertEquals(6, sources.size(), "examples: " + sources);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
                 "-Xlint:all", "-Werror"));
@@ -83,6 +83,17 @@ class ExamplesTest {
         String out = run("Streaming");
         assertTrue(out.startsWith("class Stack:\n"));
         assertTrue(out.contains("\"finish_reason\":\"length\"") && out.contains("\"generated_tokens\":40"), out);
+    }
+
+    @Test
+    void langChain4jChatAnswersWithTheGreedyContinuationOfTheRenderedConversation() throws Exception {
+        String rendered = "# Read a file.\ndef read_lines(path):\n"; // the example's template, BOS left to the tokenizer
+        var reference = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, rendered, 32, 0);
+        String streamed = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, "import os\n\n\ndef list_files(top):\n", 32, 0).text();
+        String out = run("LangChain4jChat");
+        String nl = System.lineSeparator();
+        assertEquals(reference.text() + nl + "[LENGTH, " + reference.promptIds().length + " prompt tokens, 32 generated]" + nl
+                + streamed + nl + "[LENGTH]" + nl, out);
     }
 
     @Test

@@ -36,7 +36,8 @@ class ServeCliTest {
         StringWriter err = new StringWriter();
         AtomicInteger status = new AtomicInteger(-1);
         Thread server = new Thread(() -> status.set(Main.run(new String[] {"serve", "--port", "0", "--model-name", "demo",
-            "--max-new-tokens", "6"}, new PrintWriter(out, true), new PrintWriter(err, true))));
+            "--max-new-tokens", "6", "--chat-template", "src/test/resources/chat-templates/demo/code-chat.jinja"},
+            new PrintWriter(out, true), new PrintWriter(err, true))));
         server.start();
         Matcher m = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/)").matcher("");
         long deadline = System.nanoTime() + 60_000_000_000L;
@@ -51,6 +52,11 @@ class ServeCliTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"generated_tokens\":6"), r.body()); // --max-new-tokens is the default
+        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(base.resolve("v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"def \"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, chat.statusCode(), chat.body()); // --chat-template gives the demo a template
+        assertTrue(chat.body().contains("\"completion_tokens\":6"), chat.body());
         server.interrupt();
         server.join(30_000);
         assertEquals(0, status.get(), err.toString());

@@ -1,0 +1,383 @@
+package dev.layerskip.protocol.openai;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Parses OpenAI completion and chat-completion request bodies. The JSON must be strict; every error
+ * names the field. Fields this server implements are used; fields whose default it matches are accepted
+ * at that default only ({@code n: 1}, {@code frequency_penalty: 0}, no tools, ...), anything else is a
+ * 400, and unknown fields are refused rather than silently ignored.
+ */
+public final class OpenAiRequestParser {
+
+    private static final Set<String> COMMON = Set.of("model", "max_tokens", "max_completion_tokens", "temperature",
+            "top_p", "seed", "stop", "stream", "stream_options", "n", "user", "frequency_penalty", "presence_penalty",
+            "logprobs", "logit_bias", "strategy", "exit_layer", "num_speculations");
+    private static final Set<String> CHAT = Set.of("messages", "tools", "tool_choice", "functions", "function_call",
+            "parallel_tool_calls", "response_format", "top_logprobs", "store", "metadata");
+    private static final Set<String> COMPLETION = Set.of("prompt", "echo", "suffix", "best_of");
+    private static final Set<String> STRATEGIES = Set.of("autoregressive", "early-exit", "self-speculative");
+
+    private OpenAiRequestParser() {}
+
+    /**
+     * Parses a {@code /v1/chat/completions} body.
+     *
+     * @param body the JSON text
+     * @return the request
+     * @throws OpenAiException naming the field at fault
+     */
+    public static OpenAiRequest chat(String body) throws OpenAiException {
+        JsonObject o = object(body);
+        known(o, CHAT);
+        JsonElement m = o.get("messages");
+        if (m == null || !m.isJsonArray() || m.getAsJsonArray().size() == 0) {
+            throw OpenAiException.invalid("messages", "'messages' must be a non-empty array of {\"role\", \"content\"}");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        JsonArray a = m.getAsJsonArray();
+        for (int i = 0; i < a.size(); i++) {
+            messages.add(message(a.get(i), "messages[" + i + "]"));
+        }
+        for (String f : List.of("tools", "functions")) {
+            JsonElement t = o.get(f);
+            if (t != null && !t.isJsonNull() && !(t.isJsonArray() && t.getAsJsonArray().size() == 0)) {
+                throw OpenAiException.unsupported(f, "'" + f + "' is not supported: this server does not call tools");
+            }
+        }
+        for (String f : List.of("tool_choice", "function_call")) {
+            JsonElement t = o.get(f);
+            if (t != null && !t.isJsonNull() && !(isString(t) && t.getAsString().equals("none"))) {
+                throw OpenAiException.unsupported(f, "'" + f + "' is not supported: this server does not call tools");
+            }
+        }
+        bool(o, "parallel_tool_calls");
+        bool(o, "store");
+        JsonElement metadata = o.get("metadata");
+        if (metadata != null && !metadata.isJsonNull() && !metadata.isJsonObject()) {
+            throw OpenAiException.invalid("metadata", "'metadata' must be an object");
+        }
+        JsonElement format = o.get("response_format");
+        if (format != null && !format.isJsonNull()) {
+            JsonElement type = format.isJsonObject() ? format.getAsJsonObject().get("type") : null;
+            if (type == null || !isString(type) || !type.getAsString().equals("text")) {
+                throw OpenAiException.unsupported("response_format", "only {\"type\": \"text\"} is supported as "
+                        + "'response_format', got " + brief(format));
+            }
+        }
+        Integer topLogprobs = integer(o, "top_logprobs");
+        if (topLogprobs != null && topLogprobs != 0) {
+            throw OpenAiException.unsupported("top_logprobs", "'top_logprobs' is not supported (no log probabilities)");
+        }
+        return common(o, null, messages);
+    }
+
+    /**
+     * Parses a {@code /v1/completions} body.
+     *
+     * @param body the JSON text
+     * @return the request
+     * @throws OpenAiException naming the field at fault
+     */
+    public static OpenAiRequest completion(String body) throws OpenAiException {
+        JsonObject o = object(body);
+        known(o, COMPLETION);
+        JsonElement p = o.get("prompt");
+        String prompt;
+        if (p != null && isString(p)) {
+            prompt = p.getAsString();
+        } else if (p != null && p.isJsonArray() && p.getAsJsonArray().size() == 1 && isString(p.getAsJsonArray().get(0))) {
+            prompt = p.getAsJsonArray().get(0).getAsString();
+        } else if (p != null && p.isJsonArray() && p.getAsJsonArray().size() > 1) {
+            throw OpenAiException.unsupported("prompt", "one prompt per request is supported, got "
+                    + p.getAsJsonArray().size());
+        } else {
+            throw OpenAiException.invalid("prompt", "'prompt' must be a string, got " + (p == null ? "nothing" : brief(p)));
+        }
+        if (prompt.isEmpty()) {
+            throw OpenAiException.invalid("prompt", "'prompt' must not be empty");
+        }
+        Boolean echo = bool(o, "echo");
+        if (echo != null && echo) {
+            throw OpenAiException.unsupported("echo", "'echo' is not supported");
+        }
+        JsonElement suffix = o.get("suffix");
+        if (suffix != null && !suffix.isJsonNull()) {
+            throw OpenAiException.unsupported("suffix", "'suffix' is not supported");
+        }
+        Integer bestOf = integer(o, "best_of");
+        if (bestOf != null && bestOf != 1) {
+            throw OpenAiException.unsupported("best_of", "only best_of = 1 is supported, got " + bestOf);
+        }
+        return common(o, prompt, List.of());
+    }
+
+    private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages) throws OpenAiException {
+        String model = string(o, "model");
+        Integer max = integer(o, "max_completion_tokens");
+        String maxField = "max_completion_tokens";
+        if (max == null) {
+            max = integer(o, "max_tokens");
+            maxField = "max_tokens";
+        }
+        if (max != null && max < 1) {
+            throw OpenAiException.invalid(maxField, "'" + maxField + "' must be >= 1, got " + max);
+        }
+        Double temperature = number(o, "temperature");
+        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
+            throw OpenAiException.invalid("temperature", "'temperature' must be in [0, 2], got " + temperature);
+        }
+        Double topP = number(o, "top_p");
+        if (topP != null && !(topP > 0 && topP <= 1)) {
+            throw OpenAiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
+        }
+        Long seed = null;
+        JsonElement s = o.get("seed");
+        if (s != null && !s.isJsonNull()) {
+            seed = integral(s, "seed");
+        }
+        Integer n = integer(o, "n");
+        if (n != null && n != 1) {
+            throw OpenAiException.unsupported("n", "only n = 1 is supported, got " + n);
+        }
+        for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
+            Double v = number(o, penalty);
+            if (v != null && v != 0) {
+                throw OpenAiException.unsupported(penalty, "'" + penalty + "' is not supported (only 0), got " + v);
+            }
+        }
+        JsonElement logprobs = o.get("logprobs");
+        if (logprobs != null && !logprobs.isJsonNull()
+                && !(logprobs.isJsonPrimitive() && (logprobs.getAsJsonPrimitive().isBoolean() ? !logprobs.getAsBoolean()
+                        : logprobs.getAsJsonPrimitive().isNumber() && logprobs.getAsDouble() == 0))) {
+            throw OpenAiException.unsupported("logprobs", "'logprobs' is not supported (no log probabilities)");
+        }
+        JsonElement bias = o.get("logit_bias");
+        if (bias != null && !bias.isJsonNull() && !(bias.isJsonObject() && bias.getAsJsonObject().size() == 0)) {
+            throw OpenAiException.unsupported("logit_bias", "'logit_bias' is not supported");
+        }
+        string(o, "user");
+        Boolean stream = bool(o, "stream");
+        boolean includeUsage = false;
+        JsonElement options = o.get("stream_options");
+        if (options != null && !options.isJsonNull()) {
+            if (!options.isJsonObject()) {
+                throw OpenAiException.invalid("stream_options", "'stream_options' must be an object, got " + brief(options));
+            }
+            for (String key : options.getAsJsonObject().keySet()) {
+                if (!key.equals("include_usage")) {
+                    throw OpenAiException.unsupported("stream_options." + key, "unknown field 'stream_options." + key + "'");
+                }
+            }
+            Boolean usage = bool(options.getAsJsonObject(), "include_usage");
+            includeUsage = usage != null && usage;
+        }
+        String strategy = string(o, "strategy");
+        if (strategy != null && !STRATEGIES.contains(strategy)) {
+            throw OpenAiException.invalid("strategy", "'strategy' must be one of " + new TreeSet<>(STRATEGIES)
+                    + ", got '" + strategy + "'");
+        }
+        Integer exit = integer(o, "exit_layer");
+        if (exit != null && exit < 1) {
+            throw OpenAiException.invalid("exit_layer", "'exit_layer' must be >= 1, got " + exit);
+        }
+        Integer d = integer(o, "num_speculations");
+        if (d != null && d < 1) {
+            throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
+        }
+        return new OpenAiRequest(model, prompt, messages, max, temperature, topP, seed, stops(o), stream != null && stream,
+                includeUsage, strategy, exit, d);
+    }
+
+    private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
+        if (!e.isJsonObject()) {
+            throw OpenAiException.invalid(at, at + " must be an object with \"role\" and \"content\", got " + brief(e));
+        }
+        JsonObject m = e.getAsJsonObject();
+        for (String key : m.keySet()) {
+            if (!key.equals("role") && !key.equals("content") && !key.equals("name")) {
+                throw OpenAiException.unsupported(at + "." + key, "unsupported field '" + at + "." + key
+                        + "' (messages carry role, content and name)");
+            }
+        }
+        JsonElement role = m.get("role");
+        if (role == null || !isString(role)) {
+            throw OpenAiException.invalid(at + ".role", at + ".role must be a string");
+        }
+        String r = role.getAsString();
+        if (!Set.of("system", "developer", "user", "assistant").contains(r)) {
+            throw OpenAiException.unsupported(at + ".role", at + ".role must be system, developer, user or assistant, got '"
+                    + r + "'");
+        }
+        JsonElement c = m.get("content");
+        if (c == null || c.isJsonNull()) {
+            throw OpenAiException.invalid(at + ".content", at + ".content is missing");
+        }
+        if (isString(c)) {
+            return new ChatMessage(r, c.getAsString());
+        }
+        if (!c.isJsonArray()) {
+            throw OpenAiException.invalid(at + ".content", at + ".content must be a string or an array of text parts");
+        }
+        StringBuilder text = new StringBuilder();
+        JsonArray parts = c.getAsJsonArray();
+        for (int i = 0; i < parts.size(); i++) {
+            JsonElement part = parts.get(i);
+            JsonElement type = part.isJsonObject() ? part.getAsJsonObject().get("type") : null;
+            JsonElement t = part.isJsonObject() ? part.getAsJsonObject().get("text") : null;
+            if (type == null || !isString(type) || !type.getAsString().equals("text") || t == null || !isString(t)) {
+                throw OpenAiException.unsupported(at + ".content[" + i + "]", at + ".content[" + i
+                        + "]: only {\"type\": \"text\", \"text\": ...} parts are supported, got " + brief(part));
+            }
+            text.append(t.getAsString());
+        }
+        return new ChatMessage(r, text.toString());
+    }
+
+    private static List<String> stops(JsonObject o) throws OpenAiException {
+        JsonElement e = o.get("stop");
+        if (e == null || e.isJsonNull()) {
+            return List.of();
+        }
+        List<String> stops = new ArrayList<>();
+        if (isString(e)) {
+            stops.add(e.getAsString());
+        } else if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            for (int i = 0; i < a.size(); i++) {
+                if (!isString(a.get(i))) {
+                    throw OpenAiException.invalid("stop", "stop[" + i + "] must be a string, got " + brief(a.get(i)));
+                }
+                stops.add(a.get(i).getAsString());
+            }
+        } else {
+            throw OpenAiException.invalid("stop", "'stop' must be a string or an array of strings, got " + brief(e));
+        }
+        if (stops.size() > 4) {
+            throw OpenAiException.invalid("stop", "at most 4 stop sequences, got " + stops.size());
+        }
+        for (String stop : stops) {
+            if (stop.isEmpty()) {
+                throw OpenAiException.invalid("stop", "stop sequences must not be empty");
+            }
+        }
+        return stops;
+    }
+
+    private static JsonObject object(String body) throws OpenAiException {
+        if (body == null || body.isBlank()) {
+            throw OpenAiException.invalid(null, "the request body is empty; expected a JSON object");
+        }
+        JsonElement root;
+        try (JsonReader reader = new JsonReader(new StringReader(body))) { // strict by default; Gson 2.8.5 API
+            root = new Gson().getAdapter(JsonElement.class).read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("text after the JSON value");
+            }
+        } catch (JsonParseException | IllegalStateException | IOException e) {
+            throw OpenAiException.invalid(null, "the request body is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isJsonObject()) {
+            throw OpenAiException.invalid(null, "the request body must be a JSON object");
+        }
+        return root.getAsJsonObject();
+    }
+
+    private static void known(JsonObject o, Set<String> specific) throws OpenAiException {
+        for (String key : o.keySet()) {
+            if (!COMMON.contains(key) && !specific.contains(key)) {
+                Set<String> all = new TreeSet<>(COMMON);
+                all.addAll(specific);
+                throw OpenAiException.invalid(key, "unknown field '" + key + "' (supported: " + String.join(", ", all) + ")");
+            }
+        }
+    }
+
+    private static Integer integer(JsonObject o, String key) throws OpenAiException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        long v = integral(e, key);
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw OpenAiException.invalid(key, "'" + key + "' is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static long integral(JsonElement e, String key) throws OpenAiException {
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + brief(e));
+        }
+        try {
+            return e.getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException | NumberFormatException ex) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + brief(e));
+        }
+    }
+
+    private static Double number(JsonObject o, String key) throws OpenAiException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + brief(e));
+        }
+        double v;
+        try {
+            v = e.getAsDouble();
+        } catch (NumberFormatException ex) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + brief(e));
+        }
+        if (!Double.isFinite(v)) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be finite, got " + brief(e));
+        }
+        return v;
+    }
+
+    private static Boolean bool(JsonObject o, String key) throws OpenAiException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be true or false, got " + brief(e));
+        }
+        return e.getAsBoolean();
+    }
+
+    private static String string(JsonObject o, String key) throws OpenAiException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!isString(e)) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be a string, got " + brief(e));
+        }
+        return e.getAsString();
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
+    }
+
+    private static String brief(JsonElement e) {
+        String s = e.toString();
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+}
