@@ -9,11 +9,12 @@ capabilities that DJL 0.36's Java API does not expose.
    (verification of drafts, prefill, batches) cost several one-row products; with the weight laid out
    once at load time they cost about one, and every row count gives bit-identical rows.
 
-The module's methods are TorchScript source (code/__torch__.py, committed as text and compiled by
-the libtorch that loads it: PyTorch 2.7.1 from the pytorch-native-cpu jar, where the mkldnn
-operators are resolved). Only the two tiny pickles that describe the module object (data.pkl,
-constants.pkl) and the format version come from PyTorch: this script saves a placeholder module with
-Debian's python3-torch (1.13) and writes its parts beside the source. The Java class EngineOps zips
+The module's methods are TorchScript source (code/__torch__.py, committed as text, edited by hand and
+compiled by the libtorch that loads it: PyTorch 2.7.1 from the pytorch-native-cpu jar, where the
+mkldnn operators are resolved; dtype codes there: 6 = float32, 15 = bfloat16). Only the two tiny
+pickles that describe the module object (data.pkl, constants.pkl) and the format version come from
+PyTorch: this script saves a placeholder module with Debian's python3-torch (1.13) and writes those
+parts beside the source. The Java class EngineOps zips
 the parts into a TorchScript archive in memory when it loads. Run once; tests never run it:
 
     python3 scripts/torchscript/make_engine_ops.py src/main/resources/dev/layerskip/model/engine-ops
@@ -27,40 +28,15 @@ import torch
 
 
 class EngineOps(torch.nn.Module):
-    """Placeholder bodies; the archive's code file is replaced by SOURCE below."""
+    """A placeholder of the same class name: only its pickled description (data.pkl) is kept; the
+    methods come from the hand-written TorchScript source code/__torch__.py beside it."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
 
-# dtype codes of TorchScript's serialized form: 6 = float32, 15 = bfloat16.
-SOURCE = '''class EngineOps(Module):
-  __parameters__ = []
-  __buffers__ = []
-  training : bool
-  _is_full_backward_hook : Optional[bool]
-  def forward(self: __torch__.EngineOps,
-    x: Tensor) -> Tensor:
-    return torch.to(x, 15)
-  def linear(self: __torch__.EngineOps,
-    x: Tensor,
-    w: Tensor) -> Tensor:
-    _0 = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
-    return torch.to(_0, ops.prim.dtype(x))
-  def pack(self: __torch__.EngineOps,
-    w: Tensor) -> Tensor:
-    return ops.mkldnn._reorder_linear_weight(w, None)
-  def linear_packed(self: __torch__.EngineOps,
-    x: Tensor,
-    w: Tensor) -> Tensor:
-    _1 = annotate(List[Optional[number]], [])
-    _2 = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _1, None)
-    return torch.to(_2, ops.prim.dtype(x))
-'''
-
-
 def main(out: str) -> None:
-    os.makedirs(os.path.join(out, "code"), exist_ok=True)
+    os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         placeholder = os.path.join(tmp, "placeholder.pt")
         torch.jit.script(EngineOps()).save(placeholder)
@@ -70,9 +46,7 @@ def main(out: str) -> None:
                 if name in ("data.pkl", "constants.pkl", "version"):
                     with open(os.path.join(out, name), "wb") as f:
                         f.write(archive.read(info.filename))
-    with open(os.path.join(out, "code", "__torch__.py"), "w") as f:
-        f.write(SOURCE)
-    print("wrote", out)
+    print("wrote", out, "(code/__torch__.py, the module's TorchScript source, is edited by hand)")
 
 
 if __name__ == "__main__":
