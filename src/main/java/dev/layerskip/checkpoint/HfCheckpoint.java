@@ -271,7 +271,7 @@ public final class HfCheckpoint implements AutoCloseable {
             String list = String.join(", ", unused.subList(0, Math.min(5, unused.size())))
                     + (unused.size() > 5 ? " and " + (unused.size() - 5) + " more" : "");
             String hint = maxLayer >= config.numLayers()
-                    ? " (it stores layers up to " + maxLayer + " but num_hidden_layers is " + config.numLayers() + ")"
+                    ? " (it stores layers 0.." + maxLayer + " but num_hidden_layers is " + config.numLayers() + ")"
                     : "";
             throw new CheckpointException(directory, "the checkpoint holds " + unused.size() + " tensor"
                     + (unused.size() == 1 ? "" : "s") + " that config.json does not use: " + list + hint);
