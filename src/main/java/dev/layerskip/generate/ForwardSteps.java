@@ -31,7 +31,9 @@ final class ForwardSteps {
             NDArray input = generation.create(ids).reshape(1, ids.length); // [1, seq]
             NDArray hidden = model.forwardLayers(model.embed(input), 0, toLayer, cache, start); // [1, seq, hidden]
             NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
-            float[] logits = model.exitHead(last).toFloatArray(); // [vocab]
+            NDArray head = model.exitHead(last); // [1, 1, vocab]
+            FiniteCheck.requireFinite(head, "exit layer " + toLayer + ", position " + (start + ids.length - 1));
+            float[] logits = head.toFloatArray(); // [vocab]
             cache.commit(start + ids.length);
             return logits;
         }
