@@ -51,8 +51,15 @@ public final class StrictJson {
                 throw new StrictJsonException("the text is empty; expected a JSON value");
             }
             JsonElement value = read(json, 0);
-            if (json.peek() != JsonToken.END_DOCUMENT) {
-                throw new StrictJsonException("malformed JSON" + where(json.toString()) + ": text after the JSON value");
+            String at = where(json.toString());
+            boolean end;
+            try {
+                end = json.peek() == JsonToken.END_DOCUMENT;
+            } catch (MalformedJsonException e) {
+                end = false;
+            }
+            if (!end) {
+                throw new StrictJsonException("malformed JSON" + at + ": text after the JSON value");
             }
             return value;
         } catch (MalformedJsonException | IllegalStateException | NumberFormatException e) {
