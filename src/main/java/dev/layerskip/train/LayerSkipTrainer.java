@@ -75,6 +75,7 @@ public final class LayerSkipTrainer {
         OptimConfig optim = config.optim();
         try (HfTextTokenizer tokenizer = HfTextTokenizer.load(config.tokenizerDir());
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            TrainingCheckpoint.removeIncomplete(config.outputDir()); // left by a run killed while saving
             Optional<Path> checkpoint = resume ? TrainingCheckpoint.latest(config.outputDir()) : Optional.empty();
             LlamaModel model = checkpoint.isPresent() ? TrainingCheckpoint.loadModel(checkpoint.get(), manager) : initialModel(manager);
             int layers = model.numLayers();
