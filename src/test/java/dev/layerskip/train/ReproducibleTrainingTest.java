@@ -18,8 +18,9 @@ import java.util.TreeMap;
 
 /**
  * Training is a function of the config and the seed: 20 runs of a CI-sized config with layer dropout
- * and the rotational early-exit loss give bit-identical losses and final weights. Interrupted
- * checkpoint writes are cleaned up on the next start.
+ * and the rotational early-exit loss give bit-identical losses and final weights, half of them while a
+ * thread forces garbage collections (which, before {@code Scalars}, freed scalars autograd still held
+ * and made the gradients non-finite). Interrupted checkpoint writes are cleaned up on the next start.
  */
 class ReproducibleTrainingTest {
 
@@ -39,11 +40,34 @@ class ReproducibleTrainingTest {
         Map<String, Integer> weights = new TreeMap<>();
         Map<String, Integer> losses = new TreeMap<>();
         for (int run = 0; run < RUNS; run++) {
+            Thread collector = null;
+            if (run % 2 == 1) { // garbage collections during forward and backward
+                collector = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        System.gc();
+                        try {
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "gc-pressure");
+                collector.setDaemon(true);
+                collector.start();
+            }
             Path runDir = dir.resolve("run" + run);
             Files.createDirectories(runDir);
-            Path cfg = TinyRun.write(runDir, EXTRA.replace("\"steps\": 6", "\"steps\": 6"));
+            Path cfg = TinyRun.write(runDir, EXTRA);
             TrainConfig config = TrainConfigJson.read(cfg, Map.of("optim.steps", "12"));
-            List<Double> l = new LayerSkipTrainer(config, new TrainingProgress() { }).run(false);
+            List<Double> l;
+            try {
+                l = new LayerSkipTrainer(config, new TrainingProgress() { }).run(false);
+            } finally {
+                if (collector != null) {
+                    collector.interrupt();
+                    collector.join();
+                }
+            }
             losses.merge(l.toString(), 1, Integer::sum);
             weights.merge(sha256(config.outputDir().resolve("model").resolve("model.safetensors")), 1, Integer::sum);
             assertTrue(l.stream().allMatch(Double::isFinite), "run " + run + " had a skipped (non-finite) step: " + l);
