@@ -124,7 +124,7 @@ public final class LlamaConfigJson {
                     heads,
                     kvHeads,
                     headDim,
-                    f.optionalNumber("rms_norm_eps", Double.MIN_NORMAL, LlamaConfig.MAX_RMS_NORM_EPS, 1e-6),
+                    f.optionalNumber("rms_norm_eps", 0, LlamaConfig.MAX_RMS_NORM_EPS, 1e-6),
                     f.optionalNumber("rope_theta", 1e-3, LlamaConfig.MAX_ROPE_THETA, 10000.0),
                     ropeScaling(f),
                     f.optionalBoolean("tie_word_embeddings", false),

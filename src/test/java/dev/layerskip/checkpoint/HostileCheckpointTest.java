@@ -113,7 +113,7 @@ class HostileCheckpointTest {
             {"architectures", "\"LlamaForCausalLM\"", "'architectures' must be an array of strings"},
             {"architectures", "[7]", "'architectures' must be an array of strings"},
             {"rms_norm_eps", "1e308", "'rms_norm_eps' must be a finite number in"},
-            {"rms_norm_eps", "0", "'rms_norm_eps' must be a finite number in"},
+            {"rms_norm_eps", "0", "rms_norm_eps must be a small positive number in (0, 0.01], got 0.0"},
             {"rms_norm_eps", "-1e-5", "'rms_norm_eps' must be a finite number in"},
             {"rms_norm_eps", "1e999", "'rms_norm_eps' must be a finite number in"},
             {"rms_norm_eps", "\"1e-5\"", "'rms_norm_eps' must be a number, got a string"},
