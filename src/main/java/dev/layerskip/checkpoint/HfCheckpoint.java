@@ -100,7 +100,12 @@ public final class HfCheckpoint implements AutoCloseable {
             }
             TreeSet<String> shards = new TreeSet<>();
             for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("weight_map").entrySet()) {
-                shards.add(e.getValue().getAsString());
+                JsonElement shard = e.getValue();
+                if (!shard.isJsonPrimitive() || !shard.getAsJsonPrimitive().isString()) {
+                    throw new CheckpointException(index, "'weight_map." + e.getKey() + "' must be a file name string, got "
+                            + StrictJson.typeOf(shard));
+                }
+                shards.add(shard.getAsString());
             }
             List<Path> paths = new ArrayList<>();
             for (String shard : shards) {

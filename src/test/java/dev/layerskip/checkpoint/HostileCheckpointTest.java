@@ -225,6 +225,16 @@ class HostileCheckpointTest {
     }
 
     @Test
+    void shardIndexValuesMustBeFileNames() throws Exception {
+        Path ckpt = copyWithConfig("index", validConfig);
+        Files.move(ckpt.resolve("model.safetensors"), ckpt.resolve("model-00001-of-00001.safetensors"));
+        Files.writeString(ckpt.resolve(HfCheckpoint.INDEX_FILE), "{\"weight_map\": {\"model.norm.weight\": {\"file\": 1}}}");
+        String message = rejection(ckpt);
+        assertTrue(message != null && message.contains("model.safetensors.index.json: 'weight_map.model.norm.weight' must be"
+                + " a file name string, got an object"), message);
+    }
+
+    @Test
     void parsedNumbersKeepTheirLiteral() throws Exception {
         JsonElement e = StrictJson.parse("[4, 4.0, 4e0, -0, 18446744073709551617]");
         assertTrue(StrictJson.isIntegerLiteral(e.getAsJsonArray().get(0)));
