@@ -9,14 +9,22 @@ import java.time.Duration;
  * The limits the JDK's HTTP server ({@code com.sun.net.httpserver}) only takes from system properties,
  * read once per JVM when its first server is created: {@code sun.net.httpserver.maxReqTime} (seconds a
  * client may take to send a whole request, headers and body, before its connection is closed; this also
- * closes connections that never send a byte) and {@code sun.net.httpserver.maxConnections} (open
- * connections; more are closed at once). A value already set by the user (-D) wins.
+ * closes connections that never send a byte), {@code sun.net.httpserver.maxConnections} (open
+ * connections; more are closed at once), {@code sun.net.httpserver.maxReqHeaders} and
+ * {@code sun.net.httpserver.maxReqHeaderSize} (the number and total size of request headers; a larger
+ * request is dropped). A value already set by the user (-D) wins.
  */
 final class JdkHttpLimits {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(JdkHttpLimits.class);
     static final String MAX_REQ_TIME = "sun.net.httpserver.maxReqTime";
     static final String MAX_CONNECTIONS = "sun.net.httpserver.maxConnections";
+    static final String MAX_HEADERS = "sun.net.httpserver.maxReqHeaders";
+    static final String MAX_HEADER_SIZE = "sun.net.httpserver.maxReqHeaderSize";
+    /** The most request headers accepted. */
+    static final int HEADERS = 64;
+    /** The largest total size of the request headers accepted, in bytes. */
+    static final int HEADER_BYTES = 16 * 1024;
 
     private JdkHttpLimits() {}
 
@@ -29,6 +37,8 @@ final class JdkHttpLimits {
     static synchronized Duration apply(ServerConfig config) {
         setIfAbsent(MAX_REQ_TIME, Long.toString(config.readTimeout().toSeconds()));
         setIfAbsent(MAX_CONNECTIONS, Integer.toString(2 * config.maxConnections()));
+        setIfAbsent(MAX_HEADERS, Integer.toString(HEADERS));
+        setIfAbsent(MAX_HEADER_SIZE, Integer.toString(HEADER_BYTES));
         Duration effective = effectiveReadTimeout();
         if (!effective.equals(config.readTimeout())) {
             LOGGER.warn("read timeout {} s requested, but this JVM's HTTP server uses {} s (-D{}, read once per JVM)",

@@ -98,6 +98,13 @@ class ServerHardeningTest {
                         + "Connection: close\r\n\r\n" + chunked).getBytes(StandardCharsets.UTF_8), 6000);
                 assertEquals(-1, r.status(), r.head() + r.body());
             }
+            // oversized headers (one huge header, or too many): refused by the JDK layer, the server stays up
+            for (String headers : List.of("X-Big: " + "a".repeat(1 << 20) + "\r\n", "X-Many: 1\r\n".repeat(500))) {
+                RawHttp.Reply r = RawHttp.send(s.port(), ("GET /ping HTTP/1.1\r\nHost: x\r\n" + headers
+                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8), 6000);
+                assertTrue(r.status() != 200, "oversized headers were accepted: " + r.status());
+            }
+            assertEquals(200, RawHttp.send(s.port(), "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
             RawHttp.Reply delete = RawHttp.send(s.port(), (String) cases[1][0]);
             assertEquals("GET, HEAD", delete.header("Allow"));
         }
