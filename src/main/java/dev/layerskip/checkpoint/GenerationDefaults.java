@@ -39,18 +39,15 @@ public record GenerationDefaults(
             return new GenerationDefaults(config.bosTokenId(), config.eosTokenIds(), false, 1.0, 0, 1.0);
         }
         JsonObject o = LlamaConfigJson.readObject(file);
+        JsonFields f = new JsonFields(o, file, "");
         List<Integer> eos = LlamaConfigJson.tokenIds(o, "eos_token_id", file);
         List<Integer> bos = LlamaConfigJson.tokenIds(o, "bos_token_id", file);
-        try {
-            return new GenerationDefaults(
-                    bos.isEmpty() ? config.bosTokenId() : bos.get(0),
-                    eos.isEmpty() ? config.eosTokenIds() : eos,
-                    o.has("do_sample") && o.get("do_sample").getAsBoolean(),
-                    o.has("temperature") ? o.get("temperature").getAsDouble() : 1.0,
-                    o.has("top_k") ? o.get("top_k").getAsInt() : 0,
-                    o.has("top_p") ? o.get("top_p").getAsDouble() : 1.0);
-        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-            throw new CheckpointException(file, "malformed field: " + e.getMessage(), e);
-        }
+        return new GenerationDefaults(
+                bos.isEmpty() ? config.bosTokenId() : bos.get(0),
+                eos.isEmpty() ? config.eosTokenIds() : eos,
+                f.optionalBoolean("do_sample", false),
+                f.optionalNumber("temperature", 0, 1e6, 1.0),
+                (int) f.optionalInteger("top_k", 0, Integer.MAX_VALUE, 0),
+                f.optionalNumber("top_p", 0, 1, 1.0));
     }
 }

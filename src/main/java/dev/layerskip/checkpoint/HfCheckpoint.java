@@ -39,6 +39,7 @@ public final class HfCheckpoint implements AutoCloseable {
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
     private static final long SLICE_BYTES = 32L << 20;
+    private static final java.util.regex.Pattern LAYER = java.util.regex.Pattern.compile("model\\.layers\\.(\\d+)\\.");
 
     private final Path directory;
     private final LlamaConfig config;
@@ -99,7 +100,12 @@ public final class HfCheckpoint implements AutoCloseable {
             }
             TreeSet<String> shards = new TreeSet<>();
             for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("weight_map").entrySet()) {
-                shards.add(e.getValue().getAsString());
+                JsonElement shard = e.getValue();
+                if (!shard.isJsonPrimitive() || !shard.getAsJsonPrimitive().isString()) {
+                    throw new CheckpointException(index, "'weight_map." + e.getKey() + "' must be a file name string, got "
+                            + StrictJson.typeOf(shard));
+                }
+                shards.add(shard.getAsString());
             }
             List<Path> paths = new ArrayList<>();
             for (String shard : shards) {
@@ -189,7 +195,9 @@ public final class HfCheckpoint implements AutoCloseable {
                 long[] sliceShape = shape.clone();
                 sliceShape[0] = Math.min(rowsPerSlice, rows - r);
                 ByteBuffer bytes = file.data(info, r * rowBytes, sliceShape[0] * rowBytes);
-                slices.add(toArray(manager, bytes, info.dtype(), new Shape(sliceShape), target));
+                NDArray slice = toArray(manager, bytes, info.dtype(), new Shape(sliceShape), target);
+                slices.add(slice);
+                requireFinite(slice, name, file.path(), r);
             }
             if (slices.size() == 1) {
                 return slices.get(0);
@@ -197,9 +205,81 @@ public final class HfCheckpoint implements AutoCloseable {
             NDArray whole = NDArrays.concat(slices, 0);
             slices.close();
             return whole;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | CheckpointException e) {
             slices.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses NaN and infinities in a slice of a tensor. The fast path is one sum on the device (finite
+     * values give a finite sum unless it overflows); only a non-finite sum pays for the exact count.
+     */
+    private static void requireFinite(NDArray slice, String name, Path file, long firstRow) throws CheckpointException {
+        try (NDArray sum = slice.sum(); NDArray sum32 = sum.toType(DataType.FLOAT32, false)) {
+            if (Float.isFinite(sum32.getFloat())) {
+                return;
+            }
+        }
+        try (NDArray flat = slice.flatten();
+                NDArray nan = flat.isNaN();
+                NDArray inf = flat.isInfinite();
+                NDArray bad = nan.logicalOr(inf);
+                NDArray count = bad.countNonzero();
+                NDArray first = bad.toType(DataType.INT32, false).argMax()) {
+            long n = count.getLong();
+            if (n == 0) {
+                return; // the sum overflowed, the values are finite
+            }
+            long columns = Math.max(1, slice.getShape().size() / Math.max(1, slice.getShape().get(0)));
+            long index = first.getLong();
+            throw new CheckpointException(file, "tensor '" + name + "' holds " + n + " non-finite value"
+                    + (n == 1 ? "" : "s") + " (NaN or infinity), the first at row " + (firstRow + index / columns)
+                    + "; the checkpoint is damaged");
+        }
+    }
+
+    /**
+     * Checks the checkpoint's tensors against the ones a configuration needs, before anything is
+     * allocated: every needed tensor present with its shape, and no tensor the configuration does not
+     * use (a config with fewer layers than the checkpoint stores, say).
+     *
+     * @param expected every needed tensor name with its shape
+     * @param ignored tensors that may be present and are not used (e.g. a tied head stored anyway)
+     * @throws CheckpointException naming the first missing or misshapen tensor, or the unused ones
+     */
+    public void verifyTensors(Map<String, long[]> expected, java.util.Set<String> ignored) throws CheckpointException {
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            SafetensorsFile file = owner.get(e.getKey());
+            if (file == null) {
+                throw new CheckpointException(directory, "missing tensor '" + e.getKey() + "'");
+            }
+            long[] shape = file.tensors().get(e.getKey()).shape();
+            if (!Arrays.equals(shape, e.getValue())) {
+                throw new CheckpointException(file.path(), "tensor '" + e.getKey() + "' has shape "
+                        + Arrays.toString(shape) + " but config.json implies " + Arrays.toString(e.getValue()));
+            }
+        }
+        List<String> unused = new ArrayList<>();
+        int maxLayer = -1;
+        for (String name : owner.keySet()) {
+            if (!expected.containsKey(name) && !ignored.contains(name)
+                    && !name.matches("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq")) {
+                unused.add(name);
+                java.util.regex.Matcher m = LAYER.matcher(name);
+                if (m.lookingAt() && m.group(1).length() < 9) {
+                    maxLayer = Math.max(maxLayer, Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        if (!unused.isEmpty()) {
+            String list = String.join(", ", unused.subList(0, Math.min(5, unused.size())))
+                    + (unused.size() > 5 ? " and " + (unused.size() - 5) + " more" : "");
+            String hint = maxLayer >= config.numLayers()
+                    ? " (it stores layers 0.." + maxLayer + " but num_hidden_layers is " + config.numLayers() + ")"
+                    : "";
+            throw new CheckpointException(directory, "the checkpoint holds " + unused.size() + " tensor"
+                    + (unused.size() == 1 ? "" : "s") + " that config.json does not use: " + list + hint);
         }
     }
 

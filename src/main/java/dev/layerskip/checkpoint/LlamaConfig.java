@@ -45,16 +45,37 @@ public record LlamaConfig(
         List<Integer> eosTokenIds,
         String torchDtype) {
 
-    /** Validates the sizes: every one positive, heads divisible into groups. */
+    /** The largest {@code hidden_size} accepted (Llama 3.1 405B has 16,384). */
+    public static final int MAX_HIDDEN_SIZE = 1 << 16;
+    /** The largest {@code intermediate_size} accepted (Llama 3.1 405B has 53,248). */
+    public static final int MAX_INTERMEDIATE_SIZE = 1 << 18;
+    /** The largest {@code num_hidden_layers} accepted (Llama 3.1 405B has 126). */
+    public static final int MAX_LAYERS = 1024;
+    /** The largest {@code num_attention_heads} accepted. */
+    public static final int MAX_HEADS = 1024;
+    /** The largest {@code head_dim} accepted. */
+    public static final int MAX_HEAD_DIM = 1024;
+    /** The largest {@code vocab_size} accepted. */
+    public static final int MAX_VOCAB_SIZE = 1 << 24;
+    /** The largest {@code max_position_embeddings} accepted (Llama 3.1 has 131,072). */
+    public static final int MAX_POSITIONS = 1 << 22;
+    /** The most RoPE table entries (positions × head_dim) built: 2 tables of 256 MiB of FLOAT32. */
+    public static final long MAX_ROPE_ENTRIES = 1L << 26;
+    /** The largest {@code rms_norm_eps} accepted: it is a guard against division by zero, not a weight. */
+    public static final double MAX_RMS_NORM_EPS = 1e-2;
+    /** The largest {@code rope_theta} accepted. */
+    public static final double MAX_ROPE_THETA = 1e12;
+
+    /** Validates the sizes against the bounds above, heads divisible into groups, every number finite. */
     public LlamaConfig {
-        requirePositive("hidden_size", hiddenSize);
-        requirePositive("intermediate_size", intermediateSize);
-        requirePositive("num_hidden_layers", numLayers);
-        requirePositive("num_attention_heads", numHeads);
-        requirePositive("num_key_value_heads", numKvHeads);
-        requirePositive("head_dim", headDim);
-        requirePositive("vocab_size", vocabSize);
-        requirePositive("max_position_embeddings", maxPositions);
+        requireIn("hidden_size", hiddenSize, 1, MAX_HIDDEN_SIZE);
+        requireIn("intermediate_size", intermediateSize, 1, MAX_INTERMEDIATE_SIZE);
+        requireIn("num_hidden_layers", numLayers, 1, MAX_LAYERS);
+        requireIn("num_attention_heads", numHeads, 1, MAX_HEADS);
+        requireIn("num_key_value_heads", numKvHeads, 1, numHeads);
+        requireIn("head_dim", headDim, 1, MAX_HEAD_DIM);
+        requireIn("vocab_size", vocabSize, 1, MAX_VOCAB_SIZE);
+        requireIn("max_position_embeddings", maxPositions, 1, MAX_POSITIONS);
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException(
                     "num_attention_heads ("
@@ -66,11 +87,17 @@ public record LlamaConfig(
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
         }
-        if (!(rmsNormEps > 0)) {
-            throw new IllegalArgumentException("rms_norm_eps must be > 0, got " + rmsNormEps);
+        if ((long) maxPositions * headDim > MAX_ROPE_ENTRIES) {
+            throw new IllegalArgumentException("max_position_embeddings (" + maxPositions + ") x head_dim (" + headDim
+                    + ") = " + (long) maxPositions * headDim + " RoPE table entries exceeds the limit of "
+                    + MAX_ROPE_ENTRIES);
         }
-        if (!(ropeTheta > 0)) {
-            throw new IllegalArgumentException("rope_theta must be > 0, got " + ropeTheta);
+        if (!(rmsNormEps > 0 && rmsNormEps <= MAX_RMS_NORM_EPS)) {
+            throw new IllegalArgumentException("rms_norm_eps must be a small positive number in (0, "
+                    + MAX_RMS_NORM_EPS + "], got " + rmsNormEps);
+        }
+        if (!(ropeTheta > 0 && ropeTheta <= MAX_ROPE_THETA)) {
+            throw new IllegalArgumentException("rope_theta must be in (0, " + MAX_ROPE_THETA + "], got " + ropeTheta);
         }
         if (ropeScaling == null) {
             ropeScaling = RopeScaling.NONE;
@@ -91,9 +118,9 @@ public record LlamaConfig(
         }
     }
 
-    private static void requirePositive(String field, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(field + " must be >= 1, got " + value);
+    private static void requireIn(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must be in " + min + ".." + max + ", got " + value);
         }
     }
 

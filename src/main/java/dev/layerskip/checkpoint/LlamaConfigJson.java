@@ -3,15 +3,12 @@ package dev.layerskip.checkpoint;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.Gson;
-import com.google.gson.JsonParser;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +18,9 @@ import java.util.List;
 
 /** Reads a Hugging Face {@code config.json} of a {@code LlamaForCausalLM} into a {@link LlamaConfig}. */
 public final class LlamaConfigJson {
+
+    /** The largest JSON file of a checkpoint read (configs and shard indexes are far smaller). */
+    public static final long MAX_JSON_BYTES = 64L << 20;
 
     private LlamaConfigJson() {}
 
@@ -43,28 +43,61 @@ public final class LlamaConfigJson {
      * @throws CheckpointException if the file is missing or not a JSON object
      */
     public static JsonObject readObject(Path file) throws CheckpointException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonReader jsonReader = new JsonReader(reader); // strict; Gson 2.8.5 API (IJava bundles it)
-            JsonElement root = new Gson().getAdapter(JsonElement.class).read(jsonReader);
-            if (jsonReader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("text after the JSON value");
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_JSON_BYTES) {
+                throw new CheckpointException(file, "is " + size + " bytes; JSON files of a checkpoint are at most "
+                        + MAX_JSON_BYTES + " bytes");
             }
-            if (!root.isJsonObject()) {
-                throw new CheckpointException(file, "expected a JSON object at the top level");
-            }
-            return root.getAsJsonObject();
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new CheckpointException(file, "file not found", e);
-        } catch (JsonParseException | com.google.gson.stream.MalformedJsonException | java.io.EOFException
-                | IllegalStateException e) {
-            throw new CheckpointException(file, "malformed JSON: " + e.getMessage(), e);
+        } catch (CheckpointException e) {
+            throw e;
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        }
+        JsonElement root = parseStrict(bytes, file);
+        if (!root.isJsonObject()) {
+            throw new CheckpointException(file, "expected a JSON object at the top level, got " + StrictJson.typeOf(root));
+        }
+        return root.getAsJsonObject();
+    }
+
+    /**
+     * Parses UTF-8 bytes as strict JSON (see {@link StrictJson}), with errors that name the file.
+     *
+     * @param bytes the bytes
+     * @param file the file they came from, for messages
+     * @return the value
+     * @throws CheckpointException if the bytes are not UTF-8 or not strict JSON
+     */
+    public static JsonElement parseStrict(byte[] bytes, Path file) throws CheckpointException {
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF) {
+            throw new CheckpointException(file, "starts with a UTF-8 byte-order mark; save it as UTF-8 without one");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException(file, "is not valid UTF-8", e);
+        }
+        try {
+            return StrictJson.parse(text);
+        } catch (StrictJsonException e) {
+            throw new CheckpointException(file, e.getMessage(), e);
         }
     }
 
     /**
-     * Builds a configuration from a parsed {@code config.json} object.
+     * Builds a configuration from a parsed {@code config.json} object. Every size is checked against
+     * the bounds of {@link LlamaConfig} before anything uses it; wrong types name the key and the
+     * expected type.
      *
      * @param o the object
      * @param file the file it came from, for messages
@@ -72,106 +105,109 @@ public final class LlamaConfigJson {
      * @throws CheckpointException if a field is missing, of the wrong type or out of range
      */
     public static LlamaConfig parse(JsonObject o, Path file) throws CheckpointException {
-        checkArchitecture(o, file);
+        JsonFields f = new JsonFields(o, file, "");
+        checkArchitecture(f, file);
+        int hidden = (int) f.requiredInteger("hidden_size", 1, LlamaConfig.MAX_HIDDEN_SIZE);
+        int heads = (int) f.requiredInteger("num_attention_heads", 1, LlamaConfig.MAX_HEADS);
+        int kvHeads = (int) f.optionalInteger("num_key_value_heads", 1, heads, heads);
+        if (!f.has("head_dim") && hidden % heads != 0) {
+            throw f.error("'hidden_size' (" + hidden + ") is not a multiple of 'num_attention_heads' (" + heads
+                    + ") and 'head_dim' is not set");
+        }
+        int headDim = (int) f.optionalInteger("head_dim", 2, LlamaConfig.MAX_HEAD_DIM, hidden / heads);
+        int vocab = (int) f.requiredInteger("vocab_size", 1, LlamaConfig.MAX_VOCAB_SIZE);
         try {
-            int hidden = requiredInt(o, "hidden_size", file);
-            int heads = requiredInt(o, "num_attention_heads", file);
-            int kvHeads = o.has("num_key_value_heads") && !o.get("num_key_value_heads").isJsonNull()
-                    ? requiredInt(o, "num_key_value_heads", file)
-                    : heads;
-            int headDim = o.has("head_dim") && !o.get("head_dim").isJsonNull()
-                    ? requiredInt(o, "head_dim", file)
-                    : hidden / heads;
             return new LlamaConfig(
                     hidden,
-                    requiredInt(o, "intermediate_size", file),
-                    requiredInt(o, "num_hidden_layers", file),
+                    (int) f.requiredInteger("intermediate_size", 1, LlamaConfig.MAX_INTERMEDIATE_SIZE),
+                    (int) f.requiredInteger("num_hidden_layers", 1, LlamaConfig.MAX_LAYERS),
                     heads,
                     kvHeads,
                     headDim,
-                    optionalDouble(o, "rms_norm_eps", 1e-6, file),
-                    optionalDouble(o, "rope_theta", 10000.0, file),
-                    ropeScaling(o, file),
-                    o.has("tie_word_embeddings") && o.get("tie_word_embeddings").getAsBoolean(),
-                    requiredInt(o, "vocab_size", file),
-                    o.has("max_position_embeddings")
-                            ? requiredInt(o, "max_position_embeddings", file)
-                            : 2048,
-                    o.has("bos_token_id") && !o.get("bos_token_id").isJsonNull()
-                            ? requiredInt(o, "bos_token_id", file)
-                            : -1,
+                    f.optionalNumber("rms_norm_eps", 0, LlamaConfig.MAX_RMS_NORM_EPS, 1e-6),
+                    f.optionalNumber("rope_theta", 1e-3, LlamaConfig.MAX_ROPE_THETA, 10000.0),
+                    ropeScaling(f),
+                    f.optionalBoolean("tie_word_embeddings", false),
+                    vocab,
+                    (int) f.optionalInteger("max_position_embeddings", 1, LlamaConfig.MAX_POSITIONS, 2048),
+                    (int) f.optionalInteger("bos_token_id", 0, vocab - 1, -1),
                     tokenIds(o, "eos_token_id", file),
-                    o.has("torch_dtype") && o.get("torch_dtype").isJsonPrimitive()
-                            ? o.get("torch_dtype").getAsString()
-                            : null);
-        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+                    f.optionalString("torch_dtype", null));
+        } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, e.getMessage(), e);
         }
     }
 
-    private static void checkArchitecture(JsonObject o, Path file) throws CheckpointException {
-        if (o.has("architectures") && o.get("architectures").isJsonArray()) {
-            for (JsonElement a : o.getAsJsonArray("architectures")) {
-                String name = a.getAsString();
-                if (!name.equals("LlamaForCausalLM")) {
-                    throw new CheckpointException(
-                            file,
-                            "unsupported architecture '" + name + "' (supported: LlamaForCausalLM)");
+    private static void checkArchitecture(JsonFields f, Path file) throws CheckpointException {
+        JsonObject o = f.object();
+        if (f.has("architectures")) {
+            JsonElement a = o.get("architectures");
+            if (!a.isJsonArray()) {
+                throw f.error("'architectures' must be an array of strings, got " + StrictJson.typeOf(a));
+            }
+            for (JsonElement name : a.getAsJsonArray()) {
+                if (!name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
+                    throw f.error("'architectures' must be an array of strings, found " + StrictJson.typeOf(name));
+                }
+                if (!name.getAsString().equals("LlamaForCausalLM")) {
+                    throw f.error("unsupported architecture '" + name.getAsString() + "' (supported: LlamaForCausalLM)");
                 }
             }
-        } else if (o.has("model_type") && !"llama".equals(o.get("model_type").getAsString())) {
-            throw new CheckpointException(
-                    file,
-                    "unsupported model_type '" + o.get("model_type").getAsString() + "' (supported: llama)");
-        } else if (!o.has("architectures") && !o.has("model_type")) {
-            throw new CheckpointException(
-                    file, "neither 'architectures' nor 'model_type' is set; expected LlamaForCausalLM");
         }
-        if (o.has("hidden_act") && !"silu".equals(o.get("hidden_act").getAsString())) {
-            throw new CheckpointException(
-                    file, "unsupported hidden_act '" + o.get("hidden_act").getAsString() + "' (supported: silu)");
+        String modelType = f.optionalString("model_type", null);
+        if (modelType != null && !modelType.equals("llama")) {
+            throw f.error("unsupported model_type '" + modelType + "' (supported: llama)");
+        }
+        if (!f.has("architectures") && modelType == null) {
+            throw f.error("neither 'architectures' nor 'model_type' is set; expected LlamaForCausalLM");
+        }
+        String act = f.optionalString("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw f.error("unsupported hidden_act '" + act + "' (supported: silu)");
         }
         for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
-            if (o.has(bias) && o.get(bias).isJsonPrimitive() && o.get(bias).getAsBoolean()) {
-                throw new CheckpointException(file, bias + "=true is not supported");
+            if (f.optionalBoolean(bias, false)) {
+                throw f.error("'" + bias + "' = true is not supported");
             }
         }
     }
 
-    private static RopeScaling ropeScaling(JsonObject o, Path file) throws CheckpointException {
-        if (!o.has("rope_scaling") || o.get("rope_scaling").isJsonNull()) {
+    private static RopeScaling ropeScaling(JsonFields f) throws CheckpointException {
+        JsonFields rs = f.optionalObject("rope_scaling");
+        if (rs == null) {
             return RopeScaling.NONE;
         }
-        if (!o.get("rope_scaling").isJsonObject()) {
-            throw new CheckpointException(file, "field 'rope_scaling' must be an object or null");
-        }
-        JsonObject rs = o.getAsJsonObject("rope_scaling");
         String typeField = rs.has("rope_type") ? "rope_type" : "type";
-        if (!rs.has(typeField)) {
-            throw new CheckpointException(file, "field 'rope_scaling.rope_type' is missing");
+        String typeName = rs.optionalString(typeField, null);
+        if (typeName == null) {
+            throw f.error("required field 'rope_scaling.rope_type' is missing");
         }
         RopeType type;
         try {
-            type = RopeType.fromConfigName(rs.get(typeField).getAsString());
+            type = RopeType.fromConfigName(typeName);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, e.getMessage(), e);
+            throw f.error("'rope_scaling." + typeField + "': " + e.getMessage());
         }
         if (type == RopeType.DEFAULT) {
             return RopeScaling.NONE;
         }
-        double factor = optionalDouble(rs, "factor", Double.NaN, file);
-        if (Double.isNaN(factor)) {
-            throw new CheckpointException(file, "field 'rope_scaling.factor' is missing");
+        if (!rs.has("factor")) {
+            throw f.error("required field 'rope_scaling.factor' is missing");
         }
-        if (type == RopeType.LINEAR) {
-            return new RopeScaling(type, factor, 0, 0, 0);
+        double factor = rs.optionalNumber("factor", 1e-3, RopeScaling.MAX_FACTOR, 1);
+        try {
+            if (type == RopeType.LINEAR) {
+                return new RopeScaling(type, factor, 0, 0, 0);
+            }
+            return new RopeScaling(
+                    type,
+                    factor,
+                    rs.optionalNumber("low_freq_factor", 1e-6, RopeScaling.MAX_FACTOR, 1.0),
+                    rs.optionalNumber("high_freq_factor", 1e-6, RopeScaling.MAX_FACTOR, 4.0),
+                    (int) rs.requiredInteger("original_max_position_embeddings", 1, LlamaConfig.MAX_POSITIONS));
+        } catch (IllegalArgumentException e) {
+            throw f.error(e.getMessage());
         }
-        return new RopeScaling(
-                type,
-                factor,
-                optionalDouble(rs, "low_freq_factor", 1.0, file),
-                optionalDouble(rs, "high_freq_factor", 4.0, file),
-                requiredInt(rs, "original_max_position_embeddings", file));
     }
 
     /**
@@ -193,41 +229,24 @@ public final class LlamaConfigJson {
         if (e.isJsonArray()) {
             JsonArray a = e.getAsJsonArray();
             for (JsonElement x : a) {
-                ids.add(asInt(x, field, file));
+                ids.add(asId(x, field, file));
             }
         } else {
-            ids.add(asInt(e, field, file));
+            ids.add(asId(e, field, file));
         }
         return ids;
     }
 
-    private static int requiredInt(JsonObject o, String field, Path file) throws CheckpointException {
-        if (!o.has(field) || o.get(field).isJsonNull()) {
-            throw new CheckpointException(file, "required field '" + field + "' is missing");
+    private static int asId(JsonElement e, String field, Path file) throws CheckpointException {
+        if (!StrictJson.isIntegerLiteral(e)) {
+            throw new CheckpointException(file, "'" + field + "' must be an integer token id or a list of them, got "
+                    + StrictJson.typeOf(e));
         }
-        return asInt(o.get(field), field, file);
-    }
-
-    private static int asInt(JsonElement e, String field, Path file) throws CheckpointException {
-        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
-            throw new CheckpointException(file, "field '" + field + "' must be an integer, got " + e);
+        java.math.BigInteger v = StrictJson.integerValue(e);
+        if (v.signum() < 0 || v.bitLength() > 31) {
+            throw new CheckpointException(file, "'" + field + "' must be a token id in 0.."
+                    + Integer.MAX_VALUE + ", got " + v);
         }
-        double d = e.getAsDouble();
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw new CheckpointException(file, "field '" + field + "' must be an integer, got " + e);
-        }
-        return (int) d;
-    }
-
-    private static double optionalDouble(JsonObject o, String field, double fallback, Path file)
-            throws CheckpointException {
-        if (!o.has(field) || o.get(field).isJsonNull()) {
-            return fallback;
-        }
-        JsonElement e = o.get(field);
-        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isNumber()) {
-            throw new CheckpointException(file, "field '" + field + "' must be a number, got " + e);
-        }
-        return e.getAsDouble();
+        return v.intValue();
     }
 }

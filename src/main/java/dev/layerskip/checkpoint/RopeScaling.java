@@ -19,16 +19,19 @@ public record RopeScaling(
     /** No scaling: the plain rotary embedding. */
     public static final RopeScaling NONE = new RopeScaling(RopeType.DEFAULT, 1, 0, 0, 0);
 
+    /** The largest scaling factor accepted. */
+    public static final double MAX_FACTOR = 1e4;
+
     /** Validates the fields for the chosen type. */
     public RopeScaling {
         if (type == null) {
             throw new IllegalArgumentException("rope_scaling type must not be null");
         }
-        if (!(factor > 0)) {
+        if (!(factor > 0 && factor <= MAX_FACTOR)) {
             throw new IllegalArgumentException("rope_scaling.factor must be > 0, got " + factor);
         }
         if (type == RopeType.LLAMA3) {
-            if (!(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)) {
+            if (!(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor) || !Double.isFinite(highFreqFactor)) {
                 throw new IllegalArgumentException(
                         "rope_scaling llama3 needs 0 < low_freq_factor < high_freq_factor, got "
                                 + lowFreqFactor

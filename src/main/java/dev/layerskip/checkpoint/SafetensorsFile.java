@@ -3,17 +3,12 @@ package dev.layerskip.checkpoint;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.Gson;
-import com.google.gson.JsonParser;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,18 +18,21 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A memory-mapped, bounds-checked reader of one safetensors file.
  *
- * <p>The header is validated when the file is opened: its length must fit in the file, every
- * tensor must have a supported dtype, offsets inside the data section that match its shape, and no
- * two tensors may overlap. Tensor bytes are then mapped on demand, so files and tensors larger
+ * <p>The header is validated when the file is opened, as strictly as the format says: strict JSON
+ * without duplicate names; every tensor a supported dtype, a shape and data_offsets of unsigned
+ * integers below 2^63 (no strings, fractions or negatives) matching its shape; and the tensors
+ * tiling the data section exactly (no overlap, no gap, no trailing bytes). Tensor bytes are then mapped on demand, so files and tensors larger
  * than 2 GiB are fine (read them in slices with {@link #data(TensorInfo, long, long)}).
  */
 public final class SafetensorsFile implements AutoCloseable {
 
     private static final long MAX_HEADER_BYTES = 100L << 20;
+    private static final Set<String> TENSOR_KEYS = Set.of("dtype", "shape", "data_offsets");
 
     private final Path path;
     private final FileChannel channel;
@@ -80,9 +78,8 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(channel, header, 8);
-            String json = new String(header.array(), StandardCharsets.UTF_8);
             long dataStart = 8 + headerLen;
-            Map<String, TensorInfo> tensors = parseHeader(json, size - dataStart, path);
+            Map<String, TensorInfo> tensors = parseHeader(header.array(), size - dataStart, path);
             return new SafetensorsFile(path, channel, dataStart, tensors);
         } catch (IOException | RuntimeException e) {
             try {
@@ -108,65 +105,122 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static Map<String, TensorInfo> parseHeader(String json, long dataLength, Path path)
+    private static Map<String, TensorInfo> parseHeader(byte[] header, long dataLength, Path path)
             throws CheckpointException {
-        JsonObject root;
-        try {
-            JsonReader jsonReader = new JsonReader(new java.io.StringReader(json.trim())); // Gson 2.8.5 API
-            JsonElement e = new Gson().getAdapter(JsonElement.class).read(jsonReader);
-            if (jsonReader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("text after the JSON value");
-            }
-            if (!e.isJsonObject()) {
-                throw new CheckpointException(path, "safetensors header is not a JSON object");
-            }
-            root = e.getAsJsonObject();
-        } catch (JsonParseException | IOException | IllegalStateException e) {
-            throw new CheckpointException(path, "malformed safetensors header: " + e.getMessage(), e);
+        JsonElement e = LlamaConfigJson.parseStrict(header, path); // duplicate names are refused here
+        if (!e.isJsonObject()) {
+            throw new CheckpointException(path, "safetensors header is not a JSON object but " + StrictJson.typeOf(e));
         }
+        JsonObject root = e.getAsJsonObject();
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> entry : root.entrySet()) {
             String name = entry.getKey();
             if (name.equals("__metadata__")) {
+                checkMetadata(entry.getValue(), path);
                 continue;
             }
+            TensorInfo info;
             try {
-                JsonObject t = entry.getValue().getAsJsonObject();
-                TensorDType dtype = TensorDType.fromSafetensorsName(t.get("dtype").getAsString());
-                JsonArray shapeJson = t.getAsJsonArray("shape");
-                long[] shape = new long[shapeJson.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeJson.get(i).getAsLong();
-                }
-                JsonArray offsets = t.getAsJsonArray("data_offsets");
-                if (offsets == null || offsets.size() != 2) {
-                    throw new IllegalArgumentException("data_offsets must be [begin, end]");
-                }
-                TensorInfo info = new TensorInfo(
-                        name, dtype, shape, offsets.get(0).getAsLong(), offsets.get(1).getAsLong());
-                if (info.end() > dataLength) {
-                    throw new IllegalArgumentException(
-                            "data_offsets end " + info.end() + " is past the data section ("
-                                    + dataLength + " bytes)");
-                }
-                tensors.put(name, info);
-            } catch (IllegalArgumentException | IllegalStateException | NullPointerException
-                    | UnsupportedOperationException | ClassCastException e) {
-                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                throw new CheckpointException(path, "tensor '" + name + "': " + why, e);
+                info = tensor(name, entry.getValue());
+            } catch (IllegalArgumentException | ArithmeticException ex) {
+                throw new CheckpointException(path, "tensor '" + name + "': " + ex.getMessage(), ex);
+            }
+            if (info.end() > dataLength) {
+                throw new CheckpointException(path, "tensor '" + name + "': data_offsets end " + info.end()
+                        + " is past the data section (" + dataLength + " bytes)");
+            }
+            tensors.put(name, info);
+        }
+        checkCoverage(tensors, dataLength, path);
+        return Collections.unmodifiableMap(tensors);
+    }
+
+    private static TensorInfo tensor(String name, JsonElement value) {
+        if (!value.isJsonObject()) {
+            throw new IllegalArgumentException("expected {\"dtype\", \"shape\", \"data_offsets\"}, got "
+                    + StrictJson.typeOf(value));
+        }
+        JsonObject t = value.getAsJsonObject();
+        for (String key : t.keySet()) {
+            if (!TENSOR_KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown key '" + key + "' (expected dtype, shape, data_offsets)");
             }
         }
+        JsonElement dtype = t.get("dtype");
+        if (dtype == null || !dtype.isJsonPrimitive() || !dtype.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException("'dtype' must be a string, got " + StrictJson.typeOf(dtype));
+        }
+        long[] shape = unsignedList(t.get("shape"), "shape", -1);
+        long[] offsets = unsignedList(t.get("data_offsets"), "data_offsets", 2);
+        return new TensorInfo(name, TensorDType.fromSafetensorsName(dtype.getAsString()), shape, offsets[0], offsets[1]);
+    }
+
+    /** A list of unsigned 64-bit integers that also fit a Java long (at most 2^63 - 1). */
+    private static long[] unsignedList(JsonElement value, String key, int size) {
+        if (value == null || !value.isJsonArray()) {
+            throw new IllegalArgumentException("'" + key + "' must be an array of unsigned integers, got "
+                    + StrictJson.typeOf(value));
+        }
+        JsonArray a = value.getAsJsonArray();
+        if (size >= 0 && a.size() != size) {
+            throw new IllegalArgumentException("'" + key + "' must have " + size + " entries, got " + a.size());
+        }
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonElement x = a.get(i);
+            if (!StrictJson.isIntegerLiteral(x)) {
+                throw new IllegalArgumentException("'" + key + "' must hold unsigned integers, found "
+                        + StrictJson.typeOf(x));
+            }
+            BigInteger v = StrictJson.integerValue(x);
+            if (v.signum() < 0 || v.bitLength() > 63) {
+                throw new IllegalArgumentException("'" + key + "' value " + v + " is outside 0.." + Long.MAX_VALUE);
+            }
+            out[i] = v.longValue();
+        }
+        return out;
+    }
+
+    private static void checkMetadata(JsonElement metadata, Path path) throws CheckpointException {
+        if (metadata.isJsonNull()) {
+            return;
+        }
+        if (!metadata.isJsonObject()) {
+            throw new CheckpointException(path, "'__metadata__' must be an object of strings, got "
+                    + StrictJson.typeOf(metadata));
+        }
+        for (Map.Entry<String, JsonElement> m : metadata.getAsJsonObject().entrySet()) {
+            JsonElement v = m.getValue();
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException(path, "'__metadata__." + m.getKey() + "' must be a string, got "
+                        + StrictJson.typeOf(v));
+            }
+        }
+    }
+
+    /** The tensors must tile the data section exactly: no overlap, no gap, nothing after the last one. */
+    private static void checkCoverage(Map<String, TensorInfo> tensors, long dataLength, Path path)
+            throws CheckpointException {
         List<TensorInfo> sorted = new ArrayList<>(tensors.values());
-        sorted.sort(Comparator.comparingLong(TensorInfo::begin));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo prev = sorted.get(i - 1);
-            TensorInfo cur = sorted.get(i);
-            if (cur.begin() < prev.end()) {
+        sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        long expected = 0;
+        TensorInfo prev = null;
+        for (TensorInfo cur : sorted) {
+            if (cur.begin() < expected) {
                 throw new CheckpointException(
                         path, "tensors '" + prev.name() + "' and '" + cur.name() + "' overlap");
             }
+            if (cur.begin() > expected) {
+                throw new CheckpointException(path, "bytes " + expected + ".." + cur.begin()
+                        + " of the data section belong to no tensor (before '" + cur.name() + "')");
+            }
+            expected = cur.end();
+            prev = cur;
         }
-        return Collections.unmodifiableMap(tensors);
+        if (expected != dataLength) {
+            throw new CheckpointException(path, "the data section has " + dataLength + " bytes but the tensors cover "
+                    + expected + " (bytes after the last tensor belong to none)");
+        }
     }
 
     /** @return the file */

@@ -16,6 +16,9 @@ import java.util.Optional;
  */
 public record SpeculationDefaults(int exitLayer, int numSpeculations) {
 
+    /** The most drafts per round accepted from the file. */
+    public static final int MAX_SPECULATIONS = 256;
+
     /** The file name. */
     public static final String FILE = "layerskip.json";
 
@@ -34,19 +37,35 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations) {
      *
      * @param directory the checkpoint directory
      * @return the defaults, or empty
-     * @throws CheckpointException if the file exists but is malformed
+     * @throws CheckpointException if the file exists but is malformed (the message names the file and key)
      */
     public static Optional<SpeculationDefaults> read(Path directory) throws CheckpointException {
+        return read(directory, LlamaConfig.MAX_LAYERS + 1);
+    }
+
+    /**
+     * Reads the defaults of a checkpoint directory, if it has them, and checks the exit layer against
+     * the model: a draft exit must leave at least one layer to verify with.
+     *
+     * @param directory the checkpoint directory
+     * @param numLayers the model's layer count L (the exit must be in 1..L-1)
+     * @return the defaults, or empty
+     * @throws CheckpointException if the file exists but is malformed or does not fit the model
+     */
+    public static Optional<SpeculationDefaults> read(Path directory, int numLayers) throws CheckpointException {
         Path file = directory.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        JsonObject o = LlamaConfigJson.readObject(file);
-        try {
-            return Optional.of(new SpeculationDefaults(o.get("exit_layer").getAsInt(), o.get("num_speculations").getAsInt()));
-        } catch (RuntimeException e) {
-            throw new CheckpointException(file, "expected {\"exit_layer\": E, \"num_speculations\": D}: " + e.getMessage(), e);
+        JsonFields f = new JsonFields(LlamaConfigJson.readObject(file), file, "");
+        for (String key : f.object().keySet()) {
+            if (!key.equals("exit_layer") && !key.equals("num_speculations")) {
+                throw f.error("unknown key '" + key + "' (expected {\"exit_layer\": E, \"num_speculations\": D})");
+            }
         }
+        int exit = (int) f.requiredInteger("exit_layer", 1, numLayers - 1);
+        int d = (int) f.requiredInteger("num_speculations", 1, MAX_SPECULATIONS);
+        return Optional.of(new SpeculationDefaults(exit, d));
     }
 
     /**

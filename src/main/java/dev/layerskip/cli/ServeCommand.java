@@ -5,6 +5,7 @@ import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
+import dev.layerskip.djl.GenerationArguments;
 import dev.layerskip.djl.LayerSkipCriteria;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.serving.EmbeddedServer;
@@ -62,6 +63,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Jinja chat template for /v1/chat/completions when the checkpoint's tokenizer_config.json has none.")
     java.nio.file.Path chatTemplate;
 
+    @Option(names = "--max-new-tokens-cap", paramLabel = "N",
+            description = "Most max_new_tokens a request may ask for; more get 400 (default: ${DEFAULT-VALUE}).")
+    int maxNewTokensCap = GenerationArguments.DEFAULT_MAX_NEW_TOKENS_CAP;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections served at once, one thread each; more are closed (default: workers + queue + "
+                    + ServerConfig.SPARE_CONNECTIONS + ").")
+    Integer maxConnections;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS",
+            description = "Longest a client may take to send its request, headers and body; slower clients are "
+                    + "disconnected (default: ${DEFAULT-VALUE}).")
+    long readTimeoutSeconds = ServerConfig.DEFAULT_READ_TIMEOUT.toSeconds();
+
     /** Counted down by the shutdown hook to stop the server (interrupting the thread works too). */
     final CountDownLatch stop = new CountDownLatch(1);
 
@@ -70,13 +85,16 @@ final class ServeCommand implements Callable<Integer> {
         modelOptions.checkedDirectory();
         String name = modelName != null ? modelName : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
         ServerConfig config = new ServerConfig(host, port, name, workers, queueSize, maxRequestBytes,
-                Duration.ofSeconds(120), Duration.ofSeconds(10));
+                Duration.ofSeconds(120), Duration.ofSeconds(10),
+                maxConnections != null ? maxConnections : workers + queueSize + ServerConfig.SPARE_CONNECTIONS,
+                Duration.ofSeconds(readTimeoutSeconds));
         Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
                 .optModelPath(modelOptions.model)
                 .optDevice(modelOptions.device())
                 .optArgument("dtype", modelOptions.dtype.name())
                 .optArgument("strategy", strategy.cliName())
                 .optArgument("max_new_tokens", maxNewTokens)
+                .optArgument("max_new_tokens_cap", maxNewTokensCap)
                 .optArgument("max_streams", workers);
         speculation.settings(strategy); // checks the values before the model loads
         if (chatTemplate != null) {

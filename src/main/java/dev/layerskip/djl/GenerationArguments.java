@@ -11,7 +11,8 @@ import java.util.Map;
  * A request can override each of them (see {@link LmiRequest}). Keys: {@code strategy}
  * (autoregressive, early-exit, self-speculative), {@code exit_layer}, {@code num_speculations},
  * {@code draft_confidence} (a number in (0, 1) or {@code auto}), {@code max_new_tokens},
- * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}.
+ * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}, and the server-side
+ * {@code max_new_tokens_cap} (a request asking for more new tokens gets a 400).
  *
  * @param decoding the strategy with its exit layer and draft settings (unset values come from the
  *     checkpoint's layerskip.json)
@@ -21,13 +22,18 @@ import java.util.Map;
  * @param topK the top-k filter, 0 = off
  * @param topP the nucleus filter in (0, 1]
  * @param seed the sampling seed, or null for a fresh seed per request
+ * @param maxNewTokensCap the most new tokens a request may ask for, &gt;= maxNewTokens
  */
 public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, boolean doSample,
-        double temperature, int topK, double topP, Long seed) {
+        double temperature, int topK, double topP, Long seed, int maxNewTokensCap) {
+
+    /** The default {@code max_new_tokens_cap}. */
+    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 4096;
 
     /** The defaults without any argument: self-speculative with the checkpoint's E and d, greedy, 128 tokens. */
     public static final GenerationArguments DEFAULT = new GenerationArguments(
-            DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), 128, false, 1.0, 0, 1.0, null);
+            DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), 128, false, 1.0, 0, 1.0, null,
+            DEFAULT_MAX_NEW_TOKENS_CAP);
 
     /** Validates the fields. */
     public GenerationArguments {
@@ -36,6 +42,10 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         }
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
+        }
+        if (maxNewTokensCap < maxNewTokens) {
+            throw new IllegalArgumentException("max_new_tokens_cap (" + maxNewTokensCap
+                    + ") must be >= the default max_new_tokens (" + maxNewTokens + ")");
         }
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
@@ -69,12 +79,14 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         Integer topK = a.integer("top_k");
         Double topP = a.number("top_p");
         Long seed = a.longValue("seed");
+        Integer cap = a.integer("max_new_tokens_cap");
         return new GenerationArguments(decoding,
                 max != null ? max : DEFAULT.maxNewTokens,
                 sample != null ? sample : DEFAULT.doSample,
                 temperature != null ? temperature : DEFAULT.temperature,
                 topK != null ? topK : DEFAULT.topK,
                 topP != null ? topP : DEFAULT.topP,
-                seed);
+                seed,
+                cap != null ? cap : Math.max(DEFAULT_MAX_NEW_TOKENS_CAP, max != null ? max : 0));
     }
 }

@@ -120,7 +120,16 @@ public final class GenerationService {
                     p.topK() != null ? p.topK() : defaults.topK(), p.topP() != null ? p.topP() : defaults.topP(), seed);
         }
         int max = p.maxNewTokens() != null ? p.maxNewTokens() : defaults.maxNewTokens();
+        if (max > defaults.maxNewTokensCap()) {
+            throw new InvalidRequestException("parameters.max_new_tokens is " + max + " but this server allows at most "
+                    + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
+        }
         GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences());
+        try {
+            Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
+        }
         int[] ids = tokenizer.encode(request.inputs());
         try {
             Prompts.check(ids, model.config());

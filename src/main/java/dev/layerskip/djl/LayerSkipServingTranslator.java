@@ -9,6 +9,7 @@ import ai.djl.translate.TranslatorContext;
 import ai.djl.ndarray.BytesSupplier;
 
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.TokenListener;
 
 import org.slf4j.Logger;
@@ -94,7 +95,7 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             return json(200, "application/json", LmiJson.response(prepared, result, tokens));
         } catch (RuntimeException e) {
             LOGGER.error("generation failed", e);
-            return error("generation failed: " + e, 500);
+            return error(failure(e), 500);
         }
     }
 
@@ -128,7 +129,7 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             last = LmiJson.finalLine(held[0], prepared, result);
         } catch (RuntimeException | Error e) {
             LOGGER.error("streaming generation failed", e);
-            last = LmiJson.streamErrorLine("generation failed: " + e);
+            last = LmiJson.streamErrorLine(failure(e));
             if (e instanceof Error error) {
                 throw error;
             }
@@ -140,6 +141,11 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             // could stop between the two: end with an empty chunk so no line that matters can be lost.
             chunks.appendContent(new byte[0], true);
         }
+    }
+
+    /** The message of a failed generation: the model's own words for non-finite logits, else the error. */
+    private static String failure(Throwable e) {
+        return e instanceof NonFiniteLogitsException ? e.getMessage() : "generation failed: " + e;
     }
 
     private static TokenListener listener(Input input, java.util.function.Consumer<TokenText> sink) {

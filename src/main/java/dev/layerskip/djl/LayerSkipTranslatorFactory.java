@@ -97,7 +97,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             int maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
             int streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");
             GenerationDefaults checkpointDefaults = GenerationDefaults.read(dir, llama.config());
-            Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir);
+            Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir, llama.config().numLayers());
             tokenizer = HfTextTokenizer.load(dir);
             // builds the default generator: settings that do not fit the model fail here, not on every request
             service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);

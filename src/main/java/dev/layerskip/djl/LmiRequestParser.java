@@ -3,15 +3,11 @@ package dev.layerskip.djl;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Gson;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 
-import java.io.IOException;
-import java.io.StringReader;
+import dev.layerskip.checkpoint.StrictJson;
+import dev.layerskip.checkpoint.StrictJsonException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,14 +46,10 @@ public final class LmiRequestParser {
             return LmiRequest.of(text);
         }
         JsonElement root;
-        try (JsonReader reader = new JsonReader(new StringReader(text))) {
-            // strict by default: no comments, unquoted names or trailing commas; Gson 2.8.5 API (IJava bundles it)
-            root = new Gson().getAdapter(JsonElement.class).read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("text after the JSON value");
-            }
-        } catch (JsonParseException | IllegalStateException | IOException e) {
-            throw new InvalidRequestException("the request body is not valid JSON: " + rootMessage(e), e);
+        try {
+            root = StrictJson.parse(text); // no comments, unquoted names, trailing commas or duplicate names
+        } catch (StrictJsonException e) {
+            throw new InvalidRequestException("the request body is not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) {
             throw new InvalidRequestException("the request body must be a JSON object with \"inputs\", got " + brief(root));
@@ -256,13 +248,5 @@ public final class LmiRequestParser {
     private static String brief(JsonElement e) {
         String s = e.toString();
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 }

@@ -37,6 +37,7 @@ final class ForwardSteps {
                     ? hidden
                     : hidden.get(new NDIndex().addAllDim().addSliceDim(ids.length - 1, ids.length)); // [1, 1, hidden]
             NDArray logits = model.exitHead(last); // [1, 1, vocab]
+            FiniteCheck.requireFinite(logits, "exit layer " + toLayer + ", position " + (start + ids.length - 1));
             cache.commit(start + ids.length);
             return sampler.config().isGreedy() ? argmaxRows(logits)[0] : sampler.next(logits.toFloatArray());
         }

@@ -79,8 +79,7 @@ public final class Attention extends ShapePreservingBlock {
             throw new IllegalArgumentException("without a cache the positions must start at 0");
         }
         long total = keys.getShape().get(2);
-        NDArray q = qAndK.get(0)
-                .mul((float) (1.0 / Math.sqrt(d)))
+        NDArray q = Scalars.mul(qAndK.get(0), 1.0 / Math.sqrt(d))
                 .reshape(b, t, kvHeads, g, d)
                 .transpose(0, 2, 3, 1, 4)
                 .reshape(b, kvHeads, g * t, d); // [batch, kvHeads, group·seq, headDim]

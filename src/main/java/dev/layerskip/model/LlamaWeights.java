@@ -54,6 +54,9 @@ public final class LlamaWeights {
     public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType, WeightLayout layout)
             throws CheckpointException {
         LlamaConfig c = checkpoint.config();
+        // Every shape is checked against config.json before anything is allocated (RoPE tables included).
+        checkpoint.verifyTensors(expectedTensors(c),
+                c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
         LlamaModel model = new LlamaModel(manager, c, weightType, layout);
         // DJL cannot create BF16 arrays: read FLOAT32 and round once the tensor (or fused tensor) is whole.
         DataType read = weightType == DataType.BFLOAT16 ? DataType.FLOAT32 : weightType;
@@ -123,6 +126,39 @@ public final class LlamaWeights {
         try (array) {
             return EngineOps.toBf16(array);
         }
+    }
+
+    /**
+     * The Hugging Face tensors a configuration needs, with their shapes (computed in long).
+     *
+     * @param c the configuration
+     * @return name to shape, embedding first, in layer order
+     */
+    public static java.util.Map<String, long[]> expectedTensors(LlamaConfig c) {
+        long h = c.hiddenSize();
+        long v = c.vocabSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long i = c.intermediateSize();
+        java.util.Map<String, long[]> m = new java.util.LinkedHashMap<>();
+        m.put("model.embed_tokens.weight", new long[] {v, h});
+        if (!c.tieWordEmbeddings()) {
+            m.put("lm_head.weight", new long[] {v, h});
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            m.put(p + "input_layernorm.weight", new long[] {h});
+            m.put(p + "post_attention_layernorm.weight", new long[] {h});
+            m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            m.put(p + "mlp.gate_proj.weight", new long[] {i, h});
+            m.put(p + "mlp.up_proj.weight", new long[] {i, h});
+            m.put(p + "mlp.down_proj.weight", new long[] {h, i});
+        }
+        m.put("model.norm.weight", new long[] {h});
+        return m;
     }
 
     private static NDArray fused(NDManager manager, NDArray... parts) {

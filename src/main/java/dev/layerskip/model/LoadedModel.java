@@ -58,7 +58,7 @@ public final class LoadedModel implements AutoCloseable {
                     ? HfTextTokenizer.load(directory)
                     : null;
             return new LoadedModel(directory, manager, model, tokenizer, checkpoint.generationDefaults(),
-                    checkpoint.storedDType(), SpeculationDefaults.read(directory));
+                    checkpoint.storedDType(), SpeculationDefaults.read(directory, model.numLayers()));
         } catch (CheckpointException e) {
             manager.close();
             throw e;

@@ -36,7 +36,7 @@ public final class RmsNorm extends ShapePreservingBlock {
      */
     public NDArray apply(NDArray x) {
         int last = x.getShape().dimension() - 1;
-        NDArray inv = x.mul(x).mean(new int[] {last}, true).add(eps).pow(-0.5f); // [..., 1]
+        NDArray inv = Scalars.pow(x.mul(x).mean(new int[] {last}, true).add(eps), -0.5); // [..., 1]
         return x.mul(inv).mul(weight.getArray());
     }
 

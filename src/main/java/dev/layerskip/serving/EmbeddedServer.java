@@ -20,55 +20,108 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
+import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A one-machine HTTP server with DJL Serving's endpoints and JSON: {@code GET /ping},
- * {@code POST /invocations} and {@code POST /predictions/{model}} (LMI requests, streaming as
- * chunked {@code application/jsonlines}). Requests become {@link Input}s exactly as DJL Serving
- * builds them (the body under "data", headers as properties) and go through a {@link Predictor} of
- * the model, so the answers are the ones DJL Serving gives for {@code serving-config/}.
+ * A one-machine HTTP server with DJL Serving's endpoints and JSON: {@code GET|HEAD /ping},
+ * {@code GET /models}, {@code POST /invocations} and {@code POST /predictions/{model}} (LMI requests,
+ * streaming as chunked {@code application/jsonlines}). Requests become {@link Input}s exactly as DJL
+ * Serving builds them (the body under "data", headers as properties) and go through a {@link Predictor}
+ * of the model, so the answers are the ones DJL Serving gives for {@code serving-config/}.
  *
- * <p>At most {@code workers} requests generate at once and {@code queueSize} more wait; beyond that
- * the answer is 503. Bodies above {@code maxRequestBytes} get 413. A client that disconnects from a
- * stream cancels its generation. {@link #close()} stops accepting, lets running requests finish
- * within the grace period, then stops.
+ * <p>Limits: at most {@code workers} requests generate at once and {@code queueSize} more wait (503
+ * beyond); bodies above {@code maxRequestBytes} get 413; at most {@code maxConnections} connections are
+ * served at once, each on its own thread (more are closed); a client that takes longer than
+ * {@code readTimeout} to send its request is disconnected (the JDK server takes this limit from a system
+ * property once per JVM, see {@link JdkHttpLimits}). A client that disconnects cancels its generation,
+ * streaming or not. Errors this server answers use the JSON shape {@code {"error", "code"}}; the JDK
+ * layer itself still answers a malformed request line, URI or Content-Length with its own HTML 400.
+ * {@link #close()} stops accepting, lets running requests finish within the grace period (returning at
+ * once when none runs), then stops.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(EmbeddedServer.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /** How often a non-streaming request's client is probed once its generation runs. */
+    static final long PROBE_MILLIS = 1000;
+
+    /** Answers one routed request. */
+    @FunctionalInterface
+    private interface Handler {
+        void handle(HttpExchange exchange, String path) throws IOException;
+    }
+
+    /** One endpoint: a path (or, with {@code prefix}, every path under it), its methods and its handler. */
+    private record Route(String path, boolean prefix, Set<String> methods, Handler handler) {
+        boolean matches(String requestPath) {
+            return prefix ? requestPath.startsWith(path) : requestPath.equals(path);
+        }
+    }
 
     private final ZooModel<Input, Output> model;
     private final ServerConfig config;
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ThreadPoolExecutor executor;
+    private final ScheduledExecutorService probes;
     private final Semaphore admitted;
     private final Semaphore generating;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final List<Route> routes = new ArrayList<>();
+    private final Duration readTimeout;
+    private volatile boolean closing;
 
     private EmbeddedServer(ZooModel<Input, Output> model, ServerConfig config) throws IOException {
         this.model = model;
         this.config = config;
         this.admitted = new Semaphore(config.workers() + config.queueSize());
         this.generating = new Semaphore(config.workers(), true);
-        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "layerskip-http-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.readTimeout = JdkHttpLimits.apply(config);
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
+        } catch (BindException e) {
+            BindException named = new BindException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage() + (config.port() == 0 ? "" : " (choose another --port, or 0 for any free port)"));
+            named.initCause(e);
+            throw named;
+        }
+        // Bounded: one thread per connection being served; the JDK server closes a connection the pool rejects.
+        this.executor = new ThreadPoolExecutor(0, config.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "layerskip-http-" + THREADS.incrementAndGet()));
+        this.probes = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "layerskip-http-probe"));
         server.setExecutor(executor);
+        route("/ping", false, Set.of("GET", "HEAD"), (e, p) -> send(e, 200, "{\"status\":\"Healthy\"}"));
+        route("/models", false, Set.of("GET"), (e, p) -> send(e, 200, "{\"models\":[{\"modelName\":\""
+                + config.modelName() + "\",\"status\":\"READY\"}]}"));
+        route("/invocations", false, Set.of("POST"), (e, p) -> predict(e));
+        route("/predictions/", true, Set.of("POST"), this::predictNamed);
         server.createContext("/", this::handle);
         server.createContext("/v1/", new OpenAiEndpoints(model, config, admitted, generating)::handle);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void route(String path, boolean prefix, Set<String> methods, Handler handler) {
+        routes.add(new Route(path, prefix, methods, handler));
     }
 
     /**
@@ -79,7 +132,8 @@ public final class EmbeddedServer implements AutoCloseable {
      * @param model the model
      * @param config the settings
      * @return the running server
-     * @throws IOException if the address cannot be bound
+     * @throws BindException if the address cannot be bound (the message names host and port)
+     * @throws IOException if the server cannot be created
      */
     public static EmbeddedServer start(ZooModel<Input, Output> model, ServerConfig config) throws IOException {
         EmbeddedServer s = new EmbeddedServer(model, config);
@@ -98,12 +152,28 @@ public final class EmbeddedServer implements AutoCloseable {
         return URI.create("http://" + config.host() + ":" + port() + "/");
     }
 
+    /** @return the request read timeout in force (the JDK server reads it once per JVM; zero = none) */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
     @Override
     public void close() {
-        server.stop((int) Math.max(0, config.shutdownGrace().toSeconds()));
+        closing = true; // new requests get 503
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.stop(0);
+        probes.shutdownNow();
         executor.shutdownNow();
         try {
-            if (!executor.awaitTermination(config.shutdownGrace().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOGGER.warn("HTTP threads still running after shutdown");
             }
         } catch (InterruptedException e) {
@@ -112,27 +182,23 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        inFlight.incrementAndGet();
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            if (path.equals("/ping")) {
-                send(exchange, 200, "application/json", "{\"status\":\"Healthy\"}");
-            } else if (path.equals("/models") && method.equals("GET")) {
-                send(exchange, 200, "application/json", "{\"models\":[{\"modelName\":\"" + config.modelName()
-                        + "\",\"status\":\"READY\"}]}");
-            } else if (path.equals("/invocations") || path.startsWith("/predictions/")) {
-                if (!method.equals("POST")) {
-                    exchange.getResponseHeaders().set("Allow", "POST");
-                    sendError(exchange, 405, "use POST for " + path);
-                } else if (path.startsWith("/predictions/") && !path.equals("/predictions/" + config.modelName())) {
-                    sendError(exchange, 404, "model '" + path.substring("/predictions/".length())
-                            + "' not found; this server serves '" + config.modelName() + "'");
-                } else {
-                    predict(exchange);
-                }
-            } else {
-                sendError(exchange, 404, "no endpoint " + path + " (use /ping, /invocations or /predictions/"
+            if (closing) {
+                sendError(exchange, 503, "the server is shutting down");
+                return;
+            }
+            Route route = routes.stream().filter(r -> r.matches(path)).findFirst().orElse(null);
+            if (route == null) {
+                sendError(exchange, 404, "no endpoint " + path + " (use /ping, /models, /invocations or /predictions/"
                         + config.modelName() + ")");
+            } else if (!route.methods().contains(exchange.getRequestMethod())) {
+                String allow = String.join(", ", route.methods().stream().sorted().toList());
+                exchange.getResponseHeaders().set("Allow", allow);
+                sendError(exchange, 405, "use " + allow + " for " + path + ", not " + exchange.getRequestMethod());
+            } else {
+                route.handler().handle(exchange, path);
             }
         } catch (IOException e) {
             LOGGER.debug("client connection failed: {}", e.toString());
@@ -145,13 +211,24 @@ public final class EmbeddedServer implements AutoCloseable {
                     LOGGER.debug("client gone before the error could be sent: {}", gone.toString());
                 }
             }
+        } finally {
+            inFlight.decrementAndGet();
         }
+    }
+
+    private void predictNamed(HttpExchange exchange, String path) throws IOException {
+        if (!path.equals("/predictions/" + config.modelName())) {
+            sendError(exchange, 404, "model '" + path.substring("/predictions/".length())
+                    + "' not found; this server serves '" + config.modelName() + "'");
+            return;
+        }
+        predict(exchange);
     }
 
     private void predict(HttpExchange exchange) throws IOException {
         byte[] body = readBody(exchange);
         if (body == null) {
-            return; // 413 sent
+            return; // an error was sent
         }
         if (!admitted.tryAcquire()) {
             sendError(exchange, 503, "server busy: " + config.workers() + " running and " + config.queueSize()
@@ -161,7 +238,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             generating.acquireUninterruptibly();
             try {
-                Input input = new CancellableInput();
+                CancellableInput input = new CancellableInput();
                 for (Map.Entry<String, List<String>> h : exchange.getRequestHeaders().entrySet()) {
                     if (!h.getValue().isEmpty()) {
                         input.addProperty(h.getKey(), h.getValue().get(0));
@@ -169,13 +246,17 @@ public final class EmbeddedServer implements AutoCloseable {
                 }
                 input.add("data", body);
                 Output output;
+                DisconnectProbe probe = DisconnectProbe.start(probes, exchange, input, PROBE_MILLIS);
+                boolean committed;
                 try (Predictor<Input, Output> predictor = model.newPredictor()) {
                     output = predictor.predict(input);
                 } catch (TranslateException e) {
                     LOGGER.error("prediction failed", e);
                     output = LayerSkipServingTranslator.error("prediction failed: " + e.getMessage(), 500);
+                } finally {
+                    committed = probe.stop();
                 }
-                respond(exchange, input, output);
+                respond(exchange, input, output, committed);
             } finally {
                 generating.release();
             }
@@ -184,6 +265,7 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
+    /** Reads the body within the size limit; on a problem sends the error and returns null. */
     private byte[] readBody(HttpExchange exchange) throws IOException {
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
@@ -198,30 +280,42 @@ public final class EmbeddedServer implements AutoCloseable {
                 return null;
             }
         }
+        byte[] body;
+        // A body that breaks off or has malformed chunking (or trailers, which the JDK server does not read)
+        // throws here and the connection is dropped: the JDK server would first drain the rest of the body
+        // before answering, which blocks until the read timeout.
         try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(config.maxRequestBytes() + 1);
-            if (body.length > config.maxRequestBytes()) {
-                sendError(exchange, 413, "request body exceeds the limit of " + config.maxRequestBytes() + " bytes");
-                return null;
-            }
-            return body;
+            body = in.readNBytes(config.maxRequestBytes() + 1);
         }
+        if (body.length > config.maxRequestBytes()) {
+            sendError(exchange, 413, "request body exceeds the limit of " + config.maxRequestBytes() + " bytes");
+            return null;
+        }
+        return body;
     }
 
-    private void respond(HttpExchange exchange, Input input, Output output) throws IOException {
-        for (Map.Entry<String, String> p : output.getProperties().entrySet()) {
-            exchange.getResponseHeaders().set(p.getKey(), p.getValue());
-        }
+    private void respond(HttpExchange exchange, Input input, Output output, boolean committed) throws IOException {
         BytesSupplier data = output.getData();
+        if (!committed) {
+            for (Map.Entry<String, String> p : output.getProperties().entrySet()) {
+                exchange.getResponseHeaders().set(p.getKey(), p.getValue());
+            }
+        } else if (output.getCode() != 200) { // the probe sent 200 already: the error goes into the body
+            LOGGER.warn("request failed after its answer started (code {}); the error is in the 200 body", output.getCode());
+        }
         if (!(data instanceof ChunkedBytesSupplier chunks)) {
             byte[] bytes = data == null ? new byte[0] : data.getAsBytes();
-            exchange.sendResponseHeaders(output.getCode(), bytes.length == 0 ? -1 : bytes.length);
+            if (!committed) {
+                exchange.sendResponseHeaders(output.getCode(), bytes.length == 0 ? -1 : bytes.length);
+            }
             if (bytes.length > 0) {
                 exchange.getResponseBody().write(bytes);
             }
             return;
         }
-        exchange.sendResponseHeaders(output.getCode(), 0); // chunked
+        if (!committed) {
+            exchange.sendResponseHeaders(output.getCode(), 0); // chunked
+        }
         OutputStream out = exchange.getResponseBody();
         try {
             while (chunks.hasNext()) {
@@ -248,12 +342,16 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private static void sendError(HttpExchange exchange, int code, String message) throws IOException {
-        send(exchange, code, "application/json", LmiJson.error(message, code));
+        send(exchange, code, LmiJson.error(message, code));
     }
 
-    private static void send(HttpExchange exchange, int code, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
+    private static void send(HttpExchange exchange, int code, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(code, -1);
+            return;
+        }
         exchange.sendResponseHeaders(code, bytes.length);
         exchange.getResponseBody().write(bytes);
     }

@@ -12,10 +12,19 @@ import java.time.Duration;
  * @param queueSize how many more requests may wait; beyond that the server answers 503
  * @param maxRequestBytes the largest request body accepted (413 beyond)
  * @param chunkTimeout the longest wait for the next streamed token before the stream is cut
- * @param shutdownGrace how long {@code close()} waits for running requests
+ * @param shutdownGrace how long {@code close()} waits for running requests (it returns at once when none runs)
+ * @param maxConnections the most connections served at once, each on its own thread (at least
+ *     workers + queueSize + 1); connections beyond it are closed as they send their first byte
+ * @param readTimeout the longest a client may take to send a whole request (headers and body) before its
+ *     connection is closed; the JDK server reads it once per JVM (see {@link EmbeddedServer})
  */
 public record ServerConfig(String host, int port, String modelName, int workers, int queueSize,
-        int maxRequestBytes, Duration chunkTimeout, Duration shutdownGrace) {
+        int maxRequestBytes, Duration chunkTimeout, Duration shutdownGrace, int maxConnections, Duration readTimeout) {
+
+    /** Connections beyond workers + queue kept for pings and quick answers. */
+    public static final int SPARE_CONNECTIONS = 16;
+    /** The default {@code readTimeout}. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
     /** Validates the fields. */
     public ServerConfig {
@@ -28,11 +37,11 @@ public record ServerConfig(String host, int port, String modelName, int workers,
         if (modelName == null || !modelName.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("model name must be letters, digits, '.', '_' or '-', got '" + modelName + "'");
         }
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        if (workers < 1 || workers > 1024) {
+            throw new IllegalArgumentException("workers must be in 1..1024, got " + workers);
         }
-        if (queueSize < 0) {
-            throw new IllegalArgumentException("queue size must be >= 0, got " + queueSize);
+        if (queueSize < 0 || queueSize > 65536) {
+            throw new IllegalArgumentException("queue size must be in 0..65536, got " + queueSize);
         }
         if (maxRequestBytes < 1 || maxRequestBytes > (1 << 30)) {
             throw new IllegalArgumentException("max request bytes must be in 1..1073741824, got " + maxRequestBytes);
@@ -43,5 +52,31 @@ public record ServerConfig(String host, int port, String modelName, int workers,
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace must be >= 0, got " + shutdownGrace);
         }
+        if (maxConnections <= workers + queueSize || maxConnections > 100_000) {
+            throw new IllegalArgumentException("max connections must exceed workers + queue size (" + (workers + queueSize)
+                    + ") and be at most 100000, got " + maxConnections);
+        }
+        if (readTimeout == null || readTimeout.toSeconds() < 1) {
+            throw new IllegalArgumentException("read timeout must be at least 1 s, got " + readTimeout);
+        }
+    }
+
+    /**
+     * Settings with the default connection bound (workers + queue + {@value #SPARE_CONNECTIONS}) and read
+     * timeout ({@link #DEFAULT_READ_TIMEOUT}).
+     *
+     * @param host the address to bind
+     * @param port the port, 0 for any free port
+     * @param modelName the name in {@code /predictions/{model}}
+     * @param workers how many requests generate at once
+     * @param queueSize how many more requests may wait
+     * @param maxRequestBytes the largest request body accepted
+     * @param chunkTimeout the longest wait for the next streamed token
+     * @param shutdownGrace how long {@code close()} waits for running requests
+     */
+    public ServerConfig(String host, int port, String modelName, int workers, int queueSize,
+            int maxRequestBytes, Duration chunkTimeout, Duration shutdownGrace) {
+        this(host, port, modelName, workers, queueSize, maxRequestBytes, chunkTimeout, shutdownGrace,
+                workers + queueSize + SPARE_CONNECTIONS, DEFAULT_READ_TIMEOUT);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.Scalars;
 
 /**
  * The training forward pass of LayerSkip: layer dropout per sample, then the early-exit loss over
@@ -44,7 +45,7 @@ public final class ExitLossForward {
                 if (perLayerLoss != null) {
                     perLayerLoss[l] = ce.getFloat();
                 }
-                NDArray term = ce.mul((float) weights[l]);
+                NDArray term = Scalars.mul(ce, weights[l]); // a scalar autograd can keep (see Scalars)
                 total = total == null ? term : total.add(term);
             } else if (perLayerLoss != null) {
                 perLayerLoss[l] = Double.NaN;

@@ -24,6 +24,7 @@ import dev.layerskip.eval.PerLayerEvaluator;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
+import dev.layerskip.model.Scalars;
 import dev.layerskip.tokenizer.HfTextTokenizer;
 
 import java.io.IOException;
@@ -75,6 +76,7 @@ public final class LayerSkipTrainer {
         OptimConfig optim = config.optim();
         try (HfTextTokenizer tokenizer = HfTextTokenizer.load(config.tokenizerDir());
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            TrainingCheckpoint.removeIncomplete(config.outputDir()); // left by a run killed while saving
             Optional<Path> checkpoint = resume ? TrainingCheckpoint.latest(config.outputDir()) : Optional.empty();
             LlamaModel model = checkpoint.isPresent() ? TrainingCheckpoint.loadModel(checkpoint.get(), manager) : initialModel(manager);
             int layers = model.numLayers();
@@ -150,21 +152,11 @@ public final class LayerSkipTrainer {
         int layers = model.numLayers();
         double[] weights = config.earlyExit().weights(step, layers);
         boolean[] skippedEverywhere = new boolean[layers];
-        double lossSum = 0;
-        double norm = Double.NaN;
-        // Rarely a backward pass yields a non-finite gradient from finite inputs (not reproducible:
-        // replaying the same step gives finite values). The step depends only on the seed and the
-        // step number, so it is recomputed; a step that stays non-finite is skipped below.
-        for (int attempt = 0; attempt < 3 && !Double.isFinite(norm); attempt++) {
-            zeroGradients(model);
-            java.util.Arrays.fill(skippedEverywhere, true);
-            java.util.Arrays.fill(perExit, 0);
-            lossSum = microBatches(trainer, model, data, order, step, weights, skippedEverywhere, perExit);
-            norm = clipGradients(model, optim.clipNorm());
-            if (!Double.isFinite(lossSum)) {
-                break; // a non-finite loss is the data's or the model's doing: retrying cannot help
-            }
-        }
+        zeroGradients(model);
+        java.util.Arrays.fill(skippedEverywhere, true);
+        java.util.Arrays.fill(perExit, 0);
+        double lossSum = microBatches(trainer, model, data, order, step, weights, skippedEverywhere, perExit);
+        double norm = clipGradients(model, optim.clipNorm());
         Set<String> frozen = new HashSet<>();
         for (int l = 0; l < layers; l++) {
             if (skippedEverywhere[l]) {
@@ -173,8 +165,10 @@ public final class LayerSkipTrainer {
         }
         double loss = lossSum / optim.gradAccumulation();
         if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
-            // A non-finite loss or gradient would poison every weight through AdamW: skip this update
-            // (the next step starts by zeroing the gradients).
+            // A guard, not a workaround: with finite data and a sane learning rate this does not happen
+            // (the rare non-finite gradients came from scalars freed under autograd, see Scalars). A
+            // diverging run would poison every weight through AdamW, so the update is skipped and reported
+            // (TrainingProgress.onSkippedStep prints it), and too many in a row stop the run.
             if (++nonFiniteSteps > MAX_NON_FINITE_STEPS) {
                 throw new IllegalStateException("loss or gradient not finite for " + nonFiniteSteps
                         + " steps (last at step " + (step + 1) + "): lower optim.lr or raise optim.warmup_steps");
@@ -217,7 +211,7 @@ public final class LayerSkipTrainer {
                 NDArray input = tokens.get(new NDIndex().addAllDim().addSliceDim(0, t)); // [batch, seq]
                 NDArray target = tokens.get(new NDIndex().addAllDim().addSliceDim(1, t + 1)); // [batch, seq]
                 NDArray loss = ExitLossForward.loss(model, input, target, skip, weights, microExit);
-                gc.backward(loss.div(optim.gradAccumulation()));
+                gc.backward(Scalars.div(loss, optim.gradAccumulation()));
                 lossSum += loss.getFloat();
             }
             for (int l = 0; l < layers; l++) {

@@ -3,7 +3,6 @@ package dev.layerskip.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 
 import dev.layerskip.checkpoint.CheckpointException;

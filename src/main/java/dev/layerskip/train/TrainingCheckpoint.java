@@ -77,6 +77,32 @@ public final class TrainingCheckpoint {
         return target;
     }
 
+    /**
+     * Removes the {@code checkpoints/incomplete-*} directories an interrupted {@link #save} left behind
+     * (a kill between creating the temporary directory and renaming it). Called when a run starts; two runs
+     * must not share an output directory.
+     *
+     * @param outputDir the run's output directory
+     * @return the directories removed
+     * @throws IOException if one cannot be removed
+     */
+    public static List<Path> removeIncomplete(Path outputDir) throws IOException {
+        Path root = outputDir.resolve("checkpoints");
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return removed;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> dirs = Files.list(root)) {
+            leftovers = dirs.filter(p -> p.getFileName().toString().startsWith("incomplete-") && Files.isDirectory(p)).toList();
+        }
+        for (Path p : leftovers) {
+            deleteTree(p);
+            removed.add(p);
+        }
+        return removed;
+    }
+
     private static SafetensorsWriter.Entry entry(String name, NDArray a) {
         return SafetensorsWriter.Entry.of(name, TensorDType.F32, a.getShape().getShape(), a.toFloatArray());
     }

@@ -1,0 +1,123 @@
+package dev.layerskip.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+
+import dev.layerskip.TestCheckpoints;
+import dev.layerskip.model.LoadOptions;
+import dev.layerskip.model.LoadedModel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Seeded generated damage: NaN, +Inf or -Inf written into a random element of a random tensor of a
+ * checkpoint stored as F32, F16 or BF16, loaded as FLOAT32 or FLOAT16. Loading must fail naming the
+ * tensor; large but finite weights (whose sum overflows FLOAT16) must still load.
+ */
+class NonFiniteWeightsTest {
+
+    @TempDir Path dir;
+
+    /** The bit patterns of NaN, +Inf, -Inf for F32, F16, BF16. */
+    private static long bits(TensorDType dtype, int kind) {
+        return switch (dtype) {
+            case F32 -> new long[] {0x7FC00000L, 0x7F800000L, 0xFF800000L}[kind];
+            case F16 -> new long[] {0x7E00, 0x7C00, 0xFC00}[kind];
+            case BF16 -> new long[] {0x7FC0, 0x7F80, 0xFF80}[kind];
+        };
+    }
+
+    private static void poke(Path file, TensorInfo info, long element, TensorDType dtype, long value) throws IOException {
+        long headerLen;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            headerLen = len.getLong(0);
+            int size = dtype.bytes();
+            ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            if (size == 4) {
+                b.putInt((int) value);
+            } else {
+                b.putShort((short) value);
+            }
+            b.flip();
+            ch.write(b, 8 + headerLen + info.begin() + element * size);
+        }
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheTensor() throws IOException {
+        Random random = new Random(7);
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        for (TensorDType dtype : TensorDType.values()) {
+            Path clean = dir.resolve("clean-" + dtype);
+            TestCheckpoints.writeRandom(clean, TestCheckpoints.tinyConfig(), dtype, Long.MAX_VALUE);
+            List<TensorInfo> tensors;
+            try (SafetensorsFile f = SafetensorsFile.open(clean.resolve("model.safetensors"))) {
+                tensors = new ArrayList<>(f.tensors().values());
+            }
+            for (int i = 0; i < 8; i++) {
+                TensorInfo t = tensors.get(random.nextInt(tensors.size()));
+                long element = (long) (random.nextDouble() * t.elementCount());
+                int kind = random.nextInt(3);
+                DataType load = random.nextBoolean() ? DataType.FLOAT32 : DataType.FLOAT16;
+                Path ckpt = dir.resolve("bad-" + cases++);
+                copy(clean, ckpt);
+                poke(ckpt.resolve("model.safetensors"), t, element, dtype, bits(dtype, kind));
+                String message;
+                try (LoadedModel m = LoadedModel.load(ckpt, new LoadOptions(Device.cpu(), load))) {
+                    message = null;
+                } catch (CheckpointException e) {
+                    message = e.getMessage();
+                }
+                if (message == null || !message.contains("tensor '" + t.name() + "' holds 1 non-finite value")) {
+                    failures.add(dtype + " " + t.name() + "[" + element + "] kind " + kind + " as " + load + " -> " + message);
+                }
+            }
+        }
+        assertEquals(24, cases);
+        assertEquals("", String.join("\n", failures));
+    }
+
+    @Test
+    void largeFiniteWeightsStillLoadInFloat16() throws IOException {
+        Path ckpt = dir.resolve("large");
+        TestCheckpoints.writeRandom(ckpt, TestCheckpoints.tinyConfig(), TensorDType.F16, Long.MAX_VALUE);
+        TensorInfo embed;
+        try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve("model.safetensors"))) {
+            embed = f.tensors().get("model.embed_tokens.weight");
+        }
+        for (long e = 0; e < 64; e++) {
+            poke(ckpt.resolve("model.safetensors"), embed, e, TensorDType.F16, 0x7BFF); // 65504, the largest F16
+        }
+        try (LoadedModel m = LoadedModel.load(ckpt, new LoadOptions(Device.cpu(), DataType.FLOAT16))) {
+            assertEquals(65504f, m.model().embedding().getArray().get(0, 0).toType(DataType.FLOAT32, false).getFloat());
+        }
+        assertTrue(Files.isDirectory(ckpt));
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
+    }
+}
