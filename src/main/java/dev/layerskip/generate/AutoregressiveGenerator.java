@@ -48,15 +48,17 @@ public final class AutoregressiveGenerator implements Generator {
         int p = promptIds.length;
         int limit = Math.min(config.maxNewTokens(), context - p + 1); // the last token is never fed back
         Sampler sampler = new Sampler(config.sampling());
+        RepetitionProcessor penalties = new RepetitionProcessor(config.repetition(), promptIds);
         OutputCollector out = new OutputCollector(config, tokenizer, listener, limit);
         long start = System.nanoTime();
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, exitLayer)) {
-            int token = ForwardSteps.nextToken(model, generation, promptIds, exitLayer, cache, sampler);
+            int token = ForwardSteps.nextToken(model, generation, promptIds, exitLayer, cache, sampler, penalties);
             prefillNanos = System.nanoTime() - start;
             while (!out.accept(token)) {
-                token = ForwardSteps.nextToken(model, generation, new int[] {token}, exitLayer, cache, sampler);
+                penalties.push(token);
+                token = ForwardSteps.nextToken(model, generation, new int[] {token}, exitLayer, cache, sampler, penalties);
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;

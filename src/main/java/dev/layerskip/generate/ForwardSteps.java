@@ -25,9 +25,12 @@ final class ForwardSteps {
      * @param toLayer the exit layer E
      * @param cache the cache
      * @param sampler greedy or sampling, with its random stream
+     * @param penalties repetition control with the tokens before the predicted position; when active the
+     *     logits are copied and penalised on the host, else greedy keeps the on-device argmax
      * @return the next token
      */
-    static int nextToken(LlamaModel model, NDManager generation, int[] ids, int toLayer, KvCache cache, Sampler sampler) {
+    static int nextToken(LlamaModel model, NDManager generation, int[] ids, int toLayer, KvCache cache, Sampler sampler,
+            RepetitionProcessor penalties) {
         int start = cache.length();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -39,6 +42,9 @@ final class ForwardSteps {
             NDArray logits = model.exitHead(last); // [1, 1, vocab]
             FiniteCheck.requireFinite(logits, "exit layer " + toLayer + ", position " + (start + ids.length - 1));
             cache.commit(start + ids.length);
+            if (penalties.active()) {
+                return sampler.next(penalties.apply(logits.toFloatArray()));
+            }
             return sampler.config().isGreedy() ? argmaxRows(logits)[0] : sampler.next(logits.toFloatArray());
         }
     }

@@ -9,9 +9,10 @@ import java.util.List;
  * @param sampling greedy or sampling settings
  * @param eosTokenIds generation stops after any of these ids (the id is kept in the output ids)
  * @param stopStrings generation stops once the text contains any of these (needs a tokenizer)
+ * @param repetition repetition control applied to every position's logits ({@link RepetitionControl#NONE} = off)
  */
-public record GenerationConfig(
-        int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings) {
+public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds,
+        List<String> stopStrings, RepetitionControl repetition) {
 
     /** Validates the fields. */
     public GenerationConfig {
@@ -21,6 +22,9 @@ public record GenerationConfig(
         if (sampling == null) {
             throw new IllegalArgumentException("sampling must not be null");
         }
+        if (repetition == null) {
+            throw new IllegalArgumentException("repetition control must not be null (RepetitionControl.NONE = off)");
+        }
         eosTokenIds = List.copyOf(eosTokenIds);
         stopStrings = List.copyOf(stopStrings);
         for (String s : stopStrings) {
@@ -28,6 +32,26 @@ public record GenerationConfig(
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+    }
+
+    /**
+     * Settings without repetition control.
+     *
+     * @param maxNewTokens the most tokens to generate, ≥ 1
+     * @param sampling greedy or sampling settings
+     * @param eosTokenIds the EOS ids
+     * @param stopStrings the stop strings
+     */
+    public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings) {
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, RepetitionControl.NONE);
+    }
+
+    /**
+     * @param control the repetition control
+     * @return a copy with it
+     */
+    public GenerationConfig withRepetition(RepetitionControl control) {
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, control);
     }
 
     /**

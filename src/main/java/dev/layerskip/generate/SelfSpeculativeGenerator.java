@@ -90,22 +90,28 @@ public final class SelfSpeculativeGenerator implements Generator {
         int p = promptIds.length;
         int limit = Math.min(config.maxNewTokens(), model.config().maxPositions() - p + 1);
         Sampler sampler = new Sampler(config.sampling());
+        RepetitionProcessor penalties = new RepetitionProcessor(config.repetition(), promptIds);
         OutputCollector out = new OutputCollector(config, tokenizer, listener, limit);
         RoundStats stats = new RoundStats();
         long start = System.nanoTime();
         long prefillNanos;
         try (NDManager generation = model.manager().newSubManager();
                 KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, model.numLayers())) {
-            int token = ForwardSteps.nextToken(model, generation, promptIds, model.numLayers(), cache, sampler);
+            int token = ForwardSteps.nextToken(model, generation, promptIds, model.numLayers(), cache, sampler, penalties);
             prefillNanos = System.nanoTime() - start;
             int drafts = draftLength.max();
             boolean done = out.accept(token);
             while (!done) {
                 // At most remaining-1 drafts: a round yields up to drafts+1 tokens.
-                int[] accepted = round(generation, cache, token, Math.min(drafts, out.remaining() - 1), sampler, stats, listener);
-                for (int t : accepted) {
-                    token = t;
-                    if (out.accept(t)) {
+                penalties.push(token);
+                int[] accepted = round(generation, cache, token, Math.min(drafts, out.remaining() - 1), sampler,
+                        penalties, stats, listener);
+                for (int i = 0; i < accepted.length; i++) {
+                    if (i > 0) {
+                        penalties.push(token); // every accepted token but the last, which the next round feeds
+                    }
+                    token = accepted[i];
+                    if (out.accept(token)) {
                         done = true;
                         break;
                     }
@@ -119,15 +125,21 @@ public final class SelfSpeculativeGenerator implements Generator {
         return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), s);
     }
 
-    /** One draft-verify-accept round; returns the accepted tokens (at least one). */
+    /**
+     * One draft-verify-accept round; returns the accepted tokens (at least one). The penalties' context
+     * ends with lastToken on entry and is left so on return; inside, the drafts are pushed as they are
+     * drawn, so draft i and verification row i see exactly the tokens before their position.
+     */
     private int[] round(NDManager generation, KvCache cache, int lastToken, int maxDrafts, Sampler sampler,
-            RoundStats stats, TokenListener listener) {
+            RepetitionProcessor penalties, RoundStats stats, TokenListener listener) {
         int start = cache.length(); // position of lastToken, not yet in the cache
         int layers = model.numLayers();
         int[] drafts = new int[maxDrafts];
         double[][] draftProbs = new double[maxDrafts][]; // q per draft, kept when sampling for the accept rule
         NDList exitStates = new NDList(maxDrafts + 1); // x_E of positions start..start+d, each [1, 1, hidden]
         double threshold = draftLength.stopBelow();
+        int context = penalties.length(); // prompt + accepted output, lastToken included
+        boolean penalised = penalties.active();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             long t0 = System.nanoTime();
@@ -139,16 +151,21 @@ public final class SelfSpeculativeGenerator implements Generator {
                 NDArray logits = model.exitHead(xE); // [1, 1, vocab]
                 FiniteCheck.requireFinite(logits, "exit layer " + exitLayer + ", position " + (start + d));
                 double top;
-                if (sampler.config().isGreedy()) {
+                if (sampler.config().isGreedy() && !penalised) {
                     input = ForwardSteps.argmaxRows(logits)[0]; // on the device: one id is copied, not the vocabulary
                     top = threshold > 0 ? logits.softmax(2).max().getFloat() : 1;
+                } else if (sampler.config().isGreedy()) {
+                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab], penalised on the host
+                    input = Sampler.argmax(row);
+                    top = threshold > 0 ? topProbability(row) : 1;
                 } else {
-                    float[] row = logits.toFloatArray(); // [vocab]
+                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab]; unchanged when no penalty is set
                     draftProbs[d] = sampler.distribution(row); // computed once: drawn from here, reused to accept
                     input = sampler.draw(draftProbs[d]);
                     top = threshold > 0 ? topProbability(row) : 1;
                 }
                 drafts[d++] = input;
+                penalties.push(input); // the next draft's context includes this one
                 if (top < threshold) {
                     break;
                 }
@@ -161,9 +178,18 @@ public final class SelfSpeculativeGenerator implements Generator {
             FiniteCheck.requireFinite(full, "exit layer " + layers + ", positions " + start + ".." + (start + d));
             cache.commit(start + d + 1);
             int[] draftIds = Arrays.copyOf(drafts, d);
-            int[] accepted = sampler.config().isGreedy()
-                    ? SpeculativeAcceptance.decideGreedy(draftIds, ForwardSteps.argmaxRows(full)) // d+1 ids copied
-                    : SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), rows(full.toFloatArray(), d + 1), sampler);
+            int[] accepted;
+            if (sampler.config().isGreedy() && !penalised) {
+                accepted = SpeculativeAcceptance.decideGreedy(draftIds, ForwardSteps.argmaxRows(full)); // d+1 ids copied
+            } else {
+                float[][] rows = rows(full.toFloatArray(), d + 1);
+                for (int i = d; i >= 0; i--) { // last row first: the context only shrinks
+                    penalties.truncate(context + i); // row i follows lastToken and drafts 0..i-1
+                    penalties.apply(rows[i]);
+                }
+                accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), rows, sampler);
+            }
+            penalties.truncate(context);
             // Positions start .. start+k hold lastToken and the k accepted drafts; the rest is discarded.
             cache.rollback(start + accepted.length);
             cacheProbe.accept(cache.length());

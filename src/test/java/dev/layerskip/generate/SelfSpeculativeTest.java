@@ -61,6 +61,56 @@ class SelfSpeculativeTest {
     }
 
     @Test
+    void greedyOutputWithRepetitionControlIsIdenticalForEveryExitAndDraftLength() {
+        List<RepetitionControl> controls = List.of(RepetitionControl.of(1.3, 0), RepetitionControl.of(1, 2),
+                new RepetitionControl(1.2, 3, 0.5, 0.3), RepetitionControl.of(0.7, 0));
+        for (LoadedModel m : List.of(llama3, llama2)) {
+            int layers = m.model().numLayers();
+            for (int[] prompt : PROMPTS) {
+                GenerationConfig plain = GenerationConfig.greedy(24, List.of());
+                int[] unpenalised = autoregressive(m, prompt, plain).tokenIds();
+                for (RepetitionControl control : controls) {
+                    GenerationConfig config = plain.withRepetition(control);
+                    GenerationResult reference = autoregressive(m, prompt, config);
+                    assertTrue(!java.util.Arrays.equals(unpenalised, reference.tokenIds()) || control.noRepeatNgramSize() > 0,
+                            "the penalty must change this output for the test to mean something: " + control);
+                    for (int e = 1; e < layers; e++) {
+                        for (DraftLength dl : List.of(new DraftLength.Fixed(1), new DraftLength.Fixed(3),
+                                new DraftLength.Fixed(40), new DraftLength.Confident(6, 0.5), new DraftLength.Adaptive(8))) {
+                            GenerationResult r = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), e, dl)
+                                    .generate(prompt, config, TokenListener.NONE);
+                            assertArrayEquals(reference.tokenIds(), r.tokenIds(), control + " E=" + e + " " + dl);
+                            assertEquals(reference.finishReason(), r.finishReason());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void noRepeatNgramSizeLeavesNoRepeatedNgramInPromptPlusOutput() {
+        for (LoadedModel m : List.of(llama3, llama2)) {
+            for (int[] prompt : PROMPTS) {
+                for (int n : new int[] {2, 3}) {
+                    GenerationConfig config = GenerationConfig.greedy(40, List.of()).withRepetition(RepetitionControl.of(1, n));
+                    int[] out = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), 1, new DraftLength.Fixed(4))
+                            .generate(prompt, config, TokenListener.NONE).tokenIds();
+                    int[] all = java.util.stream.IntStream.concat(java.util.Arrays.stream(prompt), java.util.Arrays.stream(out)).toArray();
+                    java.util.Set<String> seen = new java.util.HashSet<>();
+                    for (int i = 0; i + n <= all.length; i++) {
+                        String gram = java.util.Arrays.toString(java.util.Arrays.copyOfRange(all, i, i + n));
+                        boolean isNew = seen.add(gram);
+                        if (i + n > prompt.length) { // every n-gram that ends in the output is new
+                            assertTrue(isNew, "n=" + n + " repeated " + gram + " in " + java.util.Arrays.toString(all));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void stopsOnEosInsideADraftLikeAutoregressive() {
         // tiny-llama3 greedy ends with EOS 3 as its 10th token at exit 2; at the full model with
         // EOS ids {2, 3} use the prompt whose continuation contains an EOS within the drafts.

@@ -31,17 +31,39 @@ class SpeculativeSamplingTest {
 
     @Test
     void jointDistributionOfThreeTokensMatchesAutoregressive() throws IOException {
+        assertJointMatches(RepetitionControl.NONE, false);
+    }
+
+    @Test
+    void penalisedJointDistributionMatchesPenalisedAutoregressive() throws IOException {
+        // every control at once; the draft's q and the verifier's p see the drafts before their position.
+        // Drafting from layer L-1 makes drafts both accepted and rejected often, so a verification row
+        // penalised with the wrong context would show (it does: a row-0 context with the draft fails).
+        assertJointMatches(new RepetitionControl(1.5, 2, 0.4, 0.3), true);
+    }
+
+    private static void assertJointMatches(RepetitionControl control, boolean deepDraft) throws IOException {
         try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
             SamplingConfig shape = new SamplingConfig(1.0, 3, 1.0, 0);
-            Map<String, Double> exact = exactJoint(m, shape);
+            Map<String, Double> exact = exactJoint(m, shape, control);
+            if (control.isActive()) {
+                assertTrue(!exact.equals(exactJoint(m, shape, RepetitionControl.NONE)), "the penalty must change the distribution");
+            }
             Map<String, Integer> counts = new HashMap<>();
-            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, 1, new DraftLength.Fixed(2));
+            int exit = deepDraft ? m.model().numLayers() - 1 : 1;
+            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, exit, new DraftLength.Fixed(2));
             int rejections = 0;
+            int acceptances = 0;
             for (int seed = 0; seed < DRAWS; seed++) {
-                GenerationConfig config = new GenerationConfig(3, new SamplingConfig(1.0, 3, 1.0, seed), List.of(), List.of());
+                GenerationConfig config = new GenerationConfig(3, new SamplingConfig(1.0, 3, 1.0, seed), List.of(), List.of())
+                        .withRepetition(control);
                 GenerationResult r = spec.generate(PROMPT, config, TokenListener.NONE);
                 counts.merge(java.util.Arrays.toString(r.tokenIds()), 1, Integer::sum);
                 rejections += r.stats().drafted() - r.stats().accepted();
+                acceptances += r.stats().accepted();
+            }
+            if (deepDraft) {
+                assertTrue(acceptances > DRAWS / 10, "the draft must agree often for the test to mean something: " + acceptances);
             }
             assertTrue(rejections > DRAWS / 10, "the draft must disagree often for the test to mean something: " + rejections);
             double chi2 = 0;
@@ -67,19 +89,19 @@ class SpeculativeSamplingTest {
         }
     }
 
-    /** P(t1, t2, t3) of the full model under the sampling shape, from its exact distributions. */
-    private static Map<String, Double> exactJoint(LoadedModel m, SamplingConfig shape) {
+    /** P(t1, t2, t3) of the full model under the sampling shape and repetition control, from its exact distributions. */
+    private static Map<String, Double> exactJoint(LoadedModel m, SamplingConfig shape, RepetitionControl control) {
         Map<String, Double> joint = new HashMap<>();
         Sampler sampler = new Sampler(shape);
         InferenceMode.enterOnThisThread();
         try (NDManager manager = m.manager().newSubManager()) {
-            expand(m, manager, sampler, new ArrayList<>(), 1.0, joint);
+            expand(m, manager, sampler, control, new ArrayList<>(), 1.0, joint);
         }
         return joint;
     }
 
-    private static void expand(LoadedModel m, NDManager manager, Sampler sampler, List<Integer> prefix, double prob,
-            Map<String, Double> joint) {
+    private static void expand(LoadedModel m, NDManager manager, Sampler sampler, RepetitionControl control,
+            List<Integer> prefix, double prob, Map<String, Double> joint) {
         if (prefix.size() == 3) {
             joint.put(prefix.toString(), prob);
             return;
@@ -92,12 +114,14 @@ class SpeculativeSamplingTest {
         float[] all = m.model().logits(manager.create(seq).reshape(1, seq.length), m.model().numLayers()).toFloatArray();
         int v = m.model().config().vocabSize();
         float[] last = java.util.Arrays.copyOfRange(all, (seq.length - 1) * v, seq.length * v);
-        double[] p = sampler.distribution(last);
+        RepetitionProcessor penalties = new RepetitionProcessor(control, PROMPT);
+        prefix.forEach(penalties::push);
+        double[] p = sampler.distribution(penalties.apply(last));
         for (int t = 0; t < v; t++) {
             if (p[t] > 0) {
                 List<Integer> next = new ArrayList<>(prefix);
                 next.add(t);
-                expand(m, manager, sampler, next, prob * p[t], joint);
+                expand(m, manager, sampler, control, next, prob * p[t], joint);
             }
         }
     }

@@ -1,0 +1,139 @@
+package dev.layerskip.generate;
+
+import java.util.Arrays;
+
+/**
+ * Applies {@link RepetitionControl} to logits, given the tokens before the position being predicted.
+ * The one place where repetition control is applied: the autoregressive step, every draft step and
+ * every verification row of self-speculation all call {@link #apply(float[])}, each with exactly the
+ * tokens before its position (for draft i and verification row i: prompt, accepted output, drafts
+ * 0..i-1). The same context and the same logits give the same penalised logits, so greedy
+ * self-speculation stays token-for-token identical to autoregressive decoding with the same settings,
+ * and speculative sampling keeps the penalised distribution.
+ *
+ * <p>Not thread-safe: one per generation.
+ */
+public final class RepetitionProcessor {
+
+    private final RepetitionControl control;
+    private final int promptLength;
+    private int[] tokens;
+    private int length;
+    private boolean[] seen = new boolean[0];
+    private int[] counts = new int[0];
+
+    /**
+     * Starts a context with the prompt.
+     *
+     * @param control the settings
+     * @param promptIds the prompt
+     */
+    public RepetitionProcessor(RepetitionControl control, int[] promptIds) {
+        if (control == null) {
+            throw new IllegalArgumentException("repetition control must not be null");
+        }
+        this.control = control;
+        this.promptLength = promptIds.length;
+        this.tokens = Arrays.copyOf(promptIds, promptIds.length + 64);
+        this.length = promptIds.length;
+    }
+
+    /** @return whether the settings change any logit (else callers may skip {@link #apply}) */
+    public boolean active() {
+        return control.isActive();
+    }
+
+    /** @return how many tokens the context holds (prompt included) */
+    public int length() {
+        return length;
+    }
+
+    /**
+     * Appends a token to the context (an accepted output token, or a draft).
+     *
+     * @param token the token id
+     */
+    public void push(int token) {
+        if (length == tokens.length) {
+            tokens = Arrays.copyOf(tokens, tokens.length * 2);
+        }
+        tokens[length++] = token;
+    }
+
+    /**
+     * Drops the tokens after the first {@code newLength} (rejected or not yet verified drafts).
+     *
+     * @param newLength the length to keep, between the prompt's length and the current length
+     */
+    public void truncate(int newLength) {
+        if (newLength < promptLength || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a context of " + length + " tokens (prompt "
+                    + promptLength + ") to " + newLength);
+        }
+        length = newLength;
+    }
+
+    /**
+     * Penalises the logits of the next position after the current context, in place.
+     *
+     * @param logits one row of logits over the vocabulary (modified)
+     * @return the same array
+     */
+    public float[] apply(float[] logits) {
+        if (!control.isActive()) {
+            return logits;
+        }
+        int v = logits.length;
+        if (seen.length != v) {
+            seen = new boolean[v];
+            counts = new int[v];
+        }
+        if (control.repetitionPenalty() != 1) {
+            float r = (float) control.repetitionPenalty();
+            for (int i = 0; i < length; i++) {
+                int t = tokens[i];
+                if (t >= 0 && t < v && !seen[t]) {
+                    seen[t] = true;
+                    logits[t] = logits[t] > 0 ? logits[t] / r : logits[t] * r;
+                }
+            }
+            for (int i = 0; i < length; i++) {
+                int t = tokens[i];
+                if (t >= 0 && t < v) {
+                    seen[t] = false;
+                }
+            }
+        }
+        int n = control.noRepeatNgramSize();
+        if (n > 0 && length >= n - 1) {
+            // the last n-1 tokens are the prefix; every earlier n-gram starting with it bans its last token
+            int prefix = length - (n - 1);
+            for (int start = 0; start + n <= length; start++) {
+                boolean match = true;
+                for (int j = 0; j < n - 1 && match; j++) {
+                    match = tokens[start + j] == tokens[prefix + j];
+                }
+                int banned = tokens[start + n - 1];
+                if (match && banned >= 0 && banned < v) {
+                    logits[banned] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        if (control.presencePenalty() != 0 || control.frequencyPenalty() != 0) {
+            for (int i = promptLength; i < length; i++) {
+                int t = tokens[i];
+                if (t >= 0 && t < v) {
+                    counts[t]++;
+                }
+            }
+            for (int i = promptLength; i < length; i++) {
+                int t = tokens[i];
+                if (t >= 0 && t < v && counts[t] > 0) {
+                    logits[t] -= (float) (control.presencePenalty() + control.frequencyPenalty() * counts[t]);
+                    counts[t] = 0; // once per id
+                }
+            }
+        }
+        return logits;
+    }
+}
