@@ -8,6 +8,7 @@ import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.TokenListener;
 
 import picocli.CommandLine.Command;
@@ -30,6 +31,14 @@ final class CorrectnessCommand implements Callable<Integer> {
 
     @Mixin SpeculationOptions speculation;
 
+    @Option(names = "--repetition-penalty", paramLabel = "R",
+            description = "Compare with this repetition penalty applied to both (default: ${DEFAULT-VALUE} = off).")
+    double repetitionPenalty = 1.0;
+
+    @Option(names = "--no-repeat-ngram-size", paramLabel = "N",
+            description = "Compare with this n-gram ban applied to both (default: ${DEFAULT-VALUE} = off).")
+    int noRepeatNgramSize = 0;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -39,7 +48,8 @@ final class CorrectnessCommand implements Callable<Integer> {
             DecodingSettings settings = speculation.settings(DecodingStrategy.SELF_SPECULATIVE);
             Generator spec = settings.build(m.model, null, m.defaults);
             Generator reference = new AutoregressiveGenerator(m.model, null, m.model.numLayers());
-            GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds());
+            GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds())
+                    .withRepetition(RepetitionControl.of(repetitionPenalty, noRepeatNgramSize));
             int differing = 0;
             for (int[] prompt : m.prompts) {
                 int[] a = reference.generate(prompt, config, TokenListener.NONE).tokenIds();

@@ -3,6 +3,7 @@ package dev.layerskip.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
+import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.GenerationStats;
 import dev.layerskip.generate.GenerationStatsJson;
@@ -10,6 +11,7 @@ import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LoadedModel;
@@ -51,6 +53,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @Option(names = "--repetition-penalty", paramLabel = "R", description = "Divide positive (multiply negative) logits "
+            + "of tokens already in the prompt or output by R > 0; 1 = off (default: the checkpoint's generation_config.json, else 1).")
+    Double repetitionPenalty;
+
+    @Option(names = "--no-repeat-ngram-size", paramLabel = "N", description = "Never repeat an N-gram of the prompt "
+            + "and output; 0 = off (default: the checkpoint's generation_config.json, else 0).")
+    Integer noRepeatNgramSize;
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop string (repeatable).")
     List<String> stops = List.of();
 
@@ -69,7 +79,8 @@ final class GenerateCommand implements Callable<Integer> {
             int layers = loaded.model().numLayers();
             Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults());
             int[] ids = prompt.ids(loaded);
-            GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops);
+            GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops)
+                    .withRepetition(repetition(repetitionPenalty, noRepeatNgramSize, loaded.defaults()));
             PrintWriter out = spec.commandLine().getOut();
             TokenListener listener = json ? TokenListener.NONE
                     : showDrafts ? new DraftView(out, loaded.tokenizer()) : (id, text) -> {
@@ -90,6 +101,19 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The repetition control of a command: its flags where given, else the checkpoint's defaults.
+     *
+     * @param penalty --repetition-penalty, or null
+     * @param ngram --no-repeat-ngram-size, or null
+     * @param defaults the checkpoint's generation_config.json
+     * @return the settings
+     */
+    static RepetitionControl repetition(Double penalty, Integer ngram, GenerationDefaults defaults) {
+        return RepetitionControl.of(penalty != null ? penalty : defaults.repetitionPenalty(),
+                ngram != null ? ngram : defaults.noRepeatNgramSize());
     }
 
     private JsonObject toJson(GenerationResult r, Generator generator) {

@@ -1,7 +1,9 @@
 package dev.layerskip.djl;
 
+import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.SamplingConfig;
 
 import java.util.Map;
@@ -11,7 +13,8 @@ import java.util.Map;
  * A request can override each of them (see {@link LmiRequest}). Keys: {@code strategy}
  * (autoregressive, early-exit, self-speculative), {@code exit_layer}, {@code num_speculations},
  * {@code draft_confidence} (a number in (0, 1) or {@code auto}), {@code max_new_tokens},
- * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}, and the server-side
+ * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed},
+ * {@code repetition_penalty}, {@code no_repeat_ngram_size}, and the server-side
  * {@code max_new_tokens_cap} (a request asking for more new tokens gets a 400).
  *
  * @param decoding the strategy with its exit layer and draft settings (unset values come from the
@@ -23,17 +26,23 @@ import java.util.Map;
  * @param topP the nucleus filter in (0, 1]
  * @param seed the sampling seed, or null for a fresh seed per request
  * @param maxNewTokensCap the most new tokens a request may ask for, &gt;= maxNewTokens
+ * @param repetitionPenalty the default repetition_penalty, or null for the checkpoint's generation_config.json
+ * @param noRepeatNgramSize the default no_repeat_ngram_size, or null for the checkpoint's generation_config.json
  */
 public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, boolean doSample,
-        double temperature, int topK, double topP, Long seed, int maxNewTokensCap) {
+        double temperature, int topK, double topP, Long seed, int maxNewTokensCap, Double repetitionPenalty,
+        Integer noRepeatNgramSize) {
 
     /** The default {@code max_new_tokens_cap}. */
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 4096;
 
-    /** The defaults without any argument: self-speculative with the checkpoint's E and d, greedy, 128 tokens. */
+    /**
+     * The defaults without any argument: self-speculative with the checkpoint's E and d, greedy, 128 tokens,
+     * the checkpoint's repetition control.
+     */
     public static final GenerationArguments DEFAULT = new GenerationArguments(
             DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), 128, false, 1.0, 0, 1.0, null,
-            DEFAULT_MAX_NEW_TOKENS_CAP);
+            DEFAULT_MAX_NEW_TOKENS_CAP, null, null);
 
     /** Validates the fields. */
     public GenerationArguments {
@@ -50,8 +59,42 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
-        // top_k and top_p are checked by SamplingConfig
+        // top_k and top_p are checked by SamplingConfig, the repetition control by RepetitionControl
         new SamplingConfig(temperature, topK, topP, 0);
+        RepetitionControl.of(repetitionPenalty != null ? repetitionPenalty : 1, noRepeatNgramSize != null ? noRepeatNgramSize : 0);
+    }
+
+    /**
+     * Defaults that take the checkpoint's repetition control.
+     *
+     * @param decoding the strategy settings
+     * @param maxNewTokens the default max_new_tokens
+     * @param doSample whether to sample by default
+     * @param temperature the sampling temperature
+     * @param topK the top-k filter
+     * @param topP the nucleus filter
+     * @param seed the seed, or null
+     */
+    public GenerationArguments(DecodingSettings decoding, int maxNewTokens, boolean doSample,
+            double temperature, int topK, double topP, Long seed) {
+        this(decoding, maxNewTokens, doSample, temperature, topK, topP, seed,
+                Math.max(DEFAULT_MAX_NEW_TOKENS_CAP, maxNewTokens), null, null);
+    }
+
+    /**
+     * The repetition control of a request: its values where set, else these defaults, else the checkpoint's.
+     *
+     * @param requestPenalty the request's repetition_penalty, or null
+     * @param requestNgram the request's no_repeat_ngram_size, or null
+     * @param checkpoint the checkpoint's generation_config.json
+     * @return the settings
+     */
+    public RepetitionControl repetition(Double requestPenalty, Integer requestNgram, GenerationDefaults checkpoint) {
+        double r = requestPenalty != null ? requestPenalty
+                : repetitionPenalty != null ? repetitionPenalty : checkpoint.repetitionPenalty();
+        int n = requestNgram != null ? requestNgram
+                : noRepeatNgramSize != null ? noRepeatNgramSize : checkpoint.noRepeatNgramSize();
+        return RepetitionControl.of(r, n);
     }
 
     /**
@@ -87,6 +130,7 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
                 topK != null ? topK : DEFAULT.topK,
                 topP != null ? topP : DEFAULT.topP,
                 seed,
-                cap != null ? cap : Math.max(DEFAULT_MAX_NEW_TOKENS_CAP, max != null ? max : 0));
+                cap != null ? cap : Math.max(DEFAULT_MAX_NEW_TOKENS_CAP, max != null ? max : 0),
+                a.number("repetition_penalty"), a.integer("no_repeat_ngram_size"));
     }
 }

@@ -124,7 +124,8 @@ public final class GenerationService {
             throw new InvalidRequestException("parameters.max_new_tokens is " + max + " but this server allows at most "
                     + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
         }
-        GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences());
+        GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences())
+                .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults));
         try {
             Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
         } catch (IllegalArgumentException e) {

@@ -20,14 +20,41 @@ import java.util.List;
  * @param exitLayer exit_layer: E for early exit or self-speculation
  * @param numSpeculations num_speculations: drafts per self-speculative round, ≥ 1
  * @param draftConfidence draft_confidence: a number in (0, 1) or "auto"
+ * @param repetitionPenalty repetition_penalty: &gt; 0, 1 = off
+ * @param noRepeatNgramSize no_repeat_ngram_size: &ge; 0, 0 = off
  */
 public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
         Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
-        String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
+        String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
+        Double repetitionPenalty, Integer noRepeatNgramSize) {
 
     /** No parameter set: every value from the model's defaults. */
     public static final LmiParameters NONE = new LmiParameters(
-            null, null, null, null, null, null, List.of(), false, false, null, null, null, null);
+            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null);
+
+    /**
+     * Parameters without repetition control (the model's defaults apply).
+     *
+     * @param maxNewTokens max_new_tokens
+     * @param doSample do_sample
+     * @param temperature temperature
+     * @param topK top_k
+     * @param topP top_p
+     * @param seed seed
+     * @param stopSequences stop_sequences
+     * @param details details
+     * @param returnFullText return_full_text
+     * @param strategy strategy
+     * @param exitLayer exit_layer
+     * @param numSpeculations num_speculations
+     * @param draftConfidence draft_confidence
+     */
+    public LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
+            Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
+            String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
+        this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
+                strategy, exitLayer, numSpeculations, draftConfidence, null, null);
+    }
 
     /** Copies the stop list. */
     public LmiParameters {

@@ -25,7 +25,7 @@ public final class LmiRequestParser {
     private static final Set<String> TOP_LEVEL = Set.of("inputs", "parameters", "stream");
     private static final Set<String> PARAMETERS = Set.of("max_new_tokens", "do_sample", "temperature", "top_k",
             "top_p", "seed", "stop_sequences", "details", "return_full_text", "strategy", "exit_layer",
-            "num_speculations", "draft_confidence");
+            "num_speculations", "draft_confidence", "repetition_penalty", "no_repeat_ngram_size");
 
     private LmiRequestParser() {}
 
@@ -131,9 +131,18 @@ public final class LmiRequestParser {
         if (s != null && !s.isJsonNull()) {
             seed = integral(s, at + "seed");
         }
+        Double repetitionPenalty = number(p, "repetition_penalty", at);
+        if (repetitionPenalty != null && !(repetitionPenalty > 0)) {
+            throw new InvalidRequestException("parameters.repetition_penalty must be > 0 (1 = off), got " + repetitionPenalty);
+        }
+        Integer ngram = integer(p, "no_repeat_ngram_size", at);
+        if (ngram != null && ngram < 0) {
+            throw new InvalidRequestException("parameters.no_repeat_ngram_size must be >= 0 (0 = off), got " + ngram);
+        }
         return new LmiParameters(max, bool(p, "do_sample", at), temperature, topK, topP, seed,
                 stops(p, at), Boolean.TRUE.equals(bool(p, "details", at)),
-                Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence);
+                Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence,
+                repetitionPenalty, ngram);
     }
 
     private static List<String> stops(JsonObject p, String at) throws InvalidRequestException {

@@ -1,5 +1,7 @@
 package dev.layerskip.generate;
 
+import dev.layerskip.checkpoint.GenerationDefaults;
+
 /**
  * Repetition control applied to the logits before the next token is chosen, with the usual
  * semantics of Hugging Face / LMI and OpenAI. Every setting's neutral value turns it off.
@@ -51,6 +53,17 @@ public record RepetitionControl(
      */
     public static RepetitionControl of(double repetitionPenalty, int noRepeatNgramSize) {
         return new RepetitionControl(repetitionPenalty, noRepeatNgramSize, 0, 0);
+    }
+
+    /**
+     * A checkpoint's defaults: {@code repetition_penalty} and {@code no_repeat_ngram_size} of its
+     * generation_config.json (off where absent).
+     *
+     * @param defaults the checkpoint's generation defaults
+     * @return the settings
+     */
+    public static RepetitionControl of(GenerationDefaults defaults) {
+        return of(defaults.repetitionPenalty(), defaults.noRepeatNgramSize());
     }
 
     /** @return whether any control changes the logits (else decoding takes the unpenalised fast path) */

@@ -93,6 +93,12 @@ class CliTest {
         assertFails("temperature must be >= 0, got -1.0", "generate", "--model", MODEL, "--prompt-ids", "1", "--temperature", "-1");
         assertFails("top_p must be in (0, 1], got 1.5", "generate", "--model", MODEL, "--prompt-ids", "1", "--top-p", "1.5");
         assertFails("the prompt is empty", "generate", "--model", MODEL, "--prompt", "");
+        assertFails("repetition_penalty must be a finite number > 0 (1 = off), got 0.0", "generate", "--model", MODEL,
+                "--prompt-ids", "1", "--repetition-penalty", "0");
+        assertFails("no_repeat_ngram_size must be >= 0 (0 = off), got -2", "generate", "--model", MODEL,
+                "--prompt-ids", "1", "--no-repeat-ngram-size", "-2");
+        assertFails("repetition_penalty must be a finite number > 0 (1 = off), got -1.0", "correctness", "--model", MODEL,
+                "--repetition-penalty", "-1");
         assertFails("unknown strategy 'fast'", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "fast");
         StringBuilder longPrompt = new StringBuilder("1");
         for (int i = 0; i < 200; i++) {

@@ -112,6 +112,10 @@ class SpeculativeCliTest {
         CliRun.Result c = CliRun.run("correctness", "--model", MODEL, "--exit-layer", "1", "--num-speculations", "5", "--max-new-tokens", "16", "--json");
         assertEquals(0, c.status(), c.err());
         assertEquals(0, JsonParser.parseString(c.out()).getAsJsonObject().get("differing").getAsInt());
+        CliRun.Result penalised = CliRun.run("correctness", "--model", MODEL, "--exit-layer", "1", "--num-speculations", "5",
+                "--max-new-tokens", "16", "--repetition-penalty", "1.3", "--no-repeat-ngram-size", "3", "--json");
+        assertEquals(0, penalised.status(), penalised.err());
+        assertEquals(0, JsonParser.parseString(penalised.out()).getAsJsonObject().get("differing").getAsInt());
     }
 
     @Test

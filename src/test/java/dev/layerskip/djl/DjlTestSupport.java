@@ -12,6 +12,7 @@ import com.google.gson.JsonParser;
 import dev.layerskip.generate.AutoregressiveGenerator;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
@@ -118,7 +119,8 @@ public final class DjlTestSupport {
     }
 
     /**
-     * The independent reference: plain greedy decoding with the library's generator.
+     * The independent reference: plain greedy decoding with the library's generator and the
+     * checkpoint's own repetition control (generation_config.json), as Criteria and serving use it.
      *
      * @param dir the checkpoint
      * @param prompt the prompt
@@ -129,10 +131,28 @@ public final class DjlTestSupport {
      */
     public static GenerationResult greedyReference(Path dir, String prompt, int maxNewTokens, int exitLayer)
             throws IOException {
+        return greedyReference(dir, prompt, maxNewTokens, exitLayer, null);
+    }
+
+    /**
+     * The reference with explicit repetition control.
+     *
+     * @param dir the checkpoint
+     * @param prompt the prompt
+     * @param maxNewTokens how many tokens
+     * @param exitLayer E (L for the full model), or 0 for L
+     * @param repetition the repetition control, or null for the checkpoint's
+     * @return the result
+     * @throws IOException if loading fails
+     */
+    public static GenerationResult greedyReference(Path dir, String prompt, int maxNewTokens, int exitLayer,
+            RepetitionControl repetition) throws IOException {
         try (LoadedModel m = LoadedModel.load(dir, LoadOptions.CPU_FLOAT32)) {
             int e = exitLayer == 0 ? m.model().numLayers() : exitLayer;
+            RepetitionControl control = repetition != null ? repetition : RepetitionControl.of(m.defaults());
             return new AutoregressiveGenerator(m.model(), m.tokenizer(), e).generate(m.tokenizer().encode(prompt),
-                    GenerationConfig.greedy(maxNewTokens, m.defaults().eosTokenIds()), TokenListener.NONE);
+                    GenerationConfig.greedy(maxNewTokens, m.defaults().eosTokenIds()).withRepetition(control),
+                    TokenListener.NONE);
         }
     }
 }

@@ -187,6 +187,12 @@ class ServingConfigTest {
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"num_speculations\": 0}}", "parameters.num_speculations must be >= 1");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"draft_confidence\": 1.0}}", "parameters.draft_confidence must be in (0, 1)");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"strategy\": \"fast\"}}", "parameters.strategy: unknown strategy 'fast'");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"repetition_penalty\": 0}}",
+                "parameters.repetition_penalty must be > 0 (1 = off), got 0.0");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"no_repeat_ngram_size\": -1}}",
+                "parameters.no_repeat_ngram_size must be >= 0 (0 = off), got -1");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"no_repeat_ngram_size\": 2.5}}",
+                "parameters.no_repeat_ngram_size must be an integer");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"strategy\": \"autoregressive\", \"num_speculations\": 2}}",
                 "num_speculations and draft_confidence need the self-speculative strategy");
         cases.put("{\"inputs\": \"" + longPrompt.replace("\n", "\\n") + "\"}", "tokens but the context holds 1024");

@@ -14,6 +14,7 @@ import ai.djl.repository.zoo.ZooModel;
 
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.RepetitionControl;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,16 @@ class TranslatorTest {
         assertEquals(full, predict(Map.of("max_new_tokens", "12", "exit_layer", "1", "num_speculations", "3")));
         assertEquals(full, predict(Map.of("max_new_tokens", 12, "exit_layer", 3, "draft_confidence", "auto")));
         assertEquals(exit2, predict(Map.of("max_new_tokens", 12, "strategy", "early-exit", "exit_layer", 2)));
+    }
+
+    @Test
+    void repetitionControlThroughCriteriaMatchesTheLibrary() throws Exception {
+        RepetitionControl control = RepetitionControl.of(1.4, 2);
+        String penalised = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0, control).text();
+        String plain = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0).text();
+        assertTrue(!penalised.equals(plain), "the penalty must change the text for the test to mean something");
+        assertEquals(penalised, predict(Map.of("max_new_tokens", 12, "exit_layer", 1, "repetition_penalty", 1.4,
+                "no_repeat_ngram_size", 2)));
     }
 
     @Test
@@ -83,6 +94,8 @@ class TranslatorTest {
         assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));
         assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
         assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));
+        assertMessage("repetition_penalty must be a finite number > 0 (1 = off), got 0.0", Map.of("repetition_penalty", 0));
+        assertMessage("no_repeat_ngram_size must be >= 0 (0 = off), got -1", Map.of("no_repeat_ngram_size", -1));
         assertMessage("no-such-dir", Map.of("checkpoint", "no-such-dir"));
         // checked against the model (L = 4) when it loads, not on every request
         assertMessage("exit_layer/num_speculations/draft_confidence: exit layer 4 is outside 1..3", Map.of("exit_layer", 4));
