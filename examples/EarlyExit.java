@@ -16,7 +16,7 @@ public class EarlyExit {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "models/layerskip-demo");
-        String prompt = "import os\nimport sys\n\n\ndef main():\n";
+        String prompt = "def __init__(self, name, value):";
         for (int exit : new int[] {2, 4, 6, 0}) {
             var criteria = LayerSkipCriteria.builder(String.class, GenerationResult.class)
                     .optModelPath(dir)

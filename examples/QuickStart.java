@@ -12,7 +12,7 @@ import ai.djl.repository.zoo.ZooModel;
 public class QuickStart {
 
     public static void main(String[] args) throws Exception {
-        String prompt = args.length > 0 ? args[0] : "import os\nimport sys\n\n\ndef main():\n";
+        String prompt = args.length > 0 ? args[0] : "def __init__(self, name, value):";
         Criteria<String, String> criteria = Criteria.builder()
                 .setTypes(String.class, String.class)
                 .optGroupId("dev.layerskip")
