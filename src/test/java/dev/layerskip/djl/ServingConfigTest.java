@@ -17,6 +17,7 @@ import com.google.gson.JsonObject;
 
 import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.RepetitionControl;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +51,20 @@ class ServingConfigTest {
         try (Predictor<Input, Output> p = model.newPredictor()) {
             return p.predict(input);
         }
+    }
+
+    @Test
+    void repetitionParametersOverrideTheCheckpointsDefaults() throws Exception {
+        String prompt = "def read_lines(path):";
+        String defaults = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 40, 0).text(); // no repeated 4-gram
+        String off = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 40, 0, RepetitionControl.NONE).text();
+        String penalised = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 40, 0, RepetitionControl.of(1.3, 0)).text();
+        assertTrue(!defaults.equals(off) && !penalised.equals(off) && !penalised.equals(defaults), "the settings must differ here");
+        String body = "{\"inputs\": \"" + prompt + "\", \"parameters\": {\"max_new_tokens\": 40";
+        assertEquals(defaults, json(predict(request(body + "}}"))).get("generated_text").getAsString());
+        assertEquals(off, json(predict(request(body + ", \"no_repeat_ngram_size\": 0}}"))).get("generated_text").getAsString());
+        assertEquals(penalised, json(predict(request(body + ", \"no_repeat_ngram_size\": 0, \"repetition_penalty\": 1.3}}")))
+                .get("generated_text").getAsString());
     }
 
     @Test
