@@ -27,7 +27,9 @@ import java.util.Arrays;
  *   <li>Accept by {@link SpeculativeAcceptance}: the agreeing drafts plus one full-model token.
  *   <li>Roll the cache back to the accepted length: a pointer move.
  * </ol>
- * Greedy output is token-for-token that of the full model; sampling keeps its distribution.
+ * Greedy output is token-for-token that of the full model; sampling keeps its distribution. Both
+ * hold with repetition control too: {@link RepetitionProcessor} penalises draft i and verification
+ * row i with the same context, the tokens before their position.
  */
 public final class SelfSpeculativeGenerator implements Generator {
 
