@@ -125,7 +125,9 @@ public final class GenerationService {
                     + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
         }
         GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences())
-                .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults));
+                .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults)
+                        .withOpenAiPenalties(p.presencePenalty() != null ? p.presencePenalty() : 0,
+                                p.frequencyPenalty() != null ? p.frequencyPenalty() : 0));
         try {
             Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
         } catch (IllegalArgumentException e) {

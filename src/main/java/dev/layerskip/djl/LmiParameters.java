@@ -22,15 +22,44 @@ import java.util.List;
  * @param draftConfidence draft_confidence: a number in (0, 1) or "auto"
  * @param repetitionPenalty repetition_penalty: &gt; 0, 1 = off
  * @param noRepeatNgramSize no_repeat_ngram_size: &ge; 0, 0 = off
+ * @param presencePenalty OpenAI's presence_penalty in [-2, 2] (0 = off; set by the OpenAI routes)
+ * @param frequencyPenalty OpenAI's frequency_penalty in [-2, 2] (0 = off; set by the OpenAI routes)
  */
 public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
         Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
         String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
-        Double repetitionPenalty, Integer noRepeatNgramSize) {
+        Double repetitionPenalty, Integer noRepeatNgramSize, Double presencePenalty, Double frequencyPenalty) {
 
     /** No parameter set: every value from the model's defaults. */
     public static final LmiParameters NONE = new LmiParameters(
-            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null);
+            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null, null, null);
+
+    /**
+     * Parameters without OpenAI's presence and frequency penalties.
+     *
+     * @param maxNewTokens max_new_tokens
+     * @param doSample do_sample
+     * @param temperature temperature
+     * @param topK top_k
+     * @param topP top_p
+     * @param seed seed
+     * @param stopSequences stop_sequences
+     * @param details details
+     * @param returnFullText return_full_text
+     * @param strategy strategy
+     * @param exitLayer exit_layer
+     * @param numSpeculations num_speculations
+     * @param draftConfidence draft_confidence
+     * @param repetitionPenalty repetition_penalty
+     * @param noRepeatNgramSize no_repeat_ngram_size
+     */
+    public LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
+            Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
+            String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
+            Double repetitionPenalty, Integer noRepeatNgramSize) {
+        this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
+                strategy, exitLayer, numSpeculations, draftConfidence, repetitionPenalty, noRepeatNgramSize, null, null);
+    }
 
     /**
      * Parameters without repetition control (the model's defaults apply).
@@ -53,7 +82,7 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
             Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
             String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
         this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
-                strategy, exitLayer, numSpeculations, draftConfidence, null, null);
+                strategy, exitLayer, numSpeculations, draftConfidence, null, null, null, null);
     }
 
     /** Copies the stop list. */

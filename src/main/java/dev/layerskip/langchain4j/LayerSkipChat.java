@@ -16,6 +16,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.SamplingConfig;
@@ -143,8 +144,11 @@ public final class LayerSkipChat {
                         ThreadLocalRandom.current().nextLong())
                 : SamplingConfig.GREEDY;
         List<String> stops = p.stopSequences() == null ? List.of() : p.stopSequences();
+        // the checkpoint's repetition control (generation_config.json), with LangChain4j's OpenAI-style penalties
+        RepetitionControl repetition = RepetitionControl.of(model.defaults()).withOpenAiPenalties(
+                p.presencePenalty() != null ? p.presencePenalty() : 0, p.frequencyPenalty() != null ? p.frequencyPenalty() : 0);
         GenerationConfig config = new GenerationConfig(p.maxOutputTokens() != null ? p.maxOutputTokens() : maxNewTokens,
-                sampling, model.defaults().eosTokenIds(), stops);
+                sampling, model.defaults().eosTokenIds(), stops).withRepetition(repetition);
         int[] ids = model.tokenizer().encode(prompt);
         StopTrimmer trimmer = new StopTrimmer(stops);
         StringBuilder text = new StringBuilder();

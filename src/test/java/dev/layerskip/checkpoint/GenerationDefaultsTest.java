@@ -37,10 +37,11 @@ class GenerationDefaultsTest {
 
     @Test
     void badRepetitionDefaultsAreNamed() {
-        assertRejected("{\"repetition_penalty\": 0}", "repetition_penalty must be a finite number > 0 (1 = off), got 0.0");
-        assertRejected("{\"repetition_penalty\": \"high\"}", "malformed field");
-        assertRejected("{\"no_repeat_ngram_size\": -1}", "no_repeat_ngram_size must be >= 0 (0 = off), got -1");
-        assertRejected("{\"no_repeat_ngram_size\": 2.5}", "no_repeat_ngram_size must be a whole number, got 2.5");
+        assertRejected("{\"repetition_penalty\": 0}", "'repetition_penalty' must be > 0 (1 = off), got 0");
+        assertRejected("{\"repetition_penalty\": -1.5}", "'repetition_penalty' must be a finite number in [0.0, ");
+        assertRejected("{\"repetition_penalty\": \"high\"}", "'repetition_penalty' must be a number, got");
+        assertRejected("{\"no_repeat_ngram_size\": -1}", "'no_repeat_ngram_size' must be in 0..2147483647, got -1");
+        assertRejected("{\"no_repeat_ngram_size\": 2.5}", "'no_repeat_ngram_size' must be an integer, got");
     }
 
     @Test

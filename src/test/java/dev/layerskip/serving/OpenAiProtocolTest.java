@@ -1,6 +1,7 @@
 package dev.layerskip.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.modality.Input;
@@ -13,6 +14,7 @@ import com.google.gson.JsonParser;
 import dev.layerskip.djl.DjlTestSupport;
 import dev.layerskip.djl.LayerSkipCriteria;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.RepetitionControl;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,6 +114,26 @@ class OpenAiProtocolTest {
                 .getAsJsonObject().get("text").getAsString());
         JsonObject e = error(post("v1/completions", "{\"prompt\": \"def \", \"exit_layer\": 99}"), 400);
         assertTrue(e.get("message").getAsString().contains("exit layer 99"), e.toString());
+    }
+
+    @Test
+    void presenceAndFrequencyPenaltiesApplyOnTopOfTheCheckpointsRepetitionControl() throws Exception {
+        String prompt = "class Stack:\n    def __init__(self):\n";
+        HttpResponse<String> r = post("v1/completions", "{\"prompt\": \"class Stack:\\n    def __init__(self):\\n\", "
+                + "\"max_tokens\": 24, \"presence_penalty\": 1.5, \"frequency_penalty\": 0.5}");
+        assertEquals(200, r.statusCode(), r.body());
+        String text = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("choices").get(0)
+                .getAsJsonObject().get("text").getAsString();
+        // the demo's generation_config.json: no_repeat_ngram_size 4; OpenAI's penalties count generated tokens only
+        RepetitionControl penalised = RepetitionControl.of(1.0, 4).withOpenAiPenalties(1.5, 0.5);
+        assertEquals(DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 24, 0, penalised).text(), text);
+        assertNotEquals(DjlTestSupport.greedyReference(DjlTestSupport.DEMO, prompt, 24, 0).text(), text);
+        JsonObject e = error(post("v1/completions", "{\"prompt\": \"a\", \"presence_penalty\": 2.5}"), 400);
+        assertEquals("presence_penalty", e.get("param").getAsString());
+        assertEquals("'presence_penalty' must be in [-2, 2], got 2.5", e.get("message").getAsString());
+        e = error(post("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"frequency_penalty\": -3}"), 400);
+        assertEquals("frequency_penalty", e.get("param").getAsString());
     }
 
     @Test

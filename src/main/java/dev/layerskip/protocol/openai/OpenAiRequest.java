@@ -20,10 +20,12 @@ import java.util.List;
  * @param strategy LayerSkip: autoregressive, early-exit or self-speculative
  * @param exitLayer LayerSkip: the exit layer E
  * @param numSpeculations LayerSkip: tokens drafted per self-speculative round
+ * @param presencePenalty presence_penalty in [-2, 2], 0 = off
+ * @param frequencyPenalty frequency_penalty in [-2, 2], 0 = off
  */
 public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens,
         Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
-        String strategy, Integer exitLayer, Integer numSpeculations) {
+        String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty) {
 
     /** Copies the lists; exactly one of prompt and messages is given. */
     public OpenAiRequest {

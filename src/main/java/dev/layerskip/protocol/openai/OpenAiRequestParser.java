@@ -19,7 +19,7 @@ import java.util.TreeSet;
 /**
  * Parses OpenAI completion and chat-completion request bodies. The JSON must be strict; every error
  * names the field. Fields this server implements are used; fields whose default it matches are accepted
- * at that default only ({@code n: 1}, {@code frequency_penalty: 0}, no tools, ...), anything else is a
+ * at that default only ({@code n: 1}, no log probabilities, no tools, ...), anything else is a
  * 400, and unknown fields are refused rather than silently ignored.
  */
 public final class OpenAiRequestParser {
@@ -154,11 +154,14 @@ public final class OpenAiRequestParser {
         if (n != null && n != 1) {
             throw OpenAiException.unsupported("n", "only n = 1 is supported, got " + n);
         }
-        for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
-            Double v = number(o, penalty);
-            if (v != null && v != 0) {
-                throw OpenAiException.unsupported(penalty, "'" + penalty + "' is not supported (only 0), got " + v);
+        double[] penalties = new double[2]; // presence, frequency: OpenAI's range [-2, 2]
+        List<String> penaltyNames = List.of("presence_penalty", "frequency_penalty");
+        for (int i = 0; i < 2; i++) {
+            Double v = number(o, penaltyNames.get(i));
+            if (v != null && !(v >= -2 && v <= 2)) {
+                throw OpenAiException.invalid(penaltyNames.get(i), "'" + penaltyNames.get(i) + "' must be in [-2, 2], got " + v);
             }
+            penalties[i] = v == null ? 0 : v;
         }
         JsonElement logprobs = o.get("logprobs");
         if (logprobs != null && !logprobs.isJsonNull()
@@ -200,7 +203,7 @@ public final class OpenAiRequestParser {
             throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
         }
         return new OpenAiRequest(model, prompt, messages, max, temperature, topP, seed, stops(o), stream != null && stream,
-                includeUsage, strategy, exit, d);
+                includeUsage, strategy, exit, d, penalties[0], penalties[1]);
     }
 
     private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
