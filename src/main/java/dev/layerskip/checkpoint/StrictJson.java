@@ -246,4 +246,23 @@ public final class StrictJson {
             return text;
         }
     }
+
+    /**
+     * @param e a JSON value
+     * @return whether it is a string
+     */
+    public static boolean isString(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
+    }
+
+    /**
+     * A value as error messages quote it: its JSON text, cut to 60 characters.
+     *
+     * @param e a JSON value
+     * @return the quoted text
+     */
+    public static String brief(JsonElement e) {
+        String s = e.toString();
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
 }

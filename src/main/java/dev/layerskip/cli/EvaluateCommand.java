@@ -59,17 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 48;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    double temperature = 0;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Top-k filter, 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK = 0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus filter in (0, 1] (default: ${DEFAULT-VALUE}).")
-    double topP = 1.0;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed, the same for every generation (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
+    @Mixin SamplingOptions samplingOptions;
 
     @Option(names = "--limit", paramLabel = "K", description = "Use only the first K examples.")
     Integer limit;
@@ -92,7 +82,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
         }
-        SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, seed);
+        SamplingConfig sampling = samplingOptions.config();
         TaskMetric taskMetric = metric != null ? TaskMetric.fromName(metric) : TaskMetric.forTaskFile(task);
         List<TaskStrategy> chosen = strategies != null ? TaskStrategy.parseList(strategies) : null;
         List<TaskExample> examples = TaskFile.read(task);
@@ -141,7 +131,7 @@ final class EvaluateCommand implements Callable<Integer> {
             root.addProperty("metric", reports.get(0).metric().cliName());
             root.addProperty("primary_metric", reports.get(0).metric().primary());
             root.addProperty("max_new_tokens", maxNewTokens);
-            root.addProperty("temperature", temperature);
+            root.addProperty("temperature", samplingOptions.temperature);
             JsonArray array = new JsonArray();
             for (int m = 0; m < reports.size(); m++) {
                 TaskReport report = reports.get(m);

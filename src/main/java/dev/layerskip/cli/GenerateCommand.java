@@ -41,17 +41,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 64;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    double temperature = 0;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Top-k filter, 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK = 0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus filter in (0, 1] (default: ${DEFAULT-VALUE}).")
-    double topP = 1.0;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
+    @Mixin SamplingOptions samplingOptions;
 
     @Option(names = "--repetition-penalty", paramLabel = "R", description = "Divide positive (multiply negative) logits "
             + "of tokens already in the prompt or output by R > 0; 1 = off (default: the checkpoint's generation_config.json, else 1).")
@@ -73,7 +63,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, seed);
+        SamplingConfig sampling = samplingOptions.config();
         DecodingSettings settings = decoding.settings();
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();

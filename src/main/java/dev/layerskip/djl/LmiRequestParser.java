@@ -52,7 +52,7 @@ public final class LmiRequestParser {
             throw new InvalidRequestException("the request body is not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) {
-            throw new InvalidRequestException("the request body must be a JSON object with \"inputs\", got " + brief(root));
+            throw new InvalidRequestException("the request body must be a JSON object with \"inputs\", got " + StrictJson.brief(root));
         }
         JsonObject o = root.getAsJsonObject();
         rejectUnknown(o, TOP_LEVEL, "");
@@ -60,8 +60,8 @@ public final class LmiRequestParser {
         if (inputs == null || inputs.isJsonNull()) {
             throw new InvalidRequestException("missing field 'inputs' (the prompt string)");
         }
-        if (!isString(inputs)) {
-            throw new InvalidRequestException("'inputs' must be a string, got " + brief(inputs));
+        if (!StrictJson.isString(inputs)) {
+            throw new InvalidRequestException("'inputs' must be a string, got " + StrictJson.brief(inputs));
         }
         if (inputs.getAsString().isEmpty()) {
             throw new InvalidRequestException("'inputs' must not be empty");
@@ -71,7 +71,7 @@ public final class LmiRequestParser {
         LmiParameters parameters = LmiParameters.NONE;
         if (p != null && !p.isJsonNull()) {
             if (!p.isJsonObject()) {
-                throw new InvalidRequestException("'parameters' must be an object, got " + brief(p));
+                throw new InvalidRequestException("'parameters' must be an object, got " + StrictJson.brief(p));
             }
             parameters = parameters(p.getAsJsonObject());
         }
@@ -108,7 +108,7 @@ public final class LmiRequestParser {
         String confidence = null;
         JsonElement c = p.get("draft_confidence");
         if (c != null && !c.isJsonNull()) {
-            if (isString(c) && c.getAsString().equalsIgnoreCase("auto")) {
+            if (StrictJson.isString(c) && c.getAsString().equalsIgnoreCase("auto")) {
                 confidence = "auto";
             } else {
                 Double v = number(p, "draft_confidence", at);
@@ -150,17 +150,17 @@ public final class LmiRequestParser {
         if (e == null || e.isJsonNull()) {
             return List.of();
         }
-        if (isString(e)) {
+        if (StrictJson.isString(e)) {
             return nonEmpty(List.of(e.getAsString()), at);
         }
         if (!e.isJsonArray()) {
-            throw new InvalidRequestException(at + "stop_sequences must be a list of strings, got " + brief(e));
+            throw new InvalidRequestException(at + "stop_sequences must be a list of strings, got " + StrictJson.brief(e));
         }
         List<String> out = new ArrayList<>();
         JsonArray a = e.getAsJsonArray();
         for (int i = 0; i < a.size(); i++) {
-            if (!isString(a.get(i))) {
-                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must be a string, got " + brief(a.get(i)));
+            if (!StrictJson.isString(a.get(i))) {
+                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must be a string, got " + StrictJson.brief(a.get(i)));
             }
             out.add(a.get(i).getAsString());
         }
@@ -199,12 +199,12 @@ public final class LmiRequestParser {
 
     private static long integral(JsonElement e, String field) throws InvalidRequestException {
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw new InvalidRequestException(field + " must be an integer, got " + brief(e));
+            throw new InvalidRequestException(field + " must be an integer, got " + StrictJson.brief(e));
         }
         try {
             return e.getAsBigDecimal().longValueExact();
         } catch (ArithmeticException | NumberFormatException ex) {
-            throw new InvalidRequestException(field + " must be an integer, got " + brief(e), ex);
+            throw new InvalidRequestException(field + " must be an integer, got " + StrictJson.brief(e), ex);
         }
     }
 
@@ -214,16 +214,16 @@ public final class LmiRequestParser {
             return null;
         }
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw new InvalidRequestException(at + key + " must be a number, got " + brief(e));
+            throw new InvalidRequestException(at + key + " must be a number, got " + StrictJson.brief(e));
         }
         double v;
         try {
             v = e.getAsDouble();
         } catch (NumberFormatException ex) {
-            throw new InvalidRequestException(at + key + " must be a number, got " + brief(e), ex);
+            throw new InvalidRequestException(at + key + " must be a number, got " + StrictJson.brief(e), ex);
         }
         if (!Double.isFinite(v)) {
-            throw new InvalidRequestException(at + key + " must be finite, got " + brief(e));
+            throw new InvalidRequestException(at + key + " must be finite, got " + StrictJson.brief(e));
         }
         return v;
     }
@@ -234,7 +234,7 @@ public final class LmiRequestParser {
             return null;
         }
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
-            throw new InvalidRequestException(at + key + " must be true or false, got " + brief(e));
+            throw new InvalidRequestException(at + key + " must be true or false, got " + StrictJson.brief(e));
         }
         return e.getAsBoolean();
     }
@@ -244,18 +244,10 @@ public final class LmiRequestParser {
         if (e == null || e.isJsonNull()) {
             return null;
         }
-        if (!isString(e)) {
-            throw new InvalidRequestException(at + key + " must be a string, got " + brief(e));
+        if (!StrictJson.isString(e)) {
+            throw new InvalidRequestException(at + key + " must be a string, got " + StrictJson.brief(e));
         }
         return e.getAsString();
     }
 
-    private static boolean isString(JsonElement e) {
-        return e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
-    }
-
-    private static String brief(JsonElement e) {
-        String s = e.toString();
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
-    }
 }

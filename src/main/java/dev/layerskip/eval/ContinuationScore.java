@@ -22,15 +22,28 @@ public final class ContinuationScore {
      * @return F1 in [0, 1]; 0 when either is empty
      */
     public static double tokenF1(int[] generated, int[] reference) {
-        if (generated.length == 0 || reference.length == 0) {
+        return bagF1(java.util.Arrays.stream(generated).boxed().toList(), java.util.Arrays.stream(reference).boxed().toList());
+    }
+
+    /**
+     * F1 of two bags (multisets): shared items counted with multiplicity, over the predicted and the
+     * reference size. The one implementation of token F1 (also used by the task metrics).
+     *
+     * @param predicted the predicted items
+     * @param reference the reference items
+     * @param <T> the item type
+     * @return F1 in [0, 1]; 0 when either is empty or nothing is shared
+     */
+    public static <T> double bagF1(List<T> predicted, List<T> reference) {
+        if (predicted.isEmpty() || reference.isEmpty()) {
             return 0;
         }
-        Map<Integer, Integer> counts = new HashMap<>();
-        for (int t : reference) {
+        Map<T, Integer> counts = new HashMap<>();
+        for (T t : reference) {
             counts.merge(t, 1, Integer::sum);
         }
         int overlap = 0;
-        for (int t : generated) {
+        for (T t : predicted) {
             Integer c = counts.get(t);
             if (c != null && c > 0) {
                 overlap++;
@@ -40,10 +53,11 @@ public final class ContinuationScore {
         if (overlap == 0) {
             return 0;
         }
-        double precision = (double) overlap / generated.length;
-        double recall = (double) overlap / reference.length;
+        double precision = (double) overlap / predicted.size();
+        double recall = (double) overlap / reference.size();
         return 2 * precision * recall / (precision + recall);
     }
+
 
     /**
      * The fraction of n-grams that repeat an earlier n-gram of the same sequence (0 = none repeats).

@@ -1,10 +1,10 @@
 package dev.layerskip.eval.task;
 
+import dev.layerskip.eval.ContinuationScore;
+
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -41,22 +41,7 @@ public record AnswerScores(double exactMatch, double f1) {
         if (p.isEmpty() || r.isEmpty()) {
             return new AnswerScores(em, em);
         }
-        Map<String, Integer> counts = new HashMap<>();
-        r.forEach(t -> counts.merge(t, 1, Integer::sum));
-        int common = 0;
-        for (String t : p) {
-            Integer c = counts.get(t);
-            if (c != null && c > 0) {
-                common++;
-                counts.put(t, c - 1);
-            }
-        }
-        if (common == 0) {
-            return new AnswerScores(em, 0);
-        }
-        double precision = (double) common / p.size();
-        double recall = (double) common / r.size();
-        return new AnswerScores(em, 2 * precision * recall / (precision + recall));
+        return new AnswerScores(em, ContinuationScore.bagF1(p, r));
     }
 
     /**

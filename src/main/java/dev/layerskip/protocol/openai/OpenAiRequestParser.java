@@ -9,6 +9,8 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
+import dev.layerskip.checkpoint.StrictJson;
+
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -61,7 +63,7 @@ public final class OpenAiRequestParser {
         }
         for (String f : List.of("tool_choice", "function_call")) {
             JsonElement t = o.get(f);
-            if (t != null && !t.isJsonNull() && !(isString(t) && t.getAsString().equals("none"))) {
+            if (t != null && !t.isJsonNull() && !(StrictJson.isString(t) && t.getAsString().equals("none"))) {
                 throw OpenAiException.unsupported(f, "'" + f + "' is not supported: this server does not call tools");
             }
         }
@@ -74,9 +76,9 @@ public final class OpenAiRequestParser {
         JsonElement format = o.get("response_format");
         if (format != null && !format.isJsonNull()) {
             JsonElement type = format.isJsonObject() ? format.getAsJsonObject().get("type") : null;
-            if (type == null || !isString(type) || !type.getAsString().equals("text")) {
+            if (type == null || !StrictJson.isString(type) || !type.getAsString().equals("text")) {
                 throw OpenAiException.unsupported("response_format", "only {\"type\": \"text\"} is supported as "
-                        + "'response_format', got " + brief(format));
+                        + "'response_format', got " + StrictJson.brief(format));
             }
         }
         Integer topLogprobs = integer(o, "top_logprobs");
@@ -98,15 +100,15 @@ public final class OpenAiRequestParser {
         known(o, COMPLETION);
         JsonElement p = o.get("prompt");
         String prompt;
-        if (p != null && isString(p)) {
+        if (p != null && StrictJson.isString(p)) {
             prompt = p.getAsString();
-        } else if (p != null && p.isJsonArray() && p.getAsJsonArray().size() == 1 && isString(p.getAsJsonArray().get(0))) {
+        } else if (p != null && p.isJsonArray() && p.getAsJsonArray().size() == 1 && StrictJson.isString(p.getAsJsonArray().get(0))) {
             prompt = p.getAsJsonArray().get(0).getAsString();
         } else if (p != null && p.isJsonArray() && p.getAsJsonArray().size() > 1) {
             throw OpenAiException.unsupported("prompt", "one prompt per request is supported, got "
                     + p.getAsJsonArray().size());
         } else {
-            throw OpenAiException.invalid("prompt", "'prompt' must be a string, got " + (p == null ? "nothing" : brief(p)));
+            throw OpenAiException.invalid("prompt", "'prompt' must be a string, got " + (p == null ? "nothing" : StrictJson.brief(p)));
         }
         if (prompt.isEmpty()) {
             throw OpenAiException.invalid("prompt", "'prompt' must not be empty");
@@ -179,7 +181,7 @@ public final class OpenAiRequestParser {
         JsonElement options = o.get("stream_options");
         if (options != null && !options.isJsonNull()) {
             if (!options.isJsonObject()) {
-                throw OpenAiException.invalid("stream_options", "'stream_options' must be an object, got " + brief(options));
+                throw OpenAiException.invalid("stream_options", "'stream_options' must be an object, got " + StrictJson.brief(options));
             }
             for (String key : options.getAsJsonObject().keySet()) {
                 if (!key.equals("include_usage")) {
@@ -208,7 +210,7 @@ public final class OpenAiRequestParser {
 
     private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
         if (!e.isJsonObject()) {
-            throw OpenAiException.invalid(at, at + " must be an object with \"role\" and \"content\", got " + brief(e));
+            throw OpenAiException.invalid(at, at + " must be an object with \"role\" and \"content\", got " + StrictJson.brief(e));
         }
         JsonObject m = e.getAsJsonObject();
         for (String key : m.keySet()) {
@@ -218,7 +220,7 @@ public final class OpenAiRequestParser {
             }
         }
         JsonElement role = m.get("role");
-        if (role == null || !isString(role)) {
+        if (role == null || !StrictJson.isString(role)) {
             throw OpenAiException.invalid(at + ".role", at + ".role must be a string");
         }
         String r = role.getAsString();
@@ -230,7 +232,7 @@ public final class OpenAiRequestParser {
         if (c == null || c.isJsonNull()) {
             throw OpenAiException.invalid(at + ".content", at + ".content is missing");
         }
-        if (isString(c)) {
+        if (StrictJson.isString(c)) {
             return new ChatMessage(r, c.getAsString());
         }
         if (!c.isJsonArray()) {
@@ -242,9 +244,9 @@ public final class OpenAiRequestParser {
             JsonElement part = parts.get(i);
             JsonElement type = part.isJsonObject() ? part.getAsJsonObject().get("type") : null;
             JsonElement t = part.isJsonObject() ? part.getAsJsonObject().get("text") : null;
-            if (type == null || !isString(type) || !type.getAsString().equals("text") || t == null || !isString(t)) {
+            if (type == null || !StrictJson.isString(type) || !type.getAsString().equals("text") || t == null || !StrictJson.isString(t)) {
                 throw OpenAiException.unsupported(at + ".content[" + i + "]", at + ".content[" + i
-                        + "]: only {\"type\": \"text\", \"text\": ...} parts are supported, got " + brief(part));
+                        + "]: only {\"type\": \"text\", \"text\": ...} parts are supported, got " + StrictJson.brief(part));
             }
             text.append(t.getAsString());
         }
@@ -257,18 +259,18 @@ public final class OpenAiRequestParser {
             return List.of();
         }
         List<String> stops = new ArrayList<>();
-        if (isString(e)) {
+        if (StrictJson.isString(e)) {
             stops.add(e.getAsString());
         } else if (e.isJsonArray()) {
             JsonArray a = e.getAsJsonArray();
             for (int i = 0; i < a.size(); i++) {
-                if (!isString(a.get(i))) {
-                    throw OpenAiException.invalid("stop", "stop[" + i + "] must be a string, got " + brief(a.get(i)));
+                if (!StrictJson.isString(a.get(i))) {
+                    throw OpenAiException.invalid("stop", "stop[" + i + "] must be a string, got " + StrictJson.brief(a.get(i)));
                 }
                 stops.add(a.get(i).getAsString());
             }
         } else {
-            throw OpenAiException.invalid("stop", "'stop' must be a string or an array of strings, got " + brief(e));
+            throw OpenAiException.invalid("stop", "'stop' must be a string or an array of strings, got " + StrictJson.brief(e));
         }
         if (stops.size() > 4) {
             throw OpenAiException.invalid("stop", "at most 4 stop sequences, got " + stops.size());
@@ -324,12 +326,12 @@ public final class OpenAiRequestParser {
 
     private static long integral(JsonElement e, String key) throws OpenAiException {
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + StrictJson.brief(e));
         }
         try {
             return e.getAsBigDecimal().longValueExact();
         } catch (ArithmeticException | NumberFormatException ex) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + StrictJson.brief(e));
         }
     }
 
@@ -339,16 +341,16 @@ public final class OpenAiRequestParser {
             return null;
         }
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + StrictJson.brief(e));
         }
         double v;
         try {
             v = e.getAsDouble();
         } catch (NumberFormatException ex) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + StrictJson.brief(e));
         }
         if (!Double.isFinite(v)) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be finite, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be finite, got " + StrictJson.brief(e));
         }
         return v;
     }
@@ -359,7 +361,7 @@ public final class OpenAiRequestParser {
             return null;
         }
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be true or false, got " + brief(e));
+            throw OpenAiException.invalid(key, "'" + key + "' must be true or false, got " + StrictJson.brief(e));
         }
         return e.getAsBoolean();
     }
@@ -369,18 +371,10 @@ public final class OpenAiRequestParser {
         if (e == null || e.isJsonNull()) {
             return null;
         }
-        if (!isString(e)) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a string, got " + brief(e));
+        if (!StrictJson.isString(e)) {
+            throw OpenAiException.invalid(key, "'" + key + "' must be a string, got " + StrictJson.brief(e));
         }
         return e.getAsString();
     }
 
-    private static boolean isString(JsonElement e) {
-        return e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
-    }
-
-    private static String brief(JsonElement e) {
-        String s = e.toString();
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
-    }
 }
