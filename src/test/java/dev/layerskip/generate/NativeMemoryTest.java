@@ -25,4 +25,19 @@ class NativeMemoryTest {
                     i -> (i % 2 == 0 ? full : early).generate(prompt, config, TokenListener.NONE), "generations");
         }
     }
+
+    @Test
+    void bf16PackedGenerationsThroughTheTorchScriptHelperStayFlat() throws Exception {
+        LoadOptions bf16Packed = new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.BFLOAT16,
+                dev.layerskip.model.WeightLayout.PACKED);
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, bf16Packed)) {
+            BaseNDManager manager = (BaseNDManager) loaded.manager();
+            GenerationConfig greedy = GenerationConfig.greedy(6, List.of());
+            Generator spec = new SelfSpeculativeGenerator(loaded.model(), loaded.tokenizer(), 2, new DraftLength.Fixed(3));
+            Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), loaded.model().numLayers());
+            int[] prompt = {1, 298, 296, 297, 36};
+            NativeMemoryTestSupport.assertFlat(manager, 300, 1000,
+                    i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), "BF16 packed generations");
+        }
+    }
 }
