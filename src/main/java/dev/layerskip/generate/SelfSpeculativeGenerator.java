@@ -150,8 +150,7 @@ public final class SelfSpeculativeGenerator implements Generator {
             while (d < maxDrafts) {
                 NDArray xE = model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d); // [1, 1, hidden]
                 exitStates.add(xE);
-                NDArray logits = model.exitHead(xE); // [1, 1, vocab]
-                FiniteCheck.requireFinite(logits, "exit layer " + exitLayer + ", position " + (start + d));
+                NDArray logits = model.exitHead(xE); // [1, 1, vocab]; not checked: a bad draft is only a proposal
                 double top;
                 if (sampler.config().isGreedy() && !penalised) {
                     input = ForwardSteps.argmaxRows(logits)[0]; // on the device: one id is copied, not the vocabulary
@@ -177,6 +176,7 @@ public final class SelfSpeculativeGenerator implements Generator {
             exitStates.add(model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d));
             NDArray kept = exitStates.size() == 1 ? exitStates.get(0) : NDArrays.concat(exitStates, 1); // [1, d+1, hidden]
             NDArray full = model.exitHead(model.forwardLayers(kept, exitLayer, layers, cache, start)); // [1, d+1, vocab]
+            // Every emitted token comes from these logits, so this one check guards the output (drafts need none).
             FiniteCheck.requireFinite(full, "exit layer " + layers + ", positions " + start + ".." + (start + d));
             cache.commit(start + d + 1);
             int[] draftIds = Arrays.copyOf(drafts, d);
