@@ -1,9 +1,6 @@
 package dev.layerskip.generate;
 
-import ai.djl.ndarray.NDManager;
-
 import dev.layerskip.model.InferenceMode;
-import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -42,27 +39,14 @@ public final class AutoregressiveGenerator implements Generator {
 
     @Override
     public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
-        int context = model.config().maxPositions();
-        Prompts.check(promptIds, model.config());
         InferenceMode.enterOnThisThread();
-        int p = promptIds.length;
-        int limit = Math.min(config.maxNewTokens(), context - p + 1); // the last token is never fed back
-        Sampler sampler = new Sampler(config.sampling());
-        RepetitionProcessor penalties = new RepetitionProcessor(config.repetition(), promptIds);
-        OutputCollector out = new OutputCollector(config, tokenizer, listener, limit);
-        long start = System.nanoTime();
-        long prefillNanos;
-        try (NDManager generation = model.manager().newSubManager();
-                KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, exitLayer)) {
-            int token = ForwardSteps.nextToken(model, generation, promptIds, exitLayer, cache, sampler, penalties);
-            prefillNanos = System.nanoTime() - start;
-            while (!out.accept(token)) {
-                penalties.push(token);
-                token = ForwardSteps.nextToken(model, generation, new int[] {token}, exitLayer, cache, sampler, penalties);
+        BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), null, length -> {});
+        try (RollingBatch batch = new RollingBatch(model, exitLayer, false, 1)) {
+            batch.join(row);
+            while (!batch.rows().isEmpty()) {
+                batch.step();
             }
         }
-        long decodeNanos = System.nanoTime() - start - prefillNanos;
-        GenerationStats stats = new GenerationStats(p, out.count(), prefillNanos, decodeNanos, 0, 0, 0, 0, 0);
-        return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), stats);
+        return row.result();
     }
 }

@@ -26,8 +26,51 @@ public final class FiniteCheck {
         if (allFinite(logits)) {
             return;
         }
-        throw new NonFiniteLogitsException("the model produced non-finite logits (NaN or infinity) at " + where
+        throw failure(where);
+    }
+
+    /**
+     * The error for non-finite logits.
+     *
+     * @param where what produced them, for the message
+     * @return the exception, naming where and what to suspect
+     */
+    public static NonFiniteLogitsException failure(String where) {
+        return new NonFiniteLogitsException("the model produced non-finite logits (NaN or infinity) at " + where
                 + "; the checkpoint's weights or config.json (rms_norm_eps, rope settings) are damaged");
+    }
+
+    /**
+     * Which positions of a batch have only finite logits: one sum per position on the device, and the
+     * exact test only where a sum is not finite (a sum can overflow on finite values).
+     *
+     * @param logits [rows, seq, vocab]; not modified or closed
+     * @return rows·seq flags, row-major
+     */
+    public static boolean[] finitePositions(NDArray logits) {
+        float[] sums;
+        try (NDArray sum = logits.sum(new int[] {2}); NDArray sum32 = sum.toType(DataType.FLOAT32, false)) {
+            sums = sum32.toFloatArray(); // [rows, seq]
+        }
+        boolean[] out = new boolean[sums.length];
+        boolean allGood = true;
+        for (int i = 0; i < sums.length; i++) {
+            out[i] = Float.isFinite(sums[i]);
+            allGood &= out[i];
+        }
+        if (allGood) {
+            return out;
+        }
+        try (NDArray nan = logits.isNaN();
+                NDArray inf = logits.isInfinite();
+                NDArray bad = nan.logicalOr(inf);
+                NDArray any = bad.max(new int[] {2})) {
+            boolean[] badPositions = any.toBooleanArray(); // [rows, seq]
+            for (int i = 0; i < out.length; i++) {
+                out[i] = !badPositions[i];
+            }
+        }
+        return out;
     }
 
     /**

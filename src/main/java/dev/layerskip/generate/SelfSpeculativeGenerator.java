@@ -1,17 +1,10 @@
 package dev.layerskip.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 
 import dev.layerskip.model.InferenceMode;
-import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
-import java.util.Arrays;
 
 /**
  * LayerSkip's self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et
@@ -87,161 +80,14 @@ public final class SelfSpeculativeGenerator implements Generator {
 
     @Override
     public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
-        Prompts.check(promptIds, model.config());
         InferenceMode.enterOnThisThread();
-        int p = promptIds.length;
-        int limit = Math.min(config.maxNewTokens(), model.config().maxPositions() - p + 1);
-        Sampler sampler = new Sampler(config.sampling());
-        RepetitionProcessor penalties = new RepetitionProcessor(config.repetition(), promptIds);
-        OutputCollector out = new OutputCollector(config, tokenizer, listener, limit);
-        RoundStats stats = new RoundStats();
-        long start = System.nanoTime();
-        long prefillNanos;
-        try (NDManager generation = model.manager().newSubManager();
-                KvCache cache = new KvCache(generation, model.config(), 1, p + limit - 1, model.numLayers())) {
-            int token = ForwardSteps.nextToken(model, generation, promptIds, model.numLayers(), cache, sampler, penalties);
-            prefillNanos = System.nanoTime() - start;
-            int drafts = draftLength.max();
-            boolean done = out.accept(token);
-            while (!done) {
-                // At most remaining-1 drafts: a round yields up to drafts+1 tokens.
-                penalties.push(token);
-                int[] accepted = round(generation, cache, token, Math.min(drafts, out.remaining() - 1), sampler,
-                        penalties, stats, listener);
-                for (int i = 0; i < accepted.length; i++) {
-                    if (i > 0) {
-                        penalties.push(token); // every accepted token but the last, which the next round feeds
-                    }
-                    token = accepted[i];
-                    if (out.accept(token)) {
-                        done = true;
-                        break;
-                    }
-                }
-                drafts = draftLength.next(drafts, stats.lastDrafted, stats.lastAccepted);
+        BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), draftLength, cacheProbe);
+        try (RollingBatch batch = new RollingBatch(model, exitLayer, true, 1)) {
+            batch.join(row);
+            while (!batch.rows().isEmpty()) {
+                batch.step();
             }
         }
-        long decodeNanos = System.nanoTime() - start - prefillNanos;
-        GenerationStats s = new GenerationStats(p, out.count(), prefillNanos, decodeNanos, stats.rounds,
-                stats.drafted, stats.accepted, stats.draftNanos, stats.verifyNanos);
-        return new GenerationResult(promptIds, out.tokens(), out.text(), out.finishReason(), s);
-    }
-
-    /**
-     * One draft-verify-accept round; returns the accepted tokens (at least one). The penalties' context
-     * ends with lastToken on entry and is left so on return; inside, the drafts are pushed as they are
-     * drawn, so draft i and verification row i see exactly the tokens before their position.
-     */
-    private int[] round(NDManager generation, KvCache cache, int lastToken, int maxDrafts, Sampler sampler,
-            RepetitionProcessor penalties, RoundStats stats, TokenListener listener) {
-        int start = cache.length(); // position of lastToken, not yet in the cache
-        int layers = model.numLayers();
-        int[] drafts = new int[maxDrafts];
-        double[][] draftProbs = new double[maxDrafts][]; // q per draft, kept when sampling for the accept rule
-        NDList exitStates = new NDList(maxDrafts + 1); // x_E of positions start..start+d, each [1, 1, hidden]
-        double threshold = draftLength.stopBelow();
-        int context = penalties.length(); // prompt + accepted output, lastToken included
-        boolean penalised = penalties.active();
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            long t0 = System.nanoTime();
-            int d = 0;
-            int input = lastToken;
-            while (d < maxDrafts) {
-                NDArray xE = model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d); // [1, 1, hidden]
-                exitStates.add(xE);
-                NDArray logits = model.exitHead(xE); // [1, 1, vocab]; not checked: a bad draft is only a proposal
-                double top;
-                if (sampler.config().isGreedy() && !penalised) {
-                    input = ForwardSteps.argmaxRows(logits)[0]; // on the device: one id is copied, not the vocabulary
-                    top = threshold > 0 ? logits.softmax(2).max().getFloat() : 1;
-                } else if (sampler.config().isGreedy()) {
-                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab], penalised on the host
-                    input = Sampler.argmax(row);
-                    top = threshold > 0 ? topProbability(row) : 1;
-                } else {
-                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab]; unchanged when no penalty is set
-                    draftProbs[d] = sampler.distribution(row); // computed once: drawn from here, reused to accept
-                    input = sampler.draw(draftProbs[d]);
-                    top = threshold > 0 ? topProbability(row) : 1;
-                }
-                drafts[d++] = input;
-                penalties.push(input); // the next draft's context includes this one
-                if (top < threshold) {
-                    break;
-                }
-            }
-            long t1 = System.nanoTime();
-            // The last draft has no x_E yet: layers [0, E) for it alone, then [E, L) over all d+1 positions.
-            exitStates.add(model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d));
-            NDArray kept = exitStates.size() == 1 ? exitStates.get(0) : NDArrays.concat(exitStates, 1); // [1, d+1, hidden]
-            NDArray full = model.exitHead(model.forwardLayers(kept, exitLayer, layers, cache, start)); // [1, d+1, vocab]
-            // Every emitted token comes from these logits, so this one check guards the output (drafts need none).
-            FiniteCheck.requireFinite(full, "exit layer " + layers + ", positions " + start + ".." + (start + d));
-            cache.commit(start + d + 1);
-            int[] draftIds = Arrays.copyOf(drafts, d);
-            int[] accepted;
-            if (sampler.config().isGreedy() && !penalised) {
-                accepted = SpeculativeAcceptance.decideGreedy(draftIds, ForwardSteps.argmaxRows(full)); // d+1 ids copied
-            } else {
-                float[][] rows = rows(full.toFloatArray(), d + 1);
-                for (int i = d; i >= 0; i--) { // last row first: the context only shrinks
-                    penalties.truncate(context + i); // row i follows lastToken and drafts 0..i-1
-                    penalties.apply(rows[i]);
-                }
-                accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs, d), rows, sampler);
-            }
-            penalties.truncate(context);
-            // Positions start .. start+k hold lastToken and the k accepted drafts; the rest is discarded.
-            cache.rollback(start + accepted.length);
-            cacheProbe.accept(cache.length());
-            stats.record(d, accepted.length - 1, t1 - t0, System.nanoTime() - t1);
-            listener.onDraft(draftIds, accepted.length - 1);
-            return accepted;
-        }
-    }
-
-    private NDArray embedOne(NDManager generation, int token) {
-        return model.embed(generation.create(new int[] {token}).reshape(1, 1)); // [1, 1, hidden]
-    }
-
-    private static float[][] rows(float[] flat, int n) {
-        int v = flat.length / n;
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
-        }
-        return out;
-    }
-
-    /** The softmax probability of the most likely token. */
-    static double topProbability(float[] logits) {
-        float max = logits[Sampler.argmax(logits)];
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        return 1 / sum;
-    }
-
-    /** Counters across rounds. */
-    private static final class RoundStats {
-        int rounds;
-        int drafted;
-        int accepted;
-        long draftNanos;
-        long verifyNanos;
-        int lastDrafted;
-        int lastAccepted;
-
-        void record(int d, int k, long draft, long verify) {
-            rounds++;
-            drafted += d;
-            accepted += k;
-            draftNanos += draft;
-            verifyNanos += verify;
-            lastDrafted = d;
-            lastAccepted = k;
-        }
+        return row.result();
     }
 }

@@ -72,11 +72,11 @@ public final class Attention extends ShapePreservingBlock {
         NDArray keys = k; // [batch, kvHeads, total, headDim]
         NDArray values = v; // [batch, kvHeads, total, headDim]
         if (cache != null) {
-            NDArray[] kv = cache.writeAndRead(layer, pos.start, k, v);
+            NDArray[] kv = cache.writeAndRead(layer, pos, k, v);
             keys = kv[0];
             values = kv[1];
-        } else if (pos.start != 0) {
-            throw new IllegalArgumentException("without a cache the positions must start at 0");
+        } else if (!pos.aligned || pos.start != 0) {
+            throw new IllegalArgumentException("without a cache every row's positions must start at 0");
         }
         long total = keys.getShape().get(2);
         NDArray q = Scalars.mul(qAndK.get(0), 1.0 / Math.sqrt(d))

@@ -8,47 +8,51 @@ import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.checkpoint.LlamaConfig;
 
+import java.util.Arrays;
+
 /**
- * A preallocated key/value cache, written by position.
+ * A preallocated key/value cache, written by position, with one lane per sequence.
  *
- * <p>Each layer owns two arrays of shape [batch, kvHeads, capacity, headDim] allocated once.
- * A forward pass over positions {@code start .. start+T-1} writes those slots in place and attends
- * over slots {@code 0 .. start+T-1}, so what lies beyond is never read. {@link #length()} is the
- * number of committed positions; {@link #rollback(int)} just moves it back (no copies), which is
- * how self-speculative decoding discards rejected drafts. Close the cache (or its manager) to free
- * it.
+ * <p>Each layer owns two arrays of shape [lanes, kvHeads, capacity, headDim] allocated once (or
+ * grown by {@link #grow}). A forward pass over positions {@code start .. start+T-1} of a lane writes
+ * those slots in place and attends over slots {@code 0 .. start+T-1}, so what lies beyond is never
+ * read. {@link #length(int)} is a lane's number of committed positions; {@link #rollback(int, int)}
+ * just moves it back (no copies), which is how self-speculative decoding discards rejected drafts.
+ * A batch keeps its sequences in lanes {@code 0 .. n-1}; a sequence that leaves is replaced by the
+ * last one ({@link #moveLane}). Close the cache (or its manager) to free it.
  */
 public final class KvCache implements AutoCloseable {
 
-    private final NDArray[] keys; // per layer [batch, kvHeads, capacity, headDim]
-    private final NDArray[] values; // per layer [batch, kvHeads, capacity, headDim]
-    private final int capacity;
-    private int length;
+    private final NDManager manager;
+    private final LlamaConfig config;
+    private final NDArray[] keys; // per layer [lanes, kvHeads, capacity, headDim]
+    private final NDArray[] values; // per layer [lanes, kvHeads, capacity, headDim]
+    private int lanes;
+    private int capacity;
+    private int[] lengths;
 
     /**
      * Allocates a zeroed cache.
      *
-     * @param manager the manager that owns the cache (one per generation)
+     * @param manager the manager that owns the cache (one per generation or batch)
      * @param config the model configuration
-     * @param batch the batch size
-     * @param capacity the number of positions, at most the model's context length
+     * @param lanes the number of sequences (the batch size)
+     * @param capacity the number of slots per lane, at most the model's context length + 1 (a
+     *     batch's scratch slot)
      * @param layers how many layers (from layer 0) will use the cache: L, or E for early exit
      */
-    public KvCache(NDManager manager, LlamaConfig config, int batch, int capacity, int layers) {
-        if (capacity < 1 || capacity > config.maxPositions()) {
-            throw new IllegalArgumentException(
-                    "cache capacity " + capacity + " outside [1, max_position_embeddings="
-                            + config.maxPositions() + "]");
-        }
+    public KvCache(NDManager manager, LlamaConfig config, int lanes, int capacity, int layers) {
+        checkShape(config, lanes, capacity);
         if (layers < 1 || layers > config.numLayers()) {
             throw new IllegalArgumentException(
                     "cache layers " + layers + " outside [1, " + config.numLayers() + "]");
         }
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        }
+        this.manager = manager;
+        this.config = config;
+        this.lanes = lanes;
         this.capacity = capacity;
-        Shape shape = new Shape(batch, config.numKvHeads(), capacity, config.headDim());
+        this.lengths = new int[lanes];
+        Shape shape = shape(lanes, capacity);
         keys = new NDArray[layers];
         values = new NDArray[layers];
         for (int l = 0; l < keys.length; l++) {
@@ -57,39 +61,171 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    /** @return the number of positions the cache can hold */
+    private static void checkShape(LlamaConfig config, int lanes, int capacity) {
+        if (capacity < 1 || capacity > config.maxPositions() + 1L) {
+            throw new IllegalArgumentException("cache capacity " + capacity + " outside [1, max_position_embeddings + 1 = "
+                    + (config.maxPositions() + 1L) + "]");
+        }
+        if (lanes < 1) {
+            throw new IllegalArgumentException("lanes must be >= 1, got " + lanes);
+        }
+    }
+
+    private Shape shape(int lanes, int capacity) {
+        return new Shape(lanes, config.numKvHeads(), capacity, config.headDim());
+    }
+
+    /**
+     * The bytes a cache of this shape holds: keys and values, FLOAT32, per layer.
+     *
+     * @param config the model configuration
+     * @param lanes the lanes
+     * @param capacity the slots per lane
+     * @param layers the cached layers
+     * @return the size in bytes (long: never overflows for valid configurations)
+     */
+    public static long bytes(LlamaConfig config, long lanes, long capacity, long layers) {
+        return 2L * Float.BYTES * layers * lanes * capacity * config.numKvHeads() * config.headDim();
+    }
+
+    /** @return the number of slots per lane */
     public int capacity() {
         return capacity;
     }
 
-    /** @return the number of committed positions */
+    /** @return the number of lanes */
+    public int lanes() {
+        return lanes;
+    }
+
+    /** @return the number of cached layers */
+    public int layers() {
+        return keys.length;
+    }
+
+    /** @return the committed positions of lane 0 (the single sequence of a one-lane cache) */
     public int length() {
-        return length;
+        return length(0);
     }
 
     /**
-     * Sets the committed length after a forward pass wrote up to that position.
+     * @param lane a lane
+     * @return its number of committed positions
+     */
+    public int length(int lane) {
+        checkLane(lane);
+        return lengths[lane];
+    }
+
+    /**
+     * Sets lane 0's committed length after a forward pass wrote up to that position.
      *
      * @param newLength the new length, at most the capacity
      */
     public void commit(int newLength) {
-        checkLength(newLength);
-        length = newLength;
+        commit(0, newLength);
     }
 
     /**
-     * Rolls the cache back to a shorter length: the positions after it are forgotten (and will be
-     * overwritten). A pointer move; nothing is copied or cleared.
+     * Sets a lane's committed length after a forward pass wrote up to that position.
+     *
+     * @param lane the lane
+     * @param newLength the new length, at most the capacity
+     */
+    public void commit(int lane, int newLength) {
+        checkLane(lane);
+        checkLength(newLength);
+        lengths[lane] = newLength;
+    }
+
+    /**
+     * Rolls lane 0 back to a shorter length.
      *
      * @param newLength the new length, at most the current one
      */
     public void rollback(int newLength) {
-        if (newLength > length) {
-            throw new IllegalArgumentException(
-                    "cannot roll back to " + newLength + ": the cache holds " + length + " positions");
+        rollback(0, newLength);
+    }
+
+    /**
+     * Rolls a lane back to a shorter length: the positions after it are forgotten (and will be
+     * overwritten). A pointer move; nothing is copied or cleared.
+     *
+     * @param lane the lane
+     * @param newLength the new length, at most the current one
+     */
+    public void rollback(int lane, int newLength) {
+        checkLane(lane);
+        if (newLength > lengths[lane]) {
+            throw new IllegalArgumentException("cannot roll back to " + newLength + ": lane " + lane + " holds "
+                    + lengths[lane] + " positions");
         }
         checkLength(newLength);
-        length = newLength;
+        lengths[lane] = newLength;
+    }
+
+    /**
+     * Copies a lane's committed positions into another lane (a batch filling the lane of a sequence
+     * that left with its last sequence).
+     *
+     * @param from the lane copied
+     * @param to the lane overwritten
+     */
+    public void moveLane(int from, int to) {
+        checkLane(from);
+        checkLane(to);
+        if (from == to) {
+            return;
+        }
+        int n = lengths[from];
+        if (n > 0) {
+            NDIndex source = new NDIndex().addIndices(from).addAllDim().addSliceDim(0, n);
+            NDIndex target = new NDIndex().addIndices(to).addAllDim().addSliceDim(0, n);
+            for (int l = 0; l < keys.length; l++) {
+                keys[l].set(target, keys[l].get(source));
+                values[l].set(target, values[l].get(source));
+            }
+        }
+        lengths[to] = n;
+        lengths[from] = 0;
+    }
+
+    /**
+     * Grows the cache to more lanes and/or slots, keeping every committed position.
+     *
+     * @param newLanes at least the current lanes
+     * @param newCapacity at least the current capacity
+     */
+    public void grow(int newLanes, int newCapacity) {
+        checkShape(config, newLanes, newCapacity);
+        if (newLanes < lanes || newCapacity < capacity) {
+            throw new IllegalArgumentException("a cache only grows: " + lanes + "x" + capacity + " -> " + newLanes
+                    + "x" + newCapacity);
+        }
+        if (newLanes == lanes && newCapacity == capacity) {
+            return;
+        }
+        NDIndex old = new NDIndex().addSliceDim(0, lanes).addAllDim().addSliceDim(0, capacity);
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = regrown(keys[l], old, newLanes, newCapacity);
+            values[l] = regrown(values[l], old, newLanes, newCapacity);
+        }
+        lanes = newLanes;
+        capacity = newCapacity;
+        lengths = Arrays.copyOf(lengths, newLanes);
+    }
+
+    private NDArray regrown(NDArray before, NDIndex old, int newLanes, int newCapacity) {
+        NDArray after = manager.zeros(shape(newLanes, newCapacity), DataType.FLOAT32); // [lanes', kvHeads, capacity', headDim]
+        after.set(old, before);
+        before.close();
+        return after;
+    }
+
+    private void checkLane(int lane) {
+        if (lane < 0 || lane >= lanes) {
+            throw new IllegalArgumentException("lane " + lane + " outside [0, " + lanes + ")");
+        }
     }
 
     private void checkLength(int newLength) {
@@ -100,25 +236,35 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes the keys and values of positions {@code start .. start+T-1} of one layer and returns
-     * views of all positions up to {@code start+T}.
+     * Writes one layer's keys and values of a pass's new positions and returns views of the slots
+     * the pass attends over.
      *
      * @param layer the layer index
-     * @param start the first position written
-     * @param k [batch, kvHeads, T, headDim]
-     * @param v [batch, kvHeads, T, headDim]
-     * @return {keys, values}, each a view [batch, kvHeads, start+T, headDim]
+     * @param pos the pass's positions
+     * @param k [rows, kvHeads, T, headDim]
+     * @param v [rows, kvHeads, T, headDim]
+     * @return {keys, values}, each a view [rows, kvHeads, total, headDim]
      */
-    NDArray[] writeAndRead(int layer, int start, NDArray k, NDArray v) {
-        int end = start + (int) k.getShape().get(2);
-        if (end > capacity) {
-            throw new IllegalArgumentException(
-                    "positions up to " + end + " exceed the cache capacity " + capacity);
+    NDArray[] writeAndRead(int layer, StepPositions pos, NDArray k, NDArray v) {
+        RowPositions rows = pos.rows;
+        int firstLane = rows.firstLane();
+        int lastLane = firstLane + rows.rows();
+        if (lastLane > lanes || pos.total > capacity) {
+            throw new IllegalArgumentException("a pass over lanes [" + firstLane + ", " + lastLane + ") and slots up to "
+                    + pos.total + " exceeds the cache's " + lanes + " lanes x " + capacity + " slots");
         }
-        NDIndex written = new NDIndex().addAllDim().addAllDim().addSliceDim(start, end);
-        keys[layer].set(written, k);
-        values[layer].set(written, v);
-        NDIndex visible = new NDIndex().addAllDim().addAllDim().addSliceDim(0, end);
+        if (pos.aligned) {
+            NDIndex written = new NDIndex().addSliceDim(firstLane, lastLane).addAllDim()
+                    .addSliceDim(pos.start, pos.start + rows.length());
+            keys[layer].set(written, k);
+            values[layer].set(written, v);
+        } else {
+            // keys[lane[r, i], :, slot[r, i]] = k[r, :, i]: advanced indexing puts the [rows, T] index dims first
+            NDIndex written = new NDIndex("{}, :, {}", pos.writeLanes, pos.writeSlots);
+            keys[layer].set(written, k.transpose(0, 2, 1, 3)); // [rows, T, kvHeads, headDim]
+            values[layer].set(written, v.transpose(0, 2, 1, 3)); // [rows, T, kvHeads, headDim]
+        }
+        NDIndex visible = new NDIndex().addSliceDim(firstLane, lastLane).addAllDim().addSliceDim(0, pos.total);
         return new NDArray[] {keys[layer].get(visible), values[layer].get(visible)};
     }
 

@@ -157,14 +157,37 @@ public final class LlamaModel extends AbstractBlock {
      * @return x_to, [batch, seq, hidden]
      */
     public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, int start) {
+        Shape shape = hidden.getShape(); // [batch, seq, hidden]
+        return forwardLayers(hidden, from, to, cache, RowPositions.aligned(0, (int) shape.get(0), start, (int) shape.get(1)));
+    }
+
+    /**
+     * Runs layers {@code from .. to-1} over rows that each have their own positions and cache lane
+     * (a batch of sequences): the same forward path as {@link #forwardLayers(NDArray, int, int,
+     * KvCache, int)}, which is this method with every row at one position.
+     *
+     * @param hidden x_from, [rows, seq, hidden]
+     * @param from the first layer, 0 ≤ from ≤ to
+     * @param to one past the last layer, ≤ L
+     * @param cache the cache, or null (then the rows must be aligned at position 0)
+     * @param positions each row's lane and positions; its rows and length match hidden
+     * @return x_to, [rows, seq, hidden]
+     */
+    public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, RowPositions positions) {
         if (from < 0 || from > to || to > layers.size()) {
             throw new IllegalArgumentException(
                     "layer range [" + from + ", " + to + ") outside [0, " + layers.size() + "]");
         }
+        Shape shape = hidden.getShape(); // [rows, seq, hidden]
+        if (shape.get(0) != positions.rows() || shape.get(1) != positions.length()) {
+            throw new IllegalArgumentException("hidden states " + shape + " do not match " + positions.rows()
+                    + " rows of " + positions.length() + " positions");
+        }
         if (from == to) {
             return hidden;
         }
-        StepPositions pos = new StepPositions(hidden.getManager(), rope, start, (int) hidden.getShape().get(1));
+        int scratch = cache == null ? 0 : cache.capacity() - 1;
+        StepPositions pos = new StepPositions(hidden.getManager(), rope, positions, scratch);
         NDArray x = hidden; // [batch, seq, hidden]
         for (int l = from; l < to; l++) {
             x = layers.get(l).forward(x, rope, pos, cache, l);

@@ -113,6 +113,19 @@ public final class Rope {
     }
 
     /**
+     * Gathers the tables of arbitrary positions, one row of positions per batch row.
+     *
+     * @param positions [rows, length] INT64 positions, each below {@link #maxPositions()}
+     * @return {cos, sin}, each [rows, length, 1, headDim]
+     */
+    NDArray[] tables(NDArray positions) {
+        Shape p = positions.getShape(); // [rows, length]
+        Shape shape = new Shape(p.get(0), p.get(1), 1, cos.getShape().get(1));
+        NDIndex gather = new NDIndex("{}", positions);
+        return new NDArray[] {cos.get(gather).reshape(shape), sin.get(gather).reshape(shape)};
+    }
+
+    /**
      * Rotates queries or keys.
      *
      * @param x [batch, seq, heads, headDim]

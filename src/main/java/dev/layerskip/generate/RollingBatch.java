@@ -1,0 +1,255 @@
+package dev.layerskip.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+
+import dev.layerskip.model.KvCache;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.RowPositions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Sequences decoded together: one forward pass per step serves every row, each row with its own
+ * positions, cache lane, sampler, stop conditions and listener (rolling batching: rows join with
+ * {@link #join} at step boundaries and leave when they finish). The single-sequence generators are
+ * this class with one row, so batched and unbatched decoding run the same step logic.
+ *
+ * <p>All rows share one strategy: autoregressive decoding through layers [0, E) (E = L is the full
+ * model), or self-speculative decoding drafting with [0, E) ({@link SpeculativeRound}). Greedy rows
+ * without a repetition penalty pick their tokens on the device, for the whole batch in one copy.
+ *
+ * <p>Not thread-safe: one thread steps a batch.
+ */
+final class RollingBatch implements AutoCloseable {
+
+    private final LlamaModel model;
+    private final int exitLayer;
+    private final boolean speculative;
+    private final int maxRows;
+    private final NDManager manager;
+    private final List<BatchRow> rows = new ArrayList<>(); // row i uses cache lane i
+    private KvCache cache; // null while empty
+
+    /**
+     * @param model the model
+     * @param exitLayer E: the last layer of every step (autoregressive) or of every draft
+     * @param speculative whether rows decode self-speculatively (E &lt; L)
+     * @param maxRows the most rows at once
+     */
+    RollingBatch(LlamaModel model, int exitLayer, boolean speculative, int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("max batch size must be >= 1, got " + maxRows);
+        }
+        this.model = model;
+        this.exitLayer = exitLayer;
+        this.speculative = speculative;
+        this.maxRows = maxRows;
+        this.manager = model.manager().newSubManager();
+    }
+
+    /** @return the rows decoding now */
+    List<BatchRow> rows() {
+        return rows;
+    }
+
+    /** @return whether a row can join now */
+    boolean hasRoom() {
+        return rows.size() < maxRows;
+    }
+
+    /** @return the bytes the cache holds now */
+    long cacheBytes() {
+        return cache == null ? 0 : KvCache.bytes(model.config(), cache.lanes(), cache.capacity(), cache.layers());
+    }
+
+    /**
+     * The bytes the cache would hold after a row joins.
+     *
+     * @param row the row
+     * @return bytes
+     */
+    long cacheBytesWith(BatchRow row) {
+        int[] shape = shapeWith(row);
+        return KvCache.bytes(model.config(), shape[0], shape[1], cacheLayers());
+    }
+
+    private int cacheLayers() {
+        return speculative ? model.numLayers() : exitLayer;
+    }
+
+    /** Lanes grow by doubling up to the batch size; slots cover every row, plus one scratch slot for drafts. */
+    private int[] shapeWith(BatchRow row) {
+        int slots = row.positionsNeeded() + (speculative ? 1 : 0);
+        if (cache == null) {
+            return new int[] {1, slots};
+        }
+        int lanes = rows.size() < cache.lanes() ? cache.lanes() : Math.min(maxRows, 2 * cache.lanes());
+        return new int[] {lanes, Math.max(cache.capacity(), slots)};
+    }
+
+    /**
+     * Prefills a row in the next free lane and adds it to the batch unless its first token already
+     * ends it. A failure ends only this row.
+     *
+     * @param row the row
+     */
+    void join(BatchRow row) {
+        if (!hasRoom()) {
+            throw new IllegalStateException("the batch is full (" + maxRows + " rows)");
+        }
+        int lane = rows.size();
+        int[] shape = shapeWith(row);
+        try {
+            if (cache == null) {
+                cache = new KvCache(manager, model.config(), shape[0], shape[1], cacheLayers());
+            } else {
+                cache.grow(shape[0], shape[1]);
+            }
+            int p = row.prompt.length;
+            int first;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray ids = manager.create(row.prompt).reshape(1, p); // [1, seq]
+                NDArray hidden = model.forwardLayers(model.embed(ids), 0, cacheLayers(), cache,
+                        RowPositions.aligned(lane, 1, 0, p)); // [1, seq, hidden]
+                NDArray last = p == 1 ? hidden : hidden.get(new NDIndex().addAllDim().addSliceDim(p - 1, p)); // [1, 1, hidden]
+                NDArray logits = model.exitHead(last); // [1, 1, vocab]
+                FiniteCheck.requireFinite(logits, "exit layer " + cacheLayers() + ", position " + (p - 1));
+                cache.commit(lane, p);
+                first = pick(logits, List.of(row))[0];
+            }
+            row.acceptFirst(first);
+        } catch (RuntimeException e) {
+            row.fail(e);
+        }
+        if (row.finished()) {
+            row.markEnd();
+            if (rows.isEmpty()) {
+                release();
+            }
+        } else {
+            rows.add(row);
+        }
+    }
+
+    /**
+     * One step for every row: a token each (autoregressive) or a draft-verify-accept round each
+     * (self-speculative). Rows that finish leave the batch. An error of the engine ends every row.
+     *
+     * @return the rows that left
+     */
+    List<BatchRow> step() {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        try {
+            if (speculative) {
+                new SpeculativeRound(model, exitLayer, manager, cache).run(rows);
+            } else {
+                decodeOne();
+            }
+        } catch (RuntimeException e) {
+            for (BatchRow row : rows) {
+                row.fail(e);
+            }
+        }
+        return removeFinished();
+    }
+
+    private void decodeOne() {
+        int k = rows.size();
+        int[] tokens = new int[k];
+        int[] starts = new int[k];
+        for (int r = 0; r < k; r++) {
+            BatchRow row = rows.get(r);
+            row.beginStep();
+            tokens[r] = row.token;
+            starts[r] = cache.length(r);
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray input = manager.create(tokens).reshape(k, 1); // [rows, 1]
+            NDArray hidden = model.forwardLayers(model.embed(input), 0, exitLayer, cache,
+                    RowPositions.perRow(0, starts, 1)); // [rows, 1, hidden]
+            NDArray logits = model.exitHead(hidden); // [rows, 1, vocab]
+            boolean[] finite = FiniteCheck.finitePositions(logits); // [rows]
+            int[] next = pick(logits, rows);
+            for (int r = 0; r < k; r++) {
+                BatchRow row = rows.get(r);
+                if (!finite[r]) {
+                    row.fail(FiniteCheck.failure("exit layer " + exitLayer + ", position " + starts[r]));
+                    continue;
+                }
+                cache.commit(r, starts[r] + 1);
+                row.acceptStep(next[r]);
+            }
+        }
+    }
+
+    /**
+     * Chooses each row's next token from its logits: on the device for greedy rows without a
+     * penalty (one copy of the ids for the whole batch), else on the host from the row's copied,
+     * penalised logits with the row's own sampler.
+     *
+     * @param logits [rows, 1, vocab]
+     * @param batchRows the rows, in order
+     * @return one token per row
+     */
+    static int[] pick(NDArray logits, List<BatchRow> batchRows) {
+        int k = batchRows.size();
+        int[] out = new int[k];
+        long[] onDevice = null;
+        for (int r = 0; r < k; r++) {
+            BatchRow row = batchRows.get(r);
+            if (row.picksOnDevice()) {
+                if (onDevice == null) {
+                    onDevice = logits.argMax(2).toLongArray(); // [rows, 1]; ties go to the lowest id
+                }
+                out[r] = (int) onDevice[r];
+            } else {
+                float[] values = k == 1 ? logits.toFloatArray() : logits.get(r).toFloatArray(); // [vocab]
+                out[r] = row.sampler.next(row.penalties.apply(values));
+            }
+        }
+        return out;
+    }
+
+    private List<BatchRow> removeFinished() {
+        List<BatchRow> left = new ArrayList<>();
+        for (int r = rows.size() - 1; r >= 0; r--) {
+            BatchRow row = rows.get(r);
+            if (!row.finished()) {
+                continue;
+            }
+            row.markEnd();
+            left.add(row);
+            int last = rows.size() - 1;
+            if (r != last) {
+                cache.moveLane(last, r); // the last row takes the free lane: rows stay in lanes 0..n-1
+                rows.set(r, rows.get(last));
+            }
+            rows.remove(last);
+        }
+        if (rows.isEmpty()) {
+            release();
+        }
+        return left;
+    }
+
+    private void release() {
+        if (cache != null) {
+            cache.close();
+            cache = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        release();
+        manager.close();
+    }
+}
