@@ -77,6 +77,20 @@ final class RollingBatch implements AutoCloseable {
         return KvCache.bytes(model.config(), shape[0], shape[1], cacheLayers());
     }
 
+    /**
+     * The bytes a batch's cache holds for one row alone.
+     *
+     * @param model the model
+     * @param exitLayer the batch's exit layer
+     * @param speculative whether the batch decodes self-speculatively
+     * @param row the row
+     * @return bytes
+     */
+    static long cacheBytesAlone(LlamaModel model, int exitLayer, boolean speculative, BatchRow row) {
+        long slots = row.positionsNeeded() + (speculative ? 1L : 0L);
+        return KvCache.bytes(model.config(), 1, slots, speculative ? model.numLayers() : exitLayer);
+    }
+
     private int cacheLayers() {
         return speculative ? model.numLayers() : exitLayer;
     }

@@ -1,0 +1,279 @@
+package dev.layerskip.generate;
+
+import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rolling (continuous) batching: concurrent requests share every forward pass. One scheduler thread
+ * steps every {@link RollingBatch}; a request joins its batch at a step boundary (its prompt is
+ * prefilled as its own pass) and leaves when it finishes, is cancelled or fails. Requests of
+ * different strategies or exit layers run as separate batches, stepped in turn.
+ *
+ * <p>{@link #generate} blocks its caller like {@link Generator#generate}, and the caller's thread
+ * receives the listener's calls: a slow consumer (a client reading a stream) never holds the batch up.
+ * Each request's tokens are exactly those of the request run alone (greedy ids; seeded sampling draws
+ * from its own random stream), up to floating-point reduction order inside shared passes.
+ *
+ * <p>Admission follows {@link BatchLimits}: at most {@code maxBatchSize} rows in all batches, KV caches
+ * within the budget, FIFO; a full queue or a request whose cache alone exceeds the budget is refused
+ * with {@link GenerationRejectedException}.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    private static final Runnable DONE = () -> { };
+
+    private final LlamaModel model;
+    private final TextTokenizer tokenizer;
+    private final BatchLimits limits;
+    private final Object lock = new Object();
+    private final ArrayDeque<Ticket> pending = new ArrayDeque<>(); // guarded by lock
+    private final Map<String, RollingBatch> batches = new LinkedHashMap<>(); // scheduler thread only
+    private final Map<BatchRow, Ticket> tickets = new IdentityHashMap<>(); // scheduler thread only
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile int running;
+    private volatile int peakRunning;
+
+    /**
+     * Starts the scheduler thread.
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null
+     * @param limits batch size, KV budget and queue bound
+     */
+    public BatchScheduler(LlamaModel model, TextTokenizer tokenizer, BatchLimits limits) {
+        if (model == null || limits == null) {
+            throw new IllegalArgumentException("model and limits are required");
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.limits = limits;
+        thread = new Thread(this::loop, "layerskip-batch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** @return the limits */
+    public BatchLimits limits() {
+        return limits;
+    }
+
+    /** @return how many sequences are decoding now */
+    public int running() {
+        return running;
+    }
+
+    /** @return the most sequences that have shared a step since the scheduler started */
+    public int peakRunning() {
+        return peakRunning;
+    }
+
+    /** @return how many requests wait to join */
+    public int queued() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
+    /**
+     * Generates in a shared batch; blocks until the request is done.
+     *
+     * @param generator the strategy (its exit layer and draft policy; the batch runs it)
+     * @param promptIds the prompt ids
+     * @param config what to generate
+     * @param listener receives each token on the calling thread
+     * @return the result, as {@link Generator#generate} would return it
+     * @throws GenerationRejectedException when the queue is full or the request's cache alone exceeds the budget
+     * @throws IllegalArgumentException if the prompt does not fit the model
+     */
+    public GenerationResult generate(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
+        Ticket ticket = new Ticket(generator, listener);
+        DraftLength policy = generator instanceof SelfSpeculativeGenerator s ? s.draftLength() : null;
+        BatchRow row = new BatchRow(promptIds, config, tokenizer, ticket, model.config(), policy, length -> { });
+        ticket.row = row;
+        long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), policy != null, row);
+        if (alone > limits.kvCacheBudgetBytes()) {
+            throw new GenerationRejectedException("this request needs " + mib(alone) + " MiB of KV cache (prompt "
+                    + promptIds.length + " + up to " + row.limit + " new tokens) but kv_cache_budget_mb is "
+                    + mib(limits.kvCacheBudgetBytes()));
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the batch scheduler is closed");
+            }
+            if (pending.size() >= limits.maxQueued()) {
+                throw new GenerationRejectedException("the batch queue is full: " + pending.size()
+                        + " requests wait (max_queued " + limits.maxQueued() + ")");
+            }
+            pending.add(ticket);
+            lock.notifyAll();
+        }
+        RuntimeException listenerError = null;
+        while (true) {
+            Runnable event;
+            try {
+                event = ticket.events.poll(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                ticket.cancel = true; // finish at the next token, then report the interruption
+                Thread.currentThread().interrupt();
+                continue;
+            }
+            if (event == DONE) {
+                break;
+            }
+            if (event != null && listenerError == null) {
+                try {
+                    event.run();
+                } catch (RuntimeException e) {
+                    listenerError = e; // as with a generator: the consumer's error ends the generation
+                    ticket.cancel = true;
+                }
+            }
+            if (listenerError == null && listener.cancelled()) {
+                ticket.cancel = true;
+            }
+        }
+        if (listenerError != null) {
+            throw listenerError;
+        }
+        return row.result();
+    }
+
+    private static long mib(long bytes) {
+        return (bytes + (1 << 20) - 1) >> 20;
+    }
+
+    private void loop() {
+        InferenceMode.enterOnThisThread();
+        try {
+            while (awaitWork()) {
+                Ticket next;
+                while ((next = nextAdmitted()) != null) {
+                    batchFor(next.generator).join(next.row);
+                    if (next.row.finished()) {
+                        finish(next);
+                    } else {
+                        tickets.put(next.row, next);
+                    }
+                }
+                peakRunning = Math.max(peakRunning, tickets.size());
+                for (RollingBatch batch : batches.values()) {
+                    for (BatchRow left : batch.step()) {
+                        finish(tickets.remove(left));
+                    }
+                }
+                running = tickets.size();
+            }
+        } finally {
+            for (RollingBatch batch : batches.values()) {
+                batch.close();
+            }
+        }
+    }
+
+    /** Waits until a request runs or waits; false once closed and drained (closing cancels everything). */
+    private boolean awaitWork() {
+        synchronized (lock) {
+            while (pending.isEmpty() && tickets.isEmpty() && !closed) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    closed = true;
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (closed) {
+                tickets.values().forEach(t -> t.cancel = true);
+                pending.forEach(t -> t.cancel = true);
+            }
+            return !(closed && tickets.isEmpty() && pending.isEmpty());
+        }
+    }
+
+    /** The first waiting request if it may join now: FIFO, within the batch size and the KV budget. */
+    private Ticket nextAdmitted() {
+        synchronized (lock) {
+            Ticket next = pending.peek();
+            if (next == null || tickets.size() >= limits.maxBatchSize()) {
+                return null;
+            }
+            RollingBatch batch = batchFor(next.generator);
+            long bytes = batch.cacheBytesWith(next.row);
+            for (RollingBatch other : batches.values()) {
+                bytes += other == batch ? 0 : other.cacheBytes();
+            }
+            if (!batch.hasRoom() || bytes > limits.kvCacheBudgetBytes()) {
+                return null; // wait for rows to leave: alone, every admitted request fits the budget
+            }
+            return pending.poll();
+        }
+    }
+
+    private RollingBatch batchFor(Generator generator) {
+        boolean speculative = generator instanceof SelfSpeculativeGenerator;
+        String key = (speculative ? "self-speculative:" : "autoregressive:") + generator.exitLayer();
+        return batches.computeIfAbsent(key,
+                k -> new RollingBatch(model, generator.exitLayer(), speculative, limits.maxBatchSize()));
+    }
+
+    private void finish(Ticket t) {
+        t.events.add(DONE);
+    }
+
+    /**
+     * Stops the scheduler: running and queued requests are cancelled at their next token (their
+     * callers get CANCELLED results), and the batches' caches are freed.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        try {
+            thread.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One request: its row, and the events its caller's thread replays to the real listener. */
+    private static final class Ticket implements TokenListener {
+        final Generator generator;
+        final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+        BatchRow row;
+        volatile boolean cancel;
+        final TokenListener consumer;
+
+        Ticket(Generator generator, TokenListener consumer) {
+            this.generator = generator;
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void onToken(int tokenId, String textDelta) {
+            events.add(() -> consumer.onToken(tokenId, textDelta));
+        }
+
+        @Override
+        public void onDraft(int[] draftIds, int accepted) {
+            events.add(() -> consumer.onDraft(draftIds, accepted));
+        }
+
+        @Override
+        public boolean cancelled() {
+            return cancel;
+        }
+    }
+}
