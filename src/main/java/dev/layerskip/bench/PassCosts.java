@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 
@@ -98,7 +99,8 @@ public final class PassCosts {
     private double time(int from, int to, int positions, int headRows, int start) {
         InferenceMode.enterOnThisThread();
         double[] ms = new double[repeats];
-        try (NDManager manager = model.manager().newSubManager();
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config()); // as the generators decode
+                NDManager manager = model.manager().newSubManager();
                 KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers())) {
             NDArray x = manager.randomNormal(new Shape(1, positions, model.config().hiddenSize())); // [1, positions, hidden]
             for (int r = -2; r < repeats; r++) { // two warm-up runs

@@ -20,6 +20,7 @@ import java.io.PrintWriter;
             EvaluateCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            BenchServeCommand.class,
             ProductsCommand.class,
             SweepCommand.class,
             CorrectnessCommand.class,

@@ -7,6 +7,7 @@ import ai.djl.repository.zoo.ZooModel;
 
 import dev.layerskip.djl.GenerationArguments;
 import dev.layerskip.djl.LayerSkipCriteria;
+import dev.layerskip.generate.BatchLimits;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.serving.EmbeddedServer;
 import dev.layerskip.serving.ServerConfig;
@@ -77,6 +78,15 @@ final class ServeCommand implements Callable<Integer> {
                     + "disconnected (default: ${DEFAULT-VALUE}).")
     long readTimeoutSeconds = ServerConfig.DEFAULT_READ_TIMEOUT.toSeconds();
 
+    @Option(names = "--max-batch-size", paramLabel = "N",
+            description = "Requests decoded together, sharing every forward pass (rolling batching; like LMI's "
+                    + "max_rolling_batch_size); 1 decodes each request alone (default: ${DEFAULT-VALUE}).")
+    int maxBatchSize = 1;
+
+    @Option(names = "--kv-cache-budget-mb", paramLabel = "MB",
+            description = "Most MiB the batches' KV caches may hold; requests wait until theirs fits (default: ${DEFAULT-VALUE}).")
+    long kvCacheBudgetMb = BatchLimits.DEFAULT_KV_CACHE_BUDGET_BYTES >> 20;
+
     /** Counted down by the shutdown hook to stop the server (interrupting the thread works too). */
     final CountDownLatch stop = new CountDownLatch(1);
 
@@ -95,7 +105,12 @@ final class ServeCommand implements Callable<Integer> {
                 .optArgument("strategy", strategy.cliName())
                 .optArgument("max_new_tokens", maxNewTokens)
                 .optArgument("max_new_tokens_cap", maxNewTokensCap)
-                .optArgument("max_streams", workers);
+                .optArgument("max_streams", workers)
+                .optArgument("max_batch_size", maxBatchSize)
+                .optArgument("kv_cache_budget_mb", kvCacheBudgetMb);
+        if (maxBatchSize < 1 || maxBatchSize > 1024) {
+            throw new IllegalArgumentException("--max-batch-size must be in 1..1024, got " + maxBatchSize);
+        }
         speculation.settings(strategy); // checks the values before the model loads
         if (chatTemplate != null) {
             criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());

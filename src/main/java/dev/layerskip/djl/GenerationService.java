@@ -2,6 +2,8 @@ package dev.layerskip.djl;
 
 import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.generate.BatchLimits;
+import dev.layerskip.generate.BatchScheduler;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.FinishReason;
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Text in, text out over one loaded model: resolves a request's parameters against the translator's
  * defaults and the checkpoint's own (EOS ids, layerskip.json), then runs the chosen generator.
- * Thread-safe: every call has its own KV cache, so DJL Serving's workers can share one instance.
+ * Thread-safe: every call has its own KV cache (or its own lane in a shared batch), so DJL Serving's
+ * workers can share one instance.
  */
 public final class GenerationService {
 
@@ -34,6 +37,7 @@ public final class GenerationService {
     private final Optional<SpeculationDefaults> speculationDefaults;
     private final GenerationArguments defaults;
     private final Generator defaultGenerator;
+    private final BatchScheduler scheduler; // null: every request decodes alone on its caller's thread
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closing;
     private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
@@ -48,6 +52,23 @@ public final class GenerationService {
      */
     public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
             Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults) {
+        this(model, tokenizer, checkpointDefaults, speculationDefaults, defaults, BatchLimits.of(1));
+    }
+
+    /**
+     * A service whose concurrent requests share forward passes when {@code batching.maxBatchSize() > 1}
+     * (a {@link BatchScheduler}); with 1, every request decodes alone on its caller's thread.
+     *
+     * @param model the model
+     * @param tokenizer the tokenizer (text serving needs one)
+     * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
+     * @param speculationDefaults the checkpoint's layerskip.json, if any
+     * @param defaults the translator's defaults
+     * @param batching the rolling-batch limits
+     * @throws IllegalArgumentException if the default strategy settings do not fit the model
+     */
+    public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
+            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults, BatchLimits batching) {
         if (model == null || tokenizer == null || checkpointDefaults == null || defaults == null) {
             throw new IllegalArgumentException("model, tokenizer, checkpoint defaults and defaults are required");
         }
@@ -65,6 +86,12 @@ public final class GenerationService {
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
         }
+        this.scheduler = batching.maxBatchSize() > 1 ? new BatchScheduler(model, tokenizer, batching) : null;
+    }
+
+    /** @return the rolling-batch scheduler, if requests share passes (max_batch_size &gt; 1) */
+    public Optional<BatchScheduler> scheduler() {
+        return Optional.ofNullable(scheduler);
     }
 
     /** @return the translator's defaults */
@@ -171,7 +198,9 @@ public final class GenerationService {
                     return closing || listener.cancelled();
                 }
             };
-            GenerationResult result = prepared.generator().generate(prepared.promptIds(), prepared.config(), stoppable);
+            GenerationResult result = scheduler != null
+                    ? scheduler.generate(prepared.generator(), prepared.promptIds(), prepared.config(), stoppable)
+                    : prepared.generator().generate(prepared.promptIds(), prepared.config(), stoppable);
             finished.get(result.finishReason()).incrementAndGet();
             return result;
         } finally {
@@ -193,6 +222,9 @@ public final class GenerationService {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (scheduler != null) {
+            scheduler.close();
         }
         tokenizer.close();
     }

@@ -8,6 +8,7 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import ai.djl.ndarray.BytesSupplier;
 
+import dev.layerskip.generate.GenerationRejectedException;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.TokenListener;
@@ -93,6 +94,8 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
         try {
             GenerationResult result = service.run(prepared, listener(input, details ? tokens::add : t -> { }));
             return json(200, "application/json", LmiJson.response(prepared, result, tokens));
+        } catch (GenerationRejectedException e) {
+            return error(e.getMessage() + "; retry later", 503);
         } catch (RuntimeException e) {
             LOGGER.error("generation failed", e);
             return error(failure(e), 500);

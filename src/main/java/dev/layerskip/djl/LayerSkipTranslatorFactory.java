@@ -10,6 +10,7 @@ import ai.djl.util.Pair;
 
 import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.generate.BatchLimits;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.HfTextTokenizer;
@@ -100,7 +101,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir, llama.config().numLayers());
             tokenizer = HfTextTokenizer.load(dir);
             // builds the default generator: settings that do not fit the model fail here, not on every request
-            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);
+            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, batchLimits(values));
             if (input == Input.class) {
                 streams = streamExecutor(maxStreams, streamQueue);
             }
@@ -134,6 +135,21 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
         return output == String.class
                 ? (Translator<I, O>) LayerSkipTranslator.text(service)
                 : (Translator<I, O>) LayerSkipTranslator.results(service);
+    }
+
+    /**
+     * The rolling-batch limits: {@code max_batch_size} (default 1: every request decodes alone),
+     * {@code kv_cache_budget_mb} (default 2048) and {@code max_queued} (default 256).
+     */
+    private static BatchLimits batchLimits(ArgumentValues values) {
+        int size = positive(values.integer("max_batch_size"), 1, "max_batch_size");
+        long budgetMb = values.longValue("kv_cache_budget_mb") != null ? values.longValue("kv_cache_budget_mb")
+                : BatchLimits.DEFAULT_KV_CACHE_BUDGET_BYTES >> 20;
+        if (budgetMb < 1 || budgetMb > (1L << 30)) {
+            throw new IllegalArgumentException("argument 'kv_cache_budget_mb' must be in 1..1073741824, got " + budgetMb);
+        }
+        Integer queued = values.integer("max_queued");
+        return new BatchLimits(size, budgetMb << 20, queued != null ? queued : BatchLimits.DEFAULT_MAX_QUEUED);
     }
 
     private static int positive(Integer value, int fallback, String key) {

@@ -1,6 +1,7 @@
 package dev.layerskip.generate;
 
 import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -156,7 +157,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void loop() {
         InferenceMode.enterOnThisThread();
-        try {
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config())) {
             while (awaitWork()) {
                 Ticket next;
                 while ((next = nextAdmitted()) != null) {

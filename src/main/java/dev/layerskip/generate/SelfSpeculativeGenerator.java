@@ -2,6 +2,7 @@ package dev.layerskip.generate;
 
 
 import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -82,7 +83,8 @@ public final class SelfSpeculativeGenerator implements Generator {
     public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), draftLength, cacheProbe);
-        try (RollingBatch batch = new RollingBatch(model, exitLayer, true, 1)) {
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
+                RollingBatch batch = new RollingBatch(model, exitLayer, true, 1)) {
             batch.join(row);
             while (!batch.rows().isEmpty()) {
                 batch.step();

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 
 import dev.layerskip.djl.GenerationService;
 import dev.layerskip.djl.InvalidRequestException;
+import dev.layerskip.generate.GenerationRejectedException;
 import dev.layerskip.djl.LayerSkipServingTranslator;
 import dev.layerskip.djl.LayerSkipTranslatorFactory;
 import dev.layerskip.djl.LmiParameters;
@@ -173,6 +174,8 @@ final class OpenAiEndpoints {
                     send(exchange, 200, OpenAiJson.response(chat, id(chat), Instant.now().getEpochSecond(),
                             config.modelName(), text.toString(), finishReason(result, trimmer), usage(prepared, result)));
                 }
+            } catch (GenerationRejectedException e) {
+                throw new OpenAiException(503, e.getMessage() + "; retry later", "server_error", null, "overloaded");
             } finally {
                 generating.release();
             }
