@@ -182,8 +182,10 @@ public final class KvCache implements AutoCloseable {
             NDIndex source = new NDIndex().addIndices(from).addAllDim().addSliceDim(0, n);
             NDIndex target = new NDIndex().addIndices(to).addAllDim().addSliceDim(0, n);
             for (int l = 0; l < keys.length; l++) {
-                keys[l].set(target, keys[l].get(source));
-                values[l].set(target, values[l].get(source));
+                try (NDArray k = keys[l].get(source); NDArray v = values[l].get(source)) { // [kvHeads, n, headDim] each
+                    keys[l].set(target, k);
+                    values[l].set(target, v);
+                }
             }
         }
         lengths[to] = n;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 
@@ -142,6 +143,67 @@ class BatchedGenerationTest {
                 GenerationRejectedException e = assertThrows(GenerationRejectedException.class,
                         () -> noQueue.generate(g, prompt, config, TokenListener.NONE));
                 assertTrue(e.getMessage().contains("max_queued 0"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aCancelledRequestLeavesAndTheOthersGoOn() throws Exception {
+        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), LoadOptions.CPU_FLOAT32)) {
+            Generator g = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), 3, new DraftLength.Fixed(3));
+            GenerationConfig config = GenerationConfig.greedy(40, List.of());
+            int[] prompt = m.tokenizer().encode(PROMPTS[1]);
+            int[] alone = g.generate(prompt, config, TokenListener.NONE).tokenIds();
+            ExecutorService clients = Executors.newFixedThreadPool(2);
+            try (BatchScheduler scheduler = new BatchScheduler(m.model(), m.tokenizer(), BatchLimits.of(4))) {
+                TokenListener leaves = new TokenListener() {
+                    int seen;
+
+                    @Override
+                    public void onToken(int tokenId, String textDelta) {
+                        seen++;
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return seen >= 3;
+                    }
+                };
+                Future<GenerationResult> cancelled = clients.submit(() -> scheduler.generate(g, m.tokenizer().encode(PROMPTS[0]),
+                        GenerationConfig.greedy(400, List.of()), leaves));
+                Future<GenerationResult> stays = clients.submit(() -> scheduler.generate(g, prompt, config, TokenListener.NONE));
+                GenerationResult c = cancelled.get();
+                assertEquals(FinishReason.CANCELLED, c.finishReason());
+                assertTrue(c.tokenIds().length < 40, "stopped soon after the listener asked: " + c.tokenIds().length + " tokens");
+                assertArrayEquals(alone, stays.get().tokenIds());
+            } finally {
+                clients.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void thousandBatchedGenerationsStayFlat() throws Exception {
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+            ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) loaded.manager();
+            GenerationConfig config = new GenerationConfig(4, new SamplingConfig(0.8, 0, 0.9, 1), List.of(), List.of());
+            Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), 4);
+            Generator spec = new SelfSpeculativeGenerator(loaded.model(), loaded.tokenizer(), 2, new DraftLength.Fixed(2));
+            int[] prompt = {1, 298, 296, 297, 36};
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try (BatchScheduler scheduler = new BatchScheduler(loaded.model(), loaded.tokenizer(), BatchLimits.of(4))) {
+                NativeMemoryTestSupport.assertFlat(manager, 100, 250, i -> {
+                    List<Future<GenerationResult>> four = new ArrayList<>();
+                    for (int c = 0; c < 4; c++) {
+                        Generator g = c % 2 == 0 ? full : spec;
+                        four.add(clients.submit(() -> scheduler.generate(g, prompt, config, TokenListener.NONE)));
+                    }
+                    for (Future<GenerationResult> f : four) {
+                        assertEquals(4, f.get().tokenIds().length);
+                    }
+                }, "rounds of 4 concurrent batched generations");
+            } finally {
+                clients.shutdownNow();
             }
         }
     }
