@@ -32,6 +32,7 @@ public final class GenerationService {
     private final TextTokenizer tokenizer;
     private final GenerationDefaults checkpointDefaults;
     private final Optional<SpeculationDefaults> speculationDefaults;
+    private final java.nio.file.Path directory;
     private final GenerationArguments defaults;
     private final Generator defaultGenerator;
     private final AtomicInteger active = new AtomicInteger();
@@ -48,6 +49,21 @@ public final class GenerationService {
      */
     public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
             Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults) {
+        this(model, tokenizer, checkpointDefaults, speculationDefaults, defaults, null);
+    }
+
+    /**
+     * @param model the model
+     * @param tokenizer the tokenizer (text serving needs one)
+     * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
+     * @param speculationDefaults the checkpoint's layerskip.json, if any
+     * @param defaults the translator's defaults
+     * @param directory the checkpoint directory, whose token_counts.json gives a draft vocabulary, or null
+     * @throws IllegalArgumentException if the default strategy settings do not fit the model, or a draft
+     *     vocabulary's token counts are missing or malformed
+     */
+    public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
+            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults, java.nio.file.Path directory) {
         if (model == null || tokenizer == null || checkpointDefaults == null || defaults == null) {
             throw new IllegalArgumentException("model, tokenizer, checkpoint defaults and defaults are required");
         }
@@ -55,11 +71,12 @@ public final class GenerationService {
         this.tokenizer = tokenizer;
         this.checkpointDefaults = checkpointDefaults;
         this.speculationDefaults = speculationDefaults;
+        this.directory = directory;
         this.defaults = defaults;
         try {
-            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults);
+            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
+            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence/draft_vocab: "
                     + e.getMessage(), e);
         }
         for (FinishReason r : FinishReason.values()) {
@@ -105,7 +122,8 @@ public final class GenerationService {
                         ? DecodingSettings.parse(strategy, exit, d, p.draftConfidence(), "parameters.draft_confidence")
                         : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
                                 same && base.adaptiveDrafts());
-                generator = settings.build(model, tokenizer, speculationDefaults);
+                generator = settings.withDraftVocab(same ? base.draftVocab() : null)
+                        .build(model, tokenizer, speculationDefaults, directory);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "
                         + e.getMessage(), e);

@@ -100,7 +100,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir, llama.config().numLayers());
             tokenizer = HfTextTokenizer.load(dir);
             // builds the default generator: settings that do not fit the model fail here, not on every request
-            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults);
+            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, dir);
             if (input == Input.class) {
                 streams = streamExecutor(maxStreams, streamQueue);
             }

@@ -37,6 +37,7 @@ public final class SelfSpeculativeGenerator implements Generator {
     private final TextTokenizer tokenizer;
     private final int exitLayer;
     private final DraftLength draftLength;
+    private final DraftScorer drafter;
     private final java.util.function.IntConsumer cacheProbe;
 
     /**
@@ -48,6 +49,23 @@ public final class SelfSpeculativeGenerator implements Generator {
      * @param draftLength how many tokens each round drafts
      */
     public SelfSpeculativeGenerator(LlamaModel model, TextTokenizer tokenizer, int exitLayer, DraftLength draftLength) {
+        this(model, tokenizer, exitLayer, draftLength, DraftScorer.full(model));
+    }
+
+    /**
+     * Creates the generator with a draft head of its own (e.g. over a draft vocabulary).
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null
+     * @param exitLayer the draft exit E in 1..L-1
+     * @param draftLength how many tokens each round drafts
+     * @param drafter how drafts are scored; verification always uses the full head
+     */
+    public SelfSpeculativeGenerator(LlamaModel model, TextTokenizer tokenizer, int exitLayer, DraftLength draftLength,
+            DraftScorer drafter) {
+        if (drafter == null) {
+            throw new IllegalArgumentException("draft scorer must not be null");
+        }
         if (exitLayer < 1 || exitLayer >= model.numLayers()) {
             throw new IllegalArgumentException("exit layer " + exitLayer
                     + " outside 1.." + (model.numLayers() - 1) + " for self-speculative decoding");
@@ -59,6 +77,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         this.tokenizer = tokenizer;
         this.exitLayer = exitLayer;
         this.draftLength = draftLength;
+        this.drafter = drafter;
         this.cacheProbe = length -> {};
     }
 
@@ -67,6 +86,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         this.tokenizer = base.tokenizer;
         this.exitLayer = base.exitLayer;
         this.draftLength = base.draftLength;
+        this.drafter = base.drafter;
         this.cacheProbe = cacheProbe;
     }
 
@@ -78,6 +98,11 @@ public final class SelfSpeculativeGenerator implements Generator {
     @Override
     public int exitLayer() {
         return exitLayer;
+    }
+
+    /** @return how drafts are scored (the full head or a draft vocabulary) */
+    public DraftScorer drafter() {
+        return drafter;
     }
 
     /** @return the draft length policy */
@@ -150,17 +175,17 @@ public final class SelfSpeculativeGenerator implements Generator {
             while (d < maxDrafts) {
                 NDArray xE = model.forwardLayers(embedOne(generation, input), 0, exitLayer, cache, start + d); // [1, 1, hidden]
                 exitStates.add(xE);
-                NDArray logits = model.exitHead(xE); // [1, 1, vocab]; not checked: a bad draft is only a proposal
+                NDArray logits = drafter.logits(xE); // [1, 1, N or vocab]; not checked: a bad draft is only a proposal
                 double top;
                 if (sampler.config().isGreedy() && !penalised) {
-                    input = ForwardSteps.argmaxRows(logits)[0]; // on the device: one id is copied, not the vocabulary
+                    input = drafter.greedy(logits); // on the device: one id is copied, not the vocabulary
                     top = threshold > 0 ? logits.softmax(2).max().getFloat() : 1;
                 } else if (sampler.config().isGreedy()) {
-                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab], penalised on the host
+                    float[] row = penalties.apply(drafter.vocabularyRow(logits)); // [vocab], penalised on the host
                     input = Sampler.argmax(row);
                     top = threshold > 0 ? topProbability(row) : 1;
                 } else {
-                    float[] row = penalties.apply(logits.toFloatArray()); // [vocab]; unchanged when no penalty is set
+                    float[] row = penalties.apply(drafter.vocabularyRow(logits)); // [vocab], -inf outside a draft vocabulary
                     draftProbs[d] = sampler.distribution(row); // computed once: drawn from here, reused to accept
                     input = sampler.draw(draftProbs[d]);
                     top = threshold > 0 ? topProbability(row) : 1;
