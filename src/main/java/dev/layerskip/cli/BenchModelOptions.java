@@ -101,7 +101,6 @@ final class BenchModelOptions {
         try {
             if (draftVocabs != null && draftVocabs.length > 0) {
                 int v = m.model.config().vocabSize();
-                m.counts = m.directory == null ? TokenCounts.byId(v) : TokenCounts.read(m.directory, v);
                 int smallest = Integer.MAX_VALUE;
                 for (int n : draftVocabs) {
                     if (n < 1 || n > v) {
@@ -109,6 +108,7 @@ final class BenchModelOptions {
                     }
                     smallest = Math.min(smallest, n);
                 }
+                m.counts = m.directory == null ? TokenCounts.byId(v) : TokenCounts.read(m.directory, v);
                 if (agreeFrom != null) {
                     ForcedAgreement.restrictHead(m.model, m.counts.topIds(smallest));
                 }

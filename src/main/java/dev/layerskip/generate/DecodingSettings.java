@@ -192,8 +192,11 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
             DraftLength length = resolveDraftLength(defaults);
             return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory));
         }
-        if (numSpeculations != null || draftConfidence != null || adaptiveDrafts || draftVocab != null) {
-            throw new IllegalArgumentException("num_speculations, draft_confidence and draft_vocab need the self-speculative strategy");
+        if (numSpeculations != null || draftConfidence != null || adaptiveDrafts) {
+            throw new IllegalArgumentException("num_speculations and draft_confidence need the self-speculative strategy");
+        }
+        if (draftVocab != null) {
+            throw new IllegalArgumentException("draft_vocab needs the self-speculative strategy");
         }
         return new AutoregressiveGenerator(model, tokenizer, e);
     }
