@@ -76,7 +76,7 @@ public final class GenerationService {
         try {
             this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence/draft_vocab: "
+            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
                     + e.getMessage(), e);
         }
         for (FinishReason r : FinishReason.values()) {
