@@ -42,7 +42,7 @@ public final class LlamaModel extends AbstractBlock {
     private final RmsNorm norm;
     private final Rope rope;
     private final NDManager manager;
-    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding; set once at load, null otherwise
+    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
     /** Draft heads built from this model's head by {@link DraftHead#of}, by id set; cleared when the head changes. */
     final java.util.Map<Object, DraftHead> draftHeads = new java.util.HashMap<>();
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, for row look-ups; else null
@@ -244,8 +244,8 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * Lays the head out again for the products after {@link #plainHead()} was changed in place (a
-     * benchmark's forced agreement does); a no-op for plain layouts.
+     * To call after {@link #plainHead()} was changed in place (a benchmark's forced agreement does):
+     * forgets the draft heads built from the old rows and, for a packed model, packs the head again.
      */
     public void repackHead() {
         synchronized (draftHeads) {
@@ -256,15 +256,9 @@ public final class LlamaModel extends AbstractBlock {
         }
         NDArray packed = EngineOps.pack(plainHead());
         packed.attach(manager);
-        if (config.tieWordEmbeddings()) {
-            NDArray old = packedTiedHead;
-            packedTiedHead = packed;
-            if (old != null) {
-                old.close();
-            }
-        } else {
-            NDArray old = lmHead.getArray();
-            lmHead.setArray(packed);
+        NDArray old = packedTiedHead;
+        packedTiedHead = packed; // the head the products use from now on (untied: lm_head's packed array stays, unused)
+        if (old != null) {
             old.close();
         }
     }
