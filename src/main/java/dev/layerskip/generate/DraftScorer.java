@@ -84,4 +84,23 @@ public final class DraftScorer {
         float[] values = logits.toFloatArray();
         return head != null ? head.toVocabulary(values) : values;
     }
+
+    /**
+     * The draft distribution q of a (penalised) row from {@link #vocabularyRow}: the sampler's, or, when
+     * repetition control has banned every token of the draft vocabulary, a point mass on its first id.
+     * Any q keeps the full model's distribution under the accept rule; there the full model gives that
+     * token probability 0 too, so the draft is rejected and the token drawn from p.
+     *
+     * @param sampler the sampler
+     * @param row the draft logits over the vocabulary
+     * @return q over the vocabulary
+     */
+    public double[] distribution(Sampler sampler, float[] row) {
+        if (head != null && row[Sampler.argmax(row)] == Float.NEGATIVE_INFINITY) {
+            double[] q = new double[row.length];
+            q[head.tokenId(0)] = 1;
+            return q;
+        }
+        return sampler.distribution(row);
+    }
 }

@@ -186,7 +186,7 @@ public final class SelfSpeculativeGenerator implements Generator {
                     top = threshold > 0 ? topProbability(row) : 1;
                 } else {
                     float[] row = penalties.apply(drafter.vocabularyRow(logits)); // [vocab], -inf outside a draft vocabulary
-                    draftProbs[d] = sampler.distribution(row); // computed once: drawn from here, reused to accept
+                    draftProbs[d] = drafter.distribution(sampler, row); // computed once: drawn from here, reused to accept
                     input = sampler.draw(draftProbs[d]);
                     top = threshold > 0 ? topProbability(row) : 1;
                 }

@@ -144,6 +144,33 @@ class DraftVocabularyTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aDraftVocabularyThatRepetitionControlBansEntirelyStillSamplesFromTheFullModel() throws IOException {
+        try (LoadedModel m = load("llama3", "float32", "PLAIN")) {
+            // The prompt holds the pair (36, 7) and ends with 36: no_repeat_ngram_size 2 bans 7, the draft's only token.
+            int[] prompt = {1, 36, 7, 298, 36};
+            RepetitionControl control = RepetitionControl.of(1, 2);
+            DraftScorer drafter = DraftScorer.restricted(m.model(), new int[] {7});
+            float[] row = drafter.head().orElseThrow().toVocabulary(new float[] {3f});
+            new RepetitionProcessor(control, prompt).apply(row);
+            double[] q = drafter.distribution(new Sampler(new SamplingConfig(1.0, 0, 1.0, 0)), row);
+            assertEquals(1.0, q[7], 0.0);
+            for (int seed = 0; seed < 20; seed++) {
+                GenerationConfig config = new GenerationConfig(6, new SamplingConfig(1.0, 0, 1.0, seed), List.of(), List.of())
+                        .withRepetition(control);
+                GenerationResult r = new SelfSpeculativeGenerator(m.model(), null, 1, new DraftLength.Fixed(3), drafter)
+                        .generate(prompt, config, TokenListener.NONE);
+                int[] all = IntStream.concat(Arrays.stream(prompt), Arrays.stream(r.tokenIds())).toArray();
+                for (int i = prompt.length - 1; i + 1 < all.length; i++) {
+                    for (int j = 0; j + 1 < i; j++) {
+                        assertTrue(!(all[j] == all[i] && all[j + 1] == all[i + 1]), "repeated pair at " + i + " seed " + seed);
+                    }
+                }
+                assertEquals(6, r.tokenIds().length);
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"llama3", "llama2"})
     void badIdSetsAreRefusedWithTheValue(String name) throws IOException {
