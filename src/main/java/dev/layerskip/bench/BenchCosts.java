@@ -3,11 +3,13 @@ package dev.layerskip.bench;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import dev.layerskip.generate.DraftScorer;
+import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.model.CostModel;
 import dev.layerskip.model.LlamaModel;
 
 import java.io.PrintWriter;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +29,7 @@ public final class BenchCosts {
     private final int bytesPerWeight;
     private final WeightStream stream;
     private final double fullStepMs;
-    private final Map<String, double[]> roundCosts; // label -> {draft step ms, verify ms, d}
+    private final Map<String, double[]> roundCosts; // label -> {draft step ms, verify ms, d, draft head tokens}
     private final int[] prefillLengths;
     private final double[] prefillMs;
 
@@ -55,11 +57,13 @@ public final class BenchCosts {
     public static BenchCosts measure(LlamaModel model, List<BenchStrategy> strategies, int[] prefillLengths, int repeats) {
         int r = Math.max(3, repeats);
         PassCosts passes = new PassCosts(model, Math.min(CONTEXT, model.config().maxPositions() - 32), r);
-        Map<String, double[]> rounds = new HashMap<>();
+        Map<String, double[]> rounds = new LinkedHashMap<>();
         for (BenchStrategy s : strategies) {
             if (s.drafts() > 0) {
                 int e = s.generator().exitLayer();
-                rounds.put(s.label(), new double[] {passes.draftStepMs(e), passes.verifyMs(e, s.drafts() + 1), s.drafts()});
+                DraftScorer drafter = s.generator() instanceof SelfSpeculativeGenerator g ? g.drafter() : DraftScorer.full(model);
+                rounds.put(s.label(), new double[] {passes.draftStepMs(e, drafter::logits), passes.verifyMs(e, s.drafts() + 1),
+                        s.drafts(), drafter.size()});
             }
         }
         int[] lengths = prefillLengths == null ? new int[0] : prefillLengths.clone();
@@ -88,7 +92,9 @@ public final class BenchCosts {
         double d = t.draftsPerRound();
         int l = model.numLayers();
         // Per round: d drafts and the last draft through [0, E), d draft heads, one verify pass of [E, L) and the head.
-        double perRound = (d + 1) * e * layer + d * head + (l - e) * layer + head;
+        double[] c = roundCosts.get(t.label());
+        double draftHead = c == null ? head : head * c[3] / model.config().vocabSize(); // a draft vocabulary reads N rows
+        double perRound = (d + 1) * e * layer + d * draftHead + (l - e) * layer + head;
         return perRound / t.tokensPerRound();
     }
 
@@ -115,8 +121,9 @@ public final class BenchCosts {
         out.printf("engine limit: one-row products over all %.1f MB of projection weights take %.3f ms (%.1f GB/s);"
                 + " a full decoding step takes %.3f ms (%.0f %% of the limit)%n", stream.weightBytes() / 1e6,
                 stream.productMs(), stream.gigabytesPerSecond(), fullStepMs, 100 * stream.productMs() / fullStepMs);
-        roundCosts.forEach((label, c) -> out.printf("%s: draft step %.3f ms, verify of %d positions %.3f ms (%.2f full steps)%n",
-                label, c[0], (int) c[2] + 1, c[1], c[1] / fullStepMs));
+        roundCosts.forEach((label, c) -> out.printf("%s: draft step %.3f ms (%.2f full steps, head over %d tokens),"
+                + " verify of %d positions %.3f ms (%.2f full steps)%n",
+                label, c[0], c[0] / fullStepMs, (int) c[3], (int) c[2] + 1, c[1], c[1] / fullStepMs));
         for (int i = 0; i < prefillLengths.length; i++) {
             out.printf("prefill %d tokens: %.1f ms, %.1f prompt tokens/s%n", prefillLengths[i], prefillMs[i],
                     prefillLengths[i] * 1000.0 / prefillMs[i]);
@@ -136,6 +143,7 @@ public final class BenchCosts {
             JsonObject o = new JsonObject();
             o.addProperty("strategy", label);
             o.addProperty("draft_step_ms", c[0]);
+            o.addProperty("draft_head_tokens", (int) c[3]);
             o.addProperty("verify_ms", c[1]);
             o.addProperty("verify_positions", (int) c[2] + 1);
             rounds.add(o);

@@ -1,8 +1,12 @@
 package dev.layerskip.bench;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.model.DecoderLayer;
+import dev.layerskip.model.EngineOps;
 import dev.layerskip.model.LlamaModel;
 
 /**
@@ -32,6 +36,39 @@ public final class ForcedAgreement {
             zero(layer.attention().out().getArray()); // [hidden, heads·headDim]
             zero(layer.mlp().down().getArray()); // [hidden, intermediate]
         }
+    }
+
+    /**
+     * For forced agreement with a draft vocabulary: zeroes the LM head's rows of every token outside
+     * the given ids (for a tied head, the embedding's rows, so those tokens also embed to zero), then
+     * lays the head out again. Those tokens then score exactly 0 while the ids keep their logits, so the
+     * full model's choice lies among the ids whenever one of them scores above 0, which a random head
+     * gives at every step (the maximum of N symmetric random logits); a draft over the ids then proposes
+     * the full model's token and every draft is accepted, as without a draft vocabulary.
+     *
+     * @param model the model (its head is changed; use it only for benchmarks afterwards)
+     * @param ids the draft vocabulary to keep, ascending
+     */
+    public static void restrictHead(LlamaModel model, int[] ids) {
+        int v = model.config().vocabSize();
+        float[] keep = new float[v];
+        for (int id : ids) {
+            if (id < 0 || id >= v) {
+                throw new IllegalArgumentException("draft vocabulary id " + id + " outside 0.." + (v - 1));
+            }
+            keep[id] = 1;
+        }
+        NDArray head = model.plainHead(); // [vocab, hidden]
+        try (NDManager scratch = model.manager().newSubManager()) {
+            NDArray mask = scratch.create(keep, new Shape(v, 1)); // [vocab, 1]
+            if (EngineOps.isBf16(head)) {
+                mask = EngineOps.toBf16(mask);
+            } else if (head.getDataType() != DataType.FLOAT32) {
+                mask = mask.toType(head.getDataType(), false);
+            }
+            head.muli(mask); // in place: every row outside the ids becomes 0
+        }
+        model.repackHead();
     }
 
     private static void zero(NDArray weight) {

@@ -12,6 +12,7 @@ import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * The measured costs that a self-speculative round is made of, each timed on its own (median of
@@ -51,7 +52,7 @@ public final class PassCosts {
 
     /** @return ms of one autoregressive step of the full model */
     public double fullStepMs() {
-        return time(0, model.numLayers(), 1, 1, context);
+        return time(0, model.numLayers(), 1, 1, context, model::exitHead);
     }
 
     /**
@@ -59,7 +60,16 @@ public final class PassCosts {
      * @return ms of one draft step: one position through [0, E) and the head
      */
     public double draftStepMs(int exitLayer) {
-        return time(0, exitLayer, 1, 1, context);
+        return draftStepMs(exitLayer, model::exitHead);
+    }
+
+    /**
+     * @param exitLayer E
+     * @param draftHead the draft's head (e.g. a draft vocabulary's), x_E [1, 1, hidden] to logits [1, 1, n]
+     * @return ms of one draft step: one position through [0, E) and that head, its argmax copied
+     */
+    public double draftStepMs(int exitLayer, UnaryOperator<NDArray> draftHead) {
+        return time(0, exitLayer, 1, 1, context, draftHead);
     }
 
     /**
@@ -68,7 +78,8 @@ public final class PassCosts {
      * @return ms of one verification: one position through [0, E), then {@code positions} through [E, L) and the head
      */
     public double verifyMs(int exitLayer, int positions) {
-        return time(0, exitLayer, 1, 0, context) + time(exitLayer, model.numLayers(), positions, positions, context);
+        return time(0, exitLayer, 1, 0, context, model::exitHead)
+                + time(exitLayer, model.numLayers(), positions, positions, context, model::exitHead);
     }
 
     /**
@@ -76,7 +87,7 @@ public final class PassCosts {
      * @return ms to prefill n positions into an empty cache (the head runs on the last one only)
      */
     public double prefillMs(int positions) {
-        return time(0, model.numLayers(), positions, 1, 0);
+        return time(0, model.numLayers(), positions, 1, 0, model::exitHead);
     }
 
     /**
@@ -96,7 +107,7 @@ public final class PassCosts {
     }
 
     /** Median ms of layers [from, to) over {@code positions} new positions after {@code start} cached ones, then the head over the last {@code headRows}. */
-    private double time(int from, int to, int positions, int headRows, int start) {
+    private double time(int from, int to, int positions, int headRows, int start, UnaryOperator<NDArray> head) {
         InferenceMode.enterOnThisThread();
         double[] ms = new double[repeats];
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config()); // as the generators decode
@@ -110,7 +121,7 @@ public final class PassCosts {
                     NDArray y = model.forwardLayers(x, from, to, cache, start); // [1, positions, hidden]
                     if (headRows > 0) {
                         NDArray rows = y.get(new NDIndex().addAllDim().addSliceDim(positions - headRows, positions)); // [1, headRows, hidden]
-                        model.exitHead(rows).argMax(2).toLongArray(); // greedy: ids copied, as the generators do
+                        head.apply(rows).argMax(2).toLongArray(); // greedy: ids copied, as the generators do
                     } else {
                         y.toFloatArray();
                     }

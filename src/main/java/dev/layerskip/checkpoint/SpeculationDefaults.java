@@ -13,8 +13,10 @@ import java.util.Optional;
  *
  * @param exitLayer the draft exit E
  * @param numSpeculations the drafts per round d
+ * @param draftVocabSize N, the draft head's vocabulary (the N most frequent tokens of {@code token_counts.json}),
+ *     or null for the full head
  */
-public record SpeculationDefaults(int exitLayer, int numSpeculations) {
+public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize) {
 
     /** The most drafts per round accepted from the file. */
     public static final int MAX_SPECULATIONS = 256;
@@ -30,6 +32,19 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations) {
         if (numSpeculations < 1) {
             throw new IllegalArgumentException("num_speculations must be >= 1, got " + numSpeculations);
         }
+        if (draftVocabSize != null && draftVocabSize < 1) {
+            throw new IllegalArgumentException("draft_vocab_size must be >= 1, got " + draftVocabSize);
+        }
+    }
+
+    /**
+     * Defaults with the full draft head.
+     *
+     * @param exitLayer the draft exit E
+     * @param numSpeculations the drafts per round d
+     */
+    public SpeculationDefaults(int exitLayer, int numSpeculations) {
+        this(exitLayer, numSpeculations, null);
     }
 
     /**
@@ -59,13 +74,15 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations) {
         }
         JsonFields f = new JsonFields(LlamaConfigJson.readObject(file), file, "");
         for (String key : f.object().keySet()) {
-            if (!key.equals("exit_layer") && !key.equals("num_speculations")) {
-                throw f.error("unknown key '" + key + "' (expected {\"exit_layer\": E, \"num_speculations\": D})");
+            if (!key.equals("exit_layer") && !key.equals("num_speculations") && !key.equals("draft_vocab_size")) {
+                throw f.error("unknown key '" + key + "' (expected {\"exit_layer\": E, \"num_speculations\": D}"
+                        + " and optionally \"draft_vocab_size\": N)");
             }
         }
         int exit = (int) f.requiredInteger("exit_layer", 1, numLayers - 1);
         int d = (int) f.requiredInteger("num_speculations", 1, MAX_SPECULATIONS);
-        return Optional.of(new SpeculationDefaults(exit, d));
+        long n = f.optionalInteger("draft_vocab_size", 1, LlamaConfig.MAX_VOCAB_SIZE, 0);
+        return Optional.of(new SpeculationDefaults(exit, d, n == 0 ? null : (int) n));
     }
 
     /**
@@ -78,6 +95,9 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations) {
         JsonObject o = new JsonObject();
         o.addProperty("exit_layer", exitLayer);
         o.addProperty("num_speculations", numSpeculations);
+        if (draftVocabSize != null) {
+            o.addProperty("draft_vocab_size", draftVocabSize);
+        }
         HfCheckpointWriter.writeJson(directory.resolve(FILE), o);
     }
 }

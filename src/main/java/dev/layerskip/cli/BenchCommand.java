@@ -8,6 +8,8 @@ import dev.layerskip.bench.BenchCosts;
 import dev.layerskip.bench.BenchStrategy;
 import dev.layerskip.bench.StrategyBenchmark;
 import dev.layerskip.bench.StrategyTiming;
+import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.generate.AutoregressiveGenerator;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
@@ -48,6 +50,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--draft-confidence", paramLabel = "X|auto", description = "Also run each self-speculative setting with this draft stop.")
     String draftConfidence;
 
+    @Option(names = "--draft-vocab", split = ",", paramLabel = "N,...",
+            description = "Also run each self-speculative setting with drafts over the N most frequent tokens (the model's"
+                    + " token_counts.json; random shapes: ids 0..N-1); prints the draft-step cost per N.")
+    int[] draftVocabs;
+
     @Option(names = "--repeats", paramLabel = "R", description = "Measured passes (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
@@ -60,8 +67,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (BenchModelOptions.Opened m = bench.open()) {
+        try (BenchModelOptions.Opened m = bench.open(draftVocabs)) {
             int layers = m.model.numLayers();
+            int[] vocabs = draftVocabs != null ? draftVocabs : new int[0];
+            if (draftVocabs == null && speculative == null && m.directory != null
+                    && m.defaults.map(SpeculationDefaults::draftVocabSize).isPresent()) {
+                vocabs = new int[] {m.defaults.get().draftVocabSize()}; // the saved default setting's N
+                m.counts = TokenCounts.read(m.directory, m.model.config().vocabSize());
+            }
             List<BenchStrategy> strategies = new ArrayList<>();
             strategies.add(new BenchStrategy("autoregressive", new AutoregressiveGenerator(m.model, null, layers)));
             int[] exits = exitLayers != null ? exitLayers : new int[] {Math.max(1, layers / 4), Math.max(1, layers / 2)};
@@ -71,6 +84,10 @@ final class BenchCommand implements Callable<Integer> {
             for (int[] ed : speculativeSettings(layers, m)) {
                 strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1],
                         new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1])), ed[1]));
+                for (int n : vocabs) {
+                    strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1] + " N=" + n,
+                            new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1]), m.drafter(n)), ed[1]));
+                }
                 if (draftConfidence != null) {
                     DecodingSettings s = DecodingSettings.parse(DecodingStrategy.SELF_SPECULATIVE, ed[0], ed[1], draftConfidence,
                             "--draft-confidence");

@@ -7,6 +7,8 @@ import dev.layerskip.bench.BenchPrompts;
 import dev.layerskip.bench.ForcedAgreement;
 import dev.layerskip.bench.RandomShape;
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.checkpoint.TokenCounts;
+import dev.layerskip.generate.DraftScorer;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.LoadedModel;
@@ -50,6 +52,8 @@ final class BenchModelOptions {
         final Optional<SpeculationDefaults> defaults;
         final Path directory;
         final List<int[]> prompts;
+        /** The token counts that rank draft vocabularies: the checkpoint's, by id for random shapes; null if none was asked for. */
+        TokenCounts counts;
         private final Runnable closer;
 
         Opened(String name, LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults,
@@ -63,6 +67,14 @@ final class BenchModelOptions {
             this.closer = closer;
         }
 
+        /**
+         * @param n N
+         * @return the scorer of drafts over the N most frequent tokens
+         */
+        DraftScorer drafter(int n) {
+            return DraftScorer.restricted(model, counts.topIds(n));
+        }
+
         @Override
         public void close() {
             closer.run();
@@ -74,6 +86,41 @@ final class BenchModelOptions {
     }
 
     Opened open() throws IOException {
+        return open(null);
+    }
+
+    /**
+     * Opens the model; with draft vocabulary sizes, also its token counts (random shapes rank ids by
+     * number), and under forced agreement restricts the head to the smallest vocabulary (see
+     * {@link ForcedAgreement#restrictHead}) so that its drafts are always accepted too.
+     *
+     * @param draftVocabs draft vocabulary sizes the command will use, or null/empty for none
+     */
+    Opened open(int[] draftVocabs) throws IOException {
+        Opened m = openModel();
+        try {
+            if (draftVocabs != null && draftVocabs.length > 0) {
+                int v = m.model.config().vocabSize();
+                int smallest = Integer.MAX_VALUE;
+                for (int n : draftVocabs) {
+                    if (n < 1 || n > v) {
+                        throw new IllegalArgumentException("--draft-vocab must be in 1.." + v + " (the vocabulary), got " + n);
+                    }
+                    smallest = Math.min(smallest, n);
+                }
+                m.counts = m.directory == null ? TokenCounts.byId(v) : TokenCounts.read(m.directory, v);
+                if (agreeFrom != null) {
+                    ForcedAgreement.restrictHead(m.model, m.counts.topIds(smallest));
+                }
+            }
+            return m;
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private Opened openModel() throws IOException {
         if (newTokens < 4) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 4 for a benchmark, got " + newTokens);
         }

@@ -46,7 +46,7 @@ final class CorrectnessCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (BenchModelOptions.Opened m = bench.open()) {
             DecodingSettings settings = speculation.settings(DecodingStrategy.SELF_SPECULATIVE);
-            Generator spec = settings.build(m.model, null, m.defaults);
+            Generator spec = settings.build(m.model, null, m.defaults, m.directory);
             Generator reference = new AutoregressiveGenerator(m.model, null, m.model.numLayers());
             GenerationConfig config = GenerationConfig.greedy(bench.newTokens, m.model.config().eosTokenIds())
                     .withRepetition(RepetitionControl.of(repetitionPenalty, noRepeatNgramSize));

@@ -67,7 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
         DecodingSettings settings = decoding.settings();
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();
-            Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults());
+            Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults(), loaded.directory());
             int[] ids = prompt.ids(loaded);
             GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops)
                     .withRepetition(repetition(repetitionPenalty, noRepeatNgramSize, loaded.defaults()));

@@ -24,6 +24,7 @@ import java.io.PrintWriter;
             ProductsCommand.class,
             SweepCommand.class,
             CorrectnessCommand.class,
+            CountTokensCommand.class,
             ContinuationsCommand.class,
             ServeCommand.class,
             TrainCommand.class,

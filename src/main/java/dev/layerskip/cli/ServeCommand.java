@@ -124,6 +124,9 @@ final class ServeCommand implements Callable<Integer> {
         if (speculation.draftConfidence != null) {
             criteria.optArgument("draft_confidence", speculation.draftConfidence);
         }
+        if (speculation.draftVocab != null) {
+            criteria.optArgument("draft_vocab", speculation.draftVocab);
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -5,7 +5,7 @@ import dev.layerskip.generate.DecodingStrategy;
 
 import picocli.CommandLine.Option;
 
-/** {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}: shared by every command that decodes. */
+/** {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}, {@code --draft-vocab}: shared by every command that decodes. */
 final class SpeculationOptions {
 
     @Option(names = "--exit-layer", paramLabel = "E",
@@ -21,11 +21,20 @@ final class SpeculationOptions {
             description = "End a draft when its top probability falls below X in (0, 1); auto adapts the draft length.")
     String draftConfidence;
 
+    @Option(names = "--draft-vocab", paramLabel = "N",
+            description = "Drafts score only the N most frequent tokens of the model's token_counts.json (written by"
+                    + " count-tokens); verification keeps the full head (default: the model's layerskip.json, else all).")
+    Integer draftVocab;
+
     /**
      * @param strategy the strategy these values go with
      * @return the settings
      */
     DecodingSettings settings(DecodingStrategy strategy) {
-        return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence");
+        if (draftVocab != null && draftVocab < 1) {
+            throw new IllegalArgumentException("--draft-vocab must be >= 1 (a number of tokens), got " + draftVocab);
+        }
+        return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence")
+                .withDraftVocab(draftVocab);
     }
 }

@@ -28,7 +28,7 @@ final class DemoModelFiles {
 
     static final String RESOURCE_DIR = "dev/layerskip/zoo/layerskip-demo";
     private static final List<String> FILES = List.of("config.json", "generation_config.json", "layerskip.json",
-            "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
+            "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "token_counts.json");
 
     private DemoModelFiles() {}
 

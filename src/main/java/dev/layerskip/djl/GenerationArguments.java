@@ -12,7 +12,8 @@ import java.util.Map;
  * A translator's generation defaults, read from {@code Criteria} arguments or serving.properties.
  * A request can override each of them (see {@link LmiRequest}). Keys: {@code strategy}
  * (autoregressive, early-exit, self-speculative), {@code exit_layer}, {@code num_speculations},
- * {@code draft_confidence} (a number in (0, 1) or {@code auto}), {@code max_new_tokens},
+ * {@code draft_confidence} (a number in (0, 1) or {@code auto}), {@code draft_vocab} (N: drafts score the N most
+ * frequent tokens of the checkpoint's token_counts.json; not per request), {@code max_new_tokens},
  * {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p}, {@code seed},
  * {@code repetition_penalty}, {@code no_repeat_ngram_size}, and the server-side
  * {@code max_new_tokens_cap} (a request asking for more new tokens gets a 400).
@@ -116,6 +117,11 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         }
         DecodingSettings decoding = DecodingSettings.parse(strategy, a.integer("exit_layer"),
                 a.integer("num_speculations"), a.string("draft_confidence", null), "argument 'draft_confidence'");
+        Integer draftVocab = a.integer("draft_vocab");
+        if (draftVocab != null && draftVocab < 1) {
+            throw new IllegalArgumentException("argument 'draft_vocab' must be >= 1 (a number of tokens), got " + draftVocab);
+        }
+        decoding = decoding.withDraftVocab(draftVocab);
         Integer max = a.integer("max_new_tokens");
         Boolean sample = a.bool("do_sample");
         Double temperature = a.number("temperature");

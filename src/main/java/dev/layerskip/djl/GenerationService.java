@@ -35,6 +35,7 @@ public final class GenerationService {
     private final TextTokenizer tokenizer;
     private final GenerationDefaults checkpointDefaults;
     private final Optional<SpeculationDefaults> speculationDefaults;
+    private final java.nio.file.Path directory;
     private final GenerationArguments defaults;
     private final Generator defaultGenerator;
     private final BatchScheduler scheduler; // null: every request decodes alone on its caller's thread
@@ -52,7 +53,21 @@ public final class GenerationService {
      */
     public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
             Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults) {
-        this(model, tokenizer, checkpointDefaults, speculationDefaults, defaults, BatchLimits.of(1));
+        this(model, tokenizer, checkpointDefaults, speculationDefaults, defaults, null, BatchLimits.of(1));
+    }
+
+    /**
+     * @param model the model
+     * @param tokenizer the tokenizer (text serving needs one)
+     * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
+     * @param speculationDefaults the checkpoint's layerskip.json, if any
+     * @param defaults the translator's defaults
+     * @param directory the checkpoint directory, whose token_counts.json gives a draft vocabulary, or null
+     * @throws IllegalArgumentException if the default strategy settings do not fit the model
+     */
+    public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
+            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults, java.nio.file.Path directory) {
+        this(model, tokenizer, checkpointDefaults, speculationDefaults, defaults, directory, BatchLimits.of(1));
     }
 
     /**
@@ -64,11 +79,14 @@ public final class GenerationService {
      * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
      * @param speculationDefaults the checkpoint's layerskip.json, if any
      * @param defaults the translator's defaults
+     * @param directory the checkpoint directory, whose token_counts.json gives a draft vocabulary, or null
      * @param batching the rolling-batch limits
-     * @throws IllegalArgumentException if the default strategy settings do not fit the model
+     * @throws IllegalArgumentException if the default strategy settings do not fit the model, or a draft
+     *     vocabulary's token counts are missing or malformed
      */
     public GenerationService(LlamaModel model, TextTokenizer tokenizer, GenerationDefaults checkpointDefaults,
-            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults, BatchLimits batching) {
+            Optional<SpeculationDefaults> speculationDefaults, GenerationArguments defaults, java.nio.file.Path directory,
+            BatchLimits batching) {
         if (model == null || tokenizer == null || checkpointDefaults == null || defaults == null) {
             throw new IllegalArgumentException("model, tokenizer, checkpoint defaults and defaults are required");
         }
@@ -76,9 +94,10 @@ public final class GenerationService {
         this.tokenizer = tokenizer;
         this.checkpointDefaults = checkpointDefaults;
         this.speculationDefaults = speculationDefaults;
+        this.directory = directory;
         this.defaults = defaults;
         try {
-            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults);
+            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
                     + e.getMessage(), e);
@@ -132,7 +151,8 @@ public final class GenerationService {
                         ? DecodingSettings.parse(strategy, exit, d, p.draftConfidence(), "parameters.draft_confidence")
                         : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
                                 same && base.adaptiveDrafts());
-                generator = settings.build(model, tokenizer, speculationDefaults);
+                generator = settings.withDraftVocab(same ? base.draftVocab() : null)
+                        .build(model, tokenizer, speculationDefaults, directory);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "
                         + e.getMessage(), e);

@@ -101,7 +101,8 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir, llama.config().numLayers());
             tokenizer = HfTextTokenizer.load(dir);
             // builds the default generator: settings that do not fit the model fail here, not on every request
-            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, batchLimits(values));
+            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, dir,
+                    batchLimits(values));
             if (input == Input.class) {
                 streams = streamExecutor(maxStreams, streamQueue);
             }

@@ -222,10 +222,11 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private RollingBatch batchFor(Generator generator) {
-        boolean speculative = generator instanceof SelfSpeculativeGenerator;
-        String key = (speculative ? "self-speculative:" : "autoregressive:") + generator.exitLayer();
-        return batches.computeIfAbsent(key,
-                k -> new RollingBatch(model, generator.exitLayer(), speculative, limits.maxBatchSize()));
+        DraftScorer drafter = generator instanceof SelfSpeculativeGenerator s ? s.drafter() : null;
+        // one batch per strategy, exit layer and draft head size (a model builds one draft head per size)
+        String key = (drafter == null ? "autoregressive:" : "self-speculative:") + generator.exitLayer()
+                + (drafter == null ? "" : ":" + drafter.size());
+        return batches.computeIfAbsent(key, k -> new RollingBatch(model, generator.exitLayer(), drafter, limits.maxBatchSize()));
     }
 
     private void finish(Ticket t) {

@@ -1,6 +1,8 @@
 package dev.layerskip.generate;
 
+import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -16,9 +18,11 @@ import java.util.Optional;
  * @param numSpeculations d, or null for the default
  * @param draftConfidence stop a draft below this top probability, in (0, 1), or null
  * @param adaptiveDrafts whether the draft length adapts automatically ({@code --draft-confidence auto})
+ * @param draftVocab N, the draft head's vocabulary (the N most frequent tokens of the checkpoint's
+ *     {@code token_counts.json}), or null for the checkpoint's {@code draft_vocab_size}, else the full head
  */
-public record DecodingSettings(
-        DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations, Double draftConfidence, boolean adaptiveDrafts) {
+public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations,
+        Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab) {
 
     /** Validates what can be validated without the model. */
     public DecodingSettings {
@@ -34,6 +38,31 @@ public record DecodingSettings(
         if (draftConfidence != null && adaptiveDrafts) {
             throw new IllegalArgumentException("draft_confidence is either a number or auto, not both");
         }
+        if (draftVocab != null && draftVocab < 1) {
+            throw new IllegalArgumentException("draft_vocab must be >= 1 (a number of tokens), got " + draftVocab);
+        }
+    }
+
+    /**
+     * Settings with the checkpoint's draft vocabulary (or the full head).
+     *
+     * @param strategy the strategy
+     * @param exitLayer E, or null for the default
+     * @param numSpeculations d, or null for the default
+     * @param draftConfidence stop a draft below this top probability, in (0, 1), or null
+     * @param adaptiveDrafts whether the draft length adapts automatically
+     */
+    public DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations, Double draftConfidence,
+            boolean adaptiveDrafts) {
+        this(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, null);
+    }
+
+    /**
+     * @param n N for the draft vocabulary, or null for the checkpoint's
+     * @return these settings with that draft vocabulary size
+     */
+    public DecodingSettings withDraftVocab(Integer n) {
+        return new DecodingSettings(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, n);
     }
 
     /**
@@ -68,7 +97,7 @@ public record DecodingSettings(
      * @return the settings
      */
     public static DecodingSettings of(DecodingStrategy strategy) {
-        return new DecodingSettings(strategy, null, null, null, false);
+        return new DecodingSettings(strategy, null, null, null, false, null);
     }
 
     /**
@@ -117,7 +146,24 @@ public record DecodingSettings(
     }
 
     /**
-     * Builds the generator.
+     * The draft vocabulary size this resolves to (self-speculative only): the explicit N, else the
+     * checkpoint's {@code draft_vocab_size}, else none (the full head).
+     *
+     * @param vocabSize the model's vocabulary size V
+     * @param defaults the checkpoint's saved defaults
+     * @return N in 1..V, or empty for the full head
+     * @throws IllegalArgumentException if N exceeds the vocabulary
+     */
+    public Optional<Integer> resolveDraftVocab(int vocabSize, Optional<SpeculationDefaults> defaults) {
+        Integer n = draftVocab != null ? draftVocab : defaults.map(SpeculationDefaults::draftVocabSize).orElse(null);
+        if (n != null && n > vocabSize) {
+            throw new IllegalArgumentException("draft_vocab " + n + " exceeds the vocabulary (" + vocabSize + " tokens)");
+        }
+        return Optional.ofNullable(n);
+    }
+
+    /**
+     * Builds the generator for a model without a directory: a draft vocabulary cannot be used.
      *
      * @param model the model
      * @param tokenizer the tokenizer, or null
@@ -125,13 +171,50 @@ public record DecodingSettings(
      * @return the generator
      */
     public Generator build(LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults) {
+        return build(model, tokenizer, defaults, null);
+    }
+
+    /**
+     * Builds the generator.
+     *
+     * @param model the model
+     * @param tokenizer the tokenizer, or null
+     * @param defaults the checkpoint's saved defaults
+     * @param directory the checkpoint directory, whose {@code token_counts.json} gives a draft vocabulary, or null
+     * @return the generator
+     * @throws IllegalArgumentException if a setting does not fit the model, or a draft vocabulary is asked
+     *     for and the token counts are missing or malformed (the message names the file)
+     */
+    public Generator build(LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults,
+            java.nio.file.Path directory) {
         int e = resolveExitLayer(model.numLayers(), defaults);
         if (strategy == DecodingStrategy.SELF_SPECULATIVE) {
-            return new SelfSpeculativeGenerator(model, tokenizer, e, resolveDraftLength(defaults));
+            DraftLength length = resolveDraftLength(defaults);
+            return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory));
         }
         if (numSpeculations != null || draftConfidence != null || adaptiveDrafts) {
             throw new IllegalArgumentException("num_speculations and draft_confidence need the self-speculative strategy");
         }
+        if (draftVocab != null) {
+            throw new IllegalArgumentException("draft_vocab needs the self-speculative strategy");
+        }
         return new AutoregressiveGenerator(model, tokenizer, e);
+    }
+
+    private DraftScorer drafter(LlamaModel model, Optional<SpeculationDefaults> defaults, java.nio.file.Path directory) {
+        int v = model.config().vocabSize();
+        Optional<Integer> n = resolveDraftVocab(v, defaults);
+        if (n.isEmpty()) {
+            return DraftScorer.full(model);
+        }
+        if (directory == null) {
+            throw new IllegalArgumentException("draft_vocab " + n.get() + " needs the token counts beside a checkpoint ("
+                    + TokenCounts.FILE + "); this model was not loaded from a directory");
+        }
+        try {
+            return DraftScorer.restricted(model, TokenCounts.read(directory, v).topIds(n.get()));
+        } catch (CheckpointException ex) {
+            throw new IllegalArgumentException("draft_vocab " + n.get() + ": " + ex.getMessage(), ex);
+        }
     }
 }

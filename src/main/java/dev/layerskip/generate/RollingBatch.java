@@ -29,6 +29,7 @@ final class RollingBatch implements AutoCloseable {
     private final LlamaModel model;
     private final int exitLayer;
     private final boolean speculative;
+    private final DraftScorer drafter; // null unless self-speculative
     private final int maxRows;
     private final NDManager manager;
     private final List<BatchRow> rows = new ArrayList<>(); // row i uses cache lane i
@@ -37,16 +38,17 @@ final class RollingBatch implements AutoCloseable {
     /**
      * @param model the model
      * @param exitLayer E: the last layer of every step (autoregressive) or of every draft
-     * @param speculative whether rows decode self-speculatively (E &lt; L)
+     * @param drafter how self-speculative rows score drafts (E &lt; L), or null for autoregressive rows
      * @param maxRows the most rows at once
      */
-    RollingBatch(LlamaModel model, int exitLayer, boolean speculative, int maxRows) {
+    RollingBatch(LlamaModel model, int exitLayer, DraftScorer drafter, int maxRows) {
         if (maxRows < 1) {
             throw new IllegalArgumentException("max batch size must be >= 1, got " + maxRows);
         }
         this.model = model;
         this.exitLayer = exitLayer;
-        this.speculative = speculative;
+        this.speculative = drafter != null;
+        this.drafter = drafter;
         this.maxRows = maxRows;
         this.manager = model.manager().newSubManager();
     }
@@ -162,7 +164,7 @@ final class RollingBatch implements AutoCloseable {
         }
         try {
             if (speculative) {
-                new SpeculativeRound(model, exitLayer, manager, cache).run(rows);
+                new SpeculativeRound(model, exitLayer, drafter, manager, cache).run(rows);
             } else {
                 decodeOne();
             }

@@ -31,6 +31,7 @@ public final class SelfSpeculativeGenerator implements Generator {
     private final TextTokenizer tokenizer;
     private final int exitLayer;
     private final DraftLength draftLength;
+    private final DraftScorer drafter;
     private final java.util.function.IntConsumer cacheProbe;
 
     /**
@@ -42,6 +43,23 @@ public final class SelfSpeculativeGenerator implements Generator {
      * @param draftLength how many tokens each round drafts
      */
     public SelfSpeculativeGenerator(LlamaModel model, TextTokenizer tokenizer, int exitLayer, DraftLength draftLength) {
+        this(model, tokenizer, exitLayer, draftLength, DraftScorer.full(model));
+    }
+
+    /**
+     * Creates the generator with a draft head of its own (e.g. over a draft vocabulary).
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null
+     * @param exitLayer the draft exit E in 1..L-1
+     * @param draftLength how many tokens each round drafts
+     * @param drafter how drafts are scored; verification always uses the full head
+     */
+    public SelfSpeculativeGenerator(LlamaModel model, TextTokenizer tokenizer, int exitLayer, DraftLength draftLength,
+            DraftScorer drafter) {
+        if (drafter == null) {
+            throw new IllegalArgumentException("draft scorer must not be null");
+        }
         if (exitLayer < 1 || exitLayer >= model.numLayers()) {
             throw new IllegalArgumentException("exit layer " + exitLayer
                     + " outside 1.." + (model.numLayers() - 1) + " for self-speculative decoding");
@@ -53,6 +71,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         this.tokenizer = tokenizer;
         this.exitLayer = exitLayer;
         this.draftLength = draftLength;
+        this.drafter = drafter;
         this.cacheProbe = length -> {};
     }
 
@@ -61,6 +80,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         this.tokenizer = base.tokenizer;
         this.exitLayer = base.exitLayer;
         this.draftLength = base.draftLength;
+        this.drafter = base.drafter;
         this.cacheProbe = cacheProbe;
     }
 
@@ -74,6 +94,11 @@ public final class SelfSpeculativeGenerator implements Generator {
         return exitLayer;
     }
 
+    /** @return how drafts are scored (the full head or a draft vocabulary) */
+    public DraftScorer drafter() {
+        return drafter;
+    }
+
     /** @return the draft length policy */
     public DraftLength draftLength() {
         return draftLength;
@@ -84,7 +109,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), draftLength, cacheProbe);
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
-                RollingBatch batch = new RollingBatch(model, exitLayer, true, 1)) {
+                RollingBatch batch = new RollingBatch(model, exitLayer, drafter, 1)) {
             batch.join(row);
             while (!batch.rows().isEmpty()) {
                 batch.step();

@@ -37,12 +37,14 @@ final class SpeculativeRound {
 
     private final LlamaModel model;
     private final int exitLayer;
+    private final DraftScorer drafter;
     private final NDManager manager;
     private final KvCache cache;
 
-    SpeculativeRound(LlamaModel model, int exitLayer, NDManager manager, KvCache cache) {
+    SpeculativeRound(LlamaModel model, int exitLayer, DraftScorer drafter, NDManager manager, KvCache cache) {
         this.model = model;
         this.exitLayer = exitLayer;
+        this.drafter = drafter;
         this.manager = manager;
         this.cache = cache;
     }
@@ -98,7 +100,7 @@ final class SpeculativeRound {
                 if (!drafting) {
                     break;
                 }
-                draft(rows, model.exitHead(xE), open, count, limit, drafts, draftProbs, input);
+                draft(rows, drafter.logits(xE), open, count, limit, drafts, draftProbs, input); // [rows, 1, N or vocab]
             }
             // Layers [E, L) over every row's positions s..s+d from the kept x_E; padding goes to the scratch slot.
             NDArray kept = steps == 1 ? exitStates.get(0) : NDArrays.concat(exitStates, 1); // [rows, steps, hidden]
@@ -157,10 +159,10 @@ final class SpeculativeRound {
     }
 
     /** Takes one draft for every row still drafting, from the exit head's logits of this step. */
-    private static void draft(List<BatchRow> rows, NDArray logits, boolean[] open, int[] count, int[] limit,
+    private void draft(List<BatchRow> rows, NDArray logits, boolean[] open, int[] count, int[] limit,
             int[][] drafts, double[][][] draftProbs, int[] input) {
-        int k = rows.size(); // logits: [rows, 1, vocab]; not checked: a bad draft is only a proposal
-        long[] onDevice = null;
+        int k = rows.size(); // logits: [rows, 1, N or vocab]; not checked: a bad draft is only a proposal
+        int[] onDevice = null;
         float[] top = null;
         for (int r = 0; r < k; r++) {
             if (!open[r]) {
@@ -172,9 +174,9 @@ final class SpeculativeRound {
             double confidence = 1;
             if (row.picksOnDevice()) {
                 if (onDevice == null) {
-                    onDevice = logits.argMax(2).toLongArray(); // [rows, 1]: one id per row is copied
+                    onDevice = drafter.greedyRows(logits); // on the device: one id per row is copied
                 }
-                next = (int) onDevice[r];
+                next = onDevice[r];
                 if (threshold > 0) {
                     if (top == null) {
                         top = logits.softmax(2).max(new int[] {2}).toFloatArray(); // [rows, 1]
@@ -182,11 +184,11 @@ final class SpeculativeRound {
                     confidence = top[r];
                 }
             } else {
-                float[] values = row.penalties.apply(k == 1 ? logits.toFloatArray() : logits.get(r).toFloatArray()); // [vocab]
+                float[] values = row.penalties.apply(drafter.vocabularyRow(k == 1 ? logits : logits.get(r))); // [vocab], -inf outside a draft vocabulary
                 if (row.sampler.config().isGreedy()) {
                     next = Sampler.argmax(values);
                 } else {
-                    draftProbs[r][count[r]] = row.sampler.distribution(values); // drawn from here, reused to accept
+                    draftProbs[r][count[r]] = drafter.distribution(row.sampler, values); // drawn from here, reused to accept
                     next = row.sampler.draw(draftProbs[r][count[r]]);
                 }
                 confidence = threshold > 0 ? topProbability(values) : 1;

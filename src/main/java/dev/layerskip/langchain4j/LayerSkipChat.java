@@ -55,7 +55,7 @@ public final class LayerSkipChat {
         this.model = b.model;
         this.generator = b.generator != null ? b.generator
                 : DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE).build(model.model(), model.tokenizer(),
-                        model.speculationDefaults());
+                        model.speculationDefaults(), model.directory());
         this.maxNewTokens = b.maxNewTokens;
         this.modelName = b.modelName != null ? b.modelName : model.directory().getFileName().toString();
         if (b.template != null) {

@@ -42,7 +42,10 @@ public final class LlamaModel extends AbstractBlock {
     private final RmsNorm norm;
     private final Rope rope;
     private final NDManager manager;
-    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding; set once at load, null otherwise
+    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
+    /** Draft heads built from this model's head by {@link DraftHead#of}, by id set; cleared when the head changes. */
+    final java.util.Map<Object, DraftHead> draftHeads = new java.util.HashMap<>();
+    private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, for row look-ups; else null
 
     /**
      * Creates the model structure with plain weights (training, saving, any device).
@@ -248,6 +251,52 @@ public final class LlamaModel extends AbstractBlock {
         }
         packedTiedHead = EngineOps.pack(embedding.getArray());
         packedTiedHead.attach(manager);
+    }
+
+    /**
+     * The LM head as plain rows that can be indexed (e.g. to build a draft head over some tokens): the
+     * embedding when tied, else lm_head, or for a packed untied head the plain copy kept at load.
+     *
+     * @return [vocab, hidden] in the weight type, plain layout; owned by the model
+     */
+    public NDArray plainHead() {
+        if (config.tieWordEmbeddings()) {
+            return embedding.getArray();
+        }
+        return plainUntiedHead != null ? plainUntiedHead : lmHead.getArray();
+    }
+
+    /**
+     * To call after {@link #plainHead()} was changed in place (a benchmark's forced agreement does):
+     * forgets the draft heads built from the old rows and, for a packed model, packs the head again.
+     */
+    public void repackHead() {
+        synchronized (draftHeads) {
+            draftHeads.clear(); // built from the old rows; their arrays go with the model's manager
+        }
+        if (layout != WeightLayout.PACKED) {
+            return;
+        }
+        NDArray packed = EngineOps.pack(plainHead());
+        packed.attach(manager);
+        NDArray old = packedTiedHead;
+        packedTiedHead = packed; // the head the products use from now on (untied: lm_head's packed array stays, unused)
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /**
+     * For a packed model with an untied head: keeps the plain head beside the packed one, so that its
+     * rows can still be read. Called once by the loader.
+     *
+     * @param plain the plain lm_head, [vocab, hidden], owned by the weights' manager
+     */
+    void keepPlainHead(NDArray plain) {
+        if (layout != WeightLayout.PACKED || config.tieWordEmbeddings() || plainUntiedHead != null) {
+            throw new IllegalStateException("only a packed model with an untied head keeps a plain copy, once");
+        }
+        plainUntiedHead = plain;
     }
 
     /**

@@ -65,7 +65,7 @@ public final class LlamaWeights {
         long d = c.headDim();
         model.embedding().setArray(precision(weightType, checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, read)));
         if (!c.tieWordEmbeddings()) {
-            model.lmHead().setArray(forProducts(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, read)));
+            model.lmHead().setArray(head(model, precision(weightType, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, read))));
         } else if (layout == WeightLayout.PACKED) {
             model.packTiedHead();
         }
@@ -109,6 +109,18 @@ public final class LlamaWeights {
         try (typed) {
             return EngineOps.pack(typed);
         }
+    }
+
+    /**
+     * An untied LM head as the products use it; when packed, the plain rows stay with the model
+     * ({@link LlamaModel#plainHead()}: draft heads index them; +V·H weights in memory).
+     */
+    private static NDArray head(LlamaModel model, NDArray typed) {
+        if (model.layout() != WeightLayout.PACKED) {
+            return typed;
+        }
+        model.keepPlainHead(typed);
+        return EngineOps.pack(typed);
     }
 
     /**
@@ -267,6 +279,8 @@ public final class LlamaWeights {
                 return array; // norms stay FLOAT32
             case "embed_tokens":
                 return typed(model.weightType(), array); // looked up, never packed
+            case "lm_head":
+                return head(model, typed(model.weightType(), array));
             default:
                 return forProducts(model, typed(model.weightType(), array));
         }

@@ -128,6 +128,23 @@ public final class TokenCorpus {
         return out;
     }
 
+    /**
+     * The training documents of a corpus: every document that is not held out.
+     *
+     * @param data the corpus settings
+     * @return the files, sorted
+     * @throws IOException if the corpus cannot be listed
+     */
+    public static List<Path> trainingDocuments(DataConfig data) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path f : documents(data)) {
+            if (!isHeldOut(relativeName(f, data), data.heldOutFraction())) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
     /** Documents are held out by a hash of their path relative to the corpus root, so the split does not depend on where the corpus lives. */
     static boolean isHeldOut(String relativeName, double fraction) {
         return Math.floorMod(relativeName.hashCode() * 0x9E3779B9, 10_000) < fraction * 10_000;

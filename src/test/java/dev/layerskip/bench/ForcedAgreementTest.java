@@ -12,6 +12,7 @@ import dev.layerskip.TestCheckpoints;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.generate.AutoregressiveGenerator;
 import dev.layerskip.generate.DraftLength;
+import dev.layerskip.generate.DraftScorer;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
@@ -45,6 +46,41 @@ class ForcedAgreementTest {
                 assertArrayEquals(full.tokenIds(), spec.tokenIds());
                 assertEquals(spec.stats().drafted(), spec.stats().accepted(), layout + ": every draft accepted");
                 assertTrue(spec.stats().drafted() > 0);
+            }
+        }
+    }
+
+    @Test
+    void aRestrictedHeadKeepsRestrictedDraftsAlwaysAcceptedInEveryLayoutAndTieing() {
+        for (boolean tied : new boolean[] {true, false}) {
+            LlamaConfig c = TestCheckpoints.tinyConfig();
+            LlamaConfig config = new LlamaConfig(32, 64, 3, 4, 2, 8, 1e-5, 10000, c.ropeScaling(), tied, 50, 48, 1, List.of(2), "float32");
+            for (WeightLayout layout : List.of(WeightLayout.PLAIN, WeightLayout.PACKED)) {
+                try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                    LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32, layout);
+                    LlamaWeights.initRandom(model, manager, 5, 0.3f);
+                    ForcedAgreement.apply(model, 1);
+                    int[] ids = {0, 3, 4, 10, 11, 12, 20, 33, 40, 49};
+                    ForcedAgreement.restrictHead(model, ids);
+                    float[] head = model.plainHead().toFloatArray(); // [50·32]
+                    for (int row = 0; row < 50; row++) {
+                        double norm = 0;
+                        for (int j = 0; j < 32; j++) {
+                            norm += Math.abs(head[row * 32 + j]);
+                        }
+                        assertEquals(java.util.Arrays.binarySearch(ids, row) >= 0, norm > 0, "row " + row + " kept iff in the set");
+                    }
+                    GenerationConfig greedy = GenerationConfig.greedy(20, List.of());
+                    int[] prompt = {1, 7, 9};
+                    GenerationResult full = new AutoregressiveGenerator(model, null, model.numLayers()).generate(prompt, greedy, TokenListener.NONE);
+                    for (int t : full.tokenIds()) {
+                        assertTrue(java.util.Arrays.binarySearch(ids, t) >= 0, "the full model's token " + t + " lies in the set");
+                    }
+                    GenerationResult spec = new SelfSpeculativeGenerator(model, null, 1, new DraftLength.Fixed(4),
+                            DraftScorer.restricted(model, ids)).generate(prompt, greedy, TokenListener.NONE);
+                    assertArrayEquals(full.tokenIds(), spec.tokenIds());
+                    assertEquals(spec.stats().drafted(), spec.stats().accepted(), layout + " tied=" + tied + ": every draft accepted");
+                }
             }
         }
     }

@@ -102,6 +102,31 @@ class TranslatorTest {
         assertMessage("exit layer 9 is outside 1..4", Map.of("strategy", "early-exit", "exit_layer", 9));
     }
 
+    @Test
+    void draftVocabularyArgumentKeepsTheTextAndBadValuesAreNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path copy = tmp.resolve("model");
+        java.nio.file.Files.createDirectories(copy);
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(TestCheckpoints.LLAMA3)) {
+            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                java.nio.file.Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        dev.layerskip.checkpoint.TokenCounts.byId(300).write(copy, List.of("ids"));
+        String full = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0).text();
+        for (int n : new int[] {1, 20, 300}) {
+            Criteria.Builder<String, String> b = LayerSkipCriteria.builder(String.class, String.class).optModelPath(copy)
+                    .optArgument("max_new_tokens", 12).optArgument("exit_layer", 1).optArgument("draft_vocab", n);
+            try (ZooModel<String, String> model = b.build().loadModel(); Predictor<String, String> predictor = model.newPredictor()) {
+                assertEquals(full, predictor.predict(PROMPT), "draft_vocab " + n);
+            }
+        }
+        assertMessage("argument 'draft_vocab' must be >= 1 (a number of tokens), got 0", Map.of("draft_vocab", 0));
+        assertMessage("draft_vocab 301 exceeds the vocabulary (300 tokens)", Map.of("draft_vocab", 301));
+        assertMessage("token_counts.json: file not found", Map.of("draft_vocab", 10));
+        assertMessage("draft_vocab needs the self-speculative strategy", Map.of("draft_vocab", 10, "strategy", "autoregressive"));
+    }
+
     private static void assertMessage(String expected, Map<String, Object> arguments) {
         Exception e = assertThrows(Exception.class, () -> predict(arguments));
         StringBuilder all = new StringBuilder();

@@ -42,7 +42,24 @@ class SpeculativeSamplingTest {
         assertJointMatches(new RepetitionControl(1.5, 2, 0.4, 0.3), true);
     }
 
+    @Test
+    void restrictedDraftVocabularyKeepsTheFullDistribution() throws IOException {
+        // The draft scores every token but the full model's two likeliest first tokens: q is zero there,
+        // so those tokens can only come from the residual max(0, p - q) after a rejection. They must
+        // still appear exactly as often as the full model draws them.
+        assertJointMatches(RepetitionControl.NONE, false, true);
+    }
+
+    @Test
+    void smallDraftVocabularyWithRepetitionControlKeepsTheFullDistribution() throws IOException {
+        assertJointMatches(new RepetitionControl(1.5, 2, 0.4, 0.3), true, true);
+    }
+
     private static void assertJointMatches(RepetitionControl control, boolean deepDraft) throws IOException {
+        assertJointMatches(control, deepDraft, false);
+    }
+
+    private static void assertJointMatches(RepetitionControl control, boolean deepDraft, boolean restricted) throws IOException {
         try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
             SamplingConfig shape = new SamplingConfig(1.0, 3, 1.0, 0);
             Map<String, Double> exact = exactJoint(m, shape, control);
@@ -51,13 +68,37 @@ class SpeculativeSamplingTest {
             }
             Map<String, Integer> counts = new HashMap<>();
             int exit = deepDraft ? m.model().numLayers() - 1 : 1;
-            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, exit, new DraftLength.Fixed(2));
+            int[] excluded = {};
+            DraftScorer drafter = DraftScorer.full(m.model());
+            if (restricted) {
+                excluded = likeliestFirstTokens(m, 2);
+                int[] leftOut = excluded;
+                // deep drafts: a small vocabulary (40 ids) without those two; else every other id
+                int[] ids = java.util.stream.IntStream.range(0, m.model().config().vocabSize())
+                        .filter(t -> t != leftOut[0] && t != leftOut[1]).limit(deepDraft ? 40 : Integer.MAX_VALUE).toArray();
+                drafter = DraftScorer.restricted(m.model(), ids);
+            }
+            SelfSpeculativeGenerator spec = new SelfSpeculativeGenerator(m.model(), null, exit, new DraftLength.Fixed(2), drafter);
+            int draftedExcluded = 0;
             int rejections = 0;
             int acceptances = 0;
             for (int seed = 0; seed < DRAWS; seed++) {
                 GenerationConfig config = new GenerationConfig(3, new SamplingConfig(1.0, 3, 1.0, seed), List.of(), List.of())
                         .withRepetition(control);
-                GenerationResult r = spec.generate(PROMPT, config, TokenListener.NONE);
+                int[] bad = {0};
+                int[] leftOut = excluded;
+                GenerationResult r = spec.generate(PROMPT, config, new TokenListener() {
+                    @Override
+                    public void onToken(int tokenId, String textDelta) {}
+
+                    @Override
+                    public void onDraft(int[] draftIds, int accepted) {
+                        for (int t : draftIds) {
+                            bad[0] += java.util.Arrays.stream(leftOut).anyMatch(x -> x == t) ? 1 : 0;
+                        }
+                    }
+                });
+                draftedExcluded += bad[0];
                 counts.merge(java.util.Arrays.toString(r.tokenIds()), 1, Integer::sum);
                 rejections += r.stats().drafted() - r.stats().accepted();
                 acceptances += r.stats().accepted();
@@ -66,6 +107,14 @@ class SpeculativeSamplingTest {
                 assertTrue(acceptances > DRAWS / 10, "the draft must agree often for the test to mean something: " + acceptances);
             }
             assertTrue(rejections > DRAWS / 10, "the draft must disagree often for the test to mean something: " + rejections);
+            assertEquals(0, draftedExcluded, "a restricted draft never proposes a token outside its vocabulary");
+            for (int t : excluded) {
+                String prefix = "[" + t + ",";
+                double expected = exact.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToDouble(Map.Entry::getValue).sum();
+                long observed = counts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToLong(Map.Entry::getValue).sum();
+                assertTrue(expected > 0.05 && observed > 0, "token " + t + " outside the draft vocabulary: expected share "
+                        + expected + ", drawn " + observed + " times");
+            }
             double chi2 = 0;
             int cells = 0;
             for (Map.Entry<String, Double> e : exact.entrySet()) {
@@ -86,6 +135,18 @@ class SpeculativeSamplingTest {
             double critical = df * Math.pow(1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df)), 3);
             assertTrue(cells >= 10, "cells " + cells);
             assertTrue(chi2 < critical, "chi2 " + chi2 + " over " + cells + " cells, critical " + critical);
+        }
+    }
+
+    /** The n likeliest first tokens of the full model after the prompt. */
+    private static int[] likeliestFirstTokens(LoadedModel m, int n) {
+        InferenceMode.enterOnThisThread();
+        try (NDManager manager = m.manager().newSubManager()) {
+            float[] all = m.model().logits(manager.create(PROMPT).reshape(1, PROMPT.length), m.model().numLayers()).toFloatArray();
+            int v = m.model().config().vocabSize();
+            float[] last = java.util.Arrays.copyOfRange(all, (PROMPT.length - 1) * v, PROMPT.length * v);
+            return java.util.stream.IntStream.range(0, v).boxed().sorted((a, b) -> Float.compare(last[b], last[a]))
+                    .limit(n).mapToInt(Integer::intValue).sorted().toArray();
         }
     }
 

@@ -119,7 +119,7 @@ public final class TaskEvaluator {
         Optional<SpeculationDefaults> defaults = loaded.speculationDefaults();
         List<Generator> generators = new ArrayList<>();
         for (TaskStrategy s : ordered) {
-            generators.add(s.generator(loaded.model(), loaded.tokenizer(), defaults));
+            generators.add(s.generator(loaded.model(), loaded.tokenizer(), defaults, loaded.directory()));
         }
         int[][] prompts = prompts(examples);
         int n = ordered.size();

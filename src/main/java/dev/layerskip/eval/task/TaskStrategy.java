@@ -152,11 +152,13 @@ public record TaskStrategy(DecodingSettings settings) {
      * @param model the model
      * @param tokenizer its tokenizer
      * @param defaults the checkpoint's saved speculation defaults
+     * @param directory the checkpoint directory (its token counts give a saved draft vocabulary), or null
      * @return the generator
      * @throws IllegalArgumentException if the settings do not fit the model (e.g. E out of range)
      */
-    public Generator generator(LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults) {
-        return settings.build(model, tokenizer, defaults);
+    public Generator generator(LlamaModel model, TextTokenizer tokenizer, Optional<SpeculationDefaults> defaults,
+            java.nio.file.Path directory) {
+        return settings.build(model, tokenizer, defaults, directory);
     }
 
     private static int number(String value, String text) {
