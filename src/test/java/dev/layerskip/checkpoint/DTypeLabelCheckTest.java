@@ -116,6 +116,9 @@ class DTypeLabelCheckTest {
             labelBf16(ckpt.resolve("model.safetensors"), null);
             relabelled++;
             String message = load(ckpt);
+            if (i == 0) {
+                System.out.println(message);
+            }
             if (message == null || !message.contains("tensor 'model.embed_tokens.weight' is labelled BF16 but its values are"
                     + " implausibly small for a token embedding") || !message.contains("read as F16 its median |x| would be")
                     || !message.contains("the dtype label in the safetensors header is probably wrong")) {
