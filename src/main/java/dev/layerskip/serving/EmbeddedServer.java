@@ -242,15 +242,16 @@ public final class EmbeddedServer implements AutoCloseable {
             input.addProperty(name, exchange.headers().get(name));
         }
         input.add("data", exchange.body());
-        exchange.onClose(() -> input.setCancelled(true)); // the client left: stop its generation
-        Output output;
-        try (Predictor<Input, Output> predictor = model.newPredictor()) {
-            output = predictor.predict(input);
-        } catch (TranslateException e) {
-            LOGGER.error("prediction failed", e);
-            output = LayerSkipServingTranslator.error("prediction failed: " + e.getMessage(), 500);
+        try (Exchange.Registration gone = exchange.onClose(() -> input.setCancelled(true))) { // stop its generation
+            Output output;
+            try (Predictor<Input, Output> predictor = model.newPredictor()) {
+                output = predictor.predict(input);
+            } catch (TranslateException e) {
+                LOGGER.error("prediction failed", e);
+                output = LayerSkipServingTranslator.error("prediction failed: " + e.getMessage(), 500);
+            }
+            respond(exchange, input, output);
         }
-        respond(exchange, input, output);
     }
 
     private void respond(Exchange exchange, Input input, Output output) throws IOException {

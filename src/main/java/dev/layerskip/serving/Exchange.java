@@ -96,13 +96,23 @@ final class Exchange {
         return started.get();
     }
 
+    /** A registration made by {@link #onClose}; closing it removes the action (a keep-alive connection lives on). */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /**
-     * Runs an action once the connection closes (at once if it is closed).
+     * Runs an action once the connection closes (at once if it is closed), until the registration is closed.
      *
      * @param action what to do, e.g. cancel a generation
+     * @return the registration, to close when the request is answered
      */
-    void onClose(Runnable action) {
-        channel.closeFuture().addListener(f -> action.run());
+    Registration onClose(Runnable action) {
+        io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> listener =
+                f -> action.run();
+        channel.closeFuture().addListener(listener);
+        return () -> channel.closeFuture().removeListener(listener);
     }
 
     /**
