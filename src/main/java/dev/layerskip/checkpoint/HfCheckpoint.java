@@ -157,6 +157,14 @@ public final class HfCheckpoint implements AutoCloseable {
         return owner.containsKey(name);
     }
 
+    /**
+     * @param name a tensor name
+     * @return the file that holds it, or null
+     */
+    SafetensorsFile file(String name) {
+        return owner.get(name);
+    }
+
     /** @return the dtype of the stored weights (that of the embedding matrix) */
     public TensorDType storedDType() {
         return owner.values().iterator().next().tensors().values().iterator().next().dtype();

@@ -69,13 +69,13 @@ final class ServeCommand implements Callable<Integer> {
     int maxNewTokensCap = GenerationArguments.DEFAULT_MAX_NEW_TOKENS_CAP;
 
     @Option(names = "--max-connections", paramLabel = "N",
-            description = "Connections served at once, one thread each; more are closed (default: workers + queue + "
+            description = "Connections served at once; more get 503 and are closed (default: workers + queue + "
                     + ServerConfig.SPARE_CONNECTIONS + ").")
     Integer maxConnections;
 
     @Option(names = "--read-timeout", paramLabel = "SECONDS",
-            description = "Longest a client may take to send its request, headers and body; slower clients are "
-                    + "disconnected (default: ${DEFAULT-VALUE}).")
+            description = "Longest a client may take to send its request, headers and body; slower clients get 408 "
+                    + "and are disconnected (default: ${DEFAULT-VALUE}).")
     long readTimeoutSeconds = ServerConfig.DEFAULT_READ_TIMEOUT.toSeconds();
 
     @Option(names = "--max-batch-size", paramLabel = "N",

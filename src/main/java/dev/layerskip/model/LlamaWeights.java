@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
 import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.checkpoint.DTypeLabelCheck;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.SafetensorsWriter;
@@ -57,6 +58,7 @@ public final class LlamaWeights {
         // Every shape is checked against config.json before anything is allocated (RoPE tables included).
         checkpoint.verifyTensors(expectedTensors(c),
                 c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
+        DTypeLabelCheck.verify(checkpoint, expectedTensors(c).keySet()); // e.g. F16 data labelled BF16
         LlamaModel model = new LlamaModel(manager, c, weightType, layout);
         // DJL cannot create BF16 arrays: read FLOAT32 and round once the tensor (or fused tensor) is whole.
         DataType read = weightType == DataType.BFLOAT16 ? DataType.FLOAT32 : weightType;

@@ -8,18 +8,28 @@ import ai.djl.ndarray.BytesSupplier;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 import dev.layerskip.djl.LayerSkipServingTranslator;
 import dev.layerskip.djl.LmiJson;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,42 +39,37 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A one-machine HTTP server with DJL Serving's endpoints and JSON: {@code GET|HEAD /ping},
  * {@code GET /models}, {@code POST /invocations} and {@code POST /predictions/{model}} (LMI requests,
- * streaming as chunked {@code application/jsonlines}). Requests become {@link Input}s exactly as DJL
- * Serving builds them (the body under "data", headers as properties) and go through a {@link Predictor}
- * of the model, so the answers are the ones DJL Serving gives for {@code serving-config/}.
+ * streaming as chunked {@code application/jsonlines}), and the OpenAI-compatible {@code /v1/} endpoints
+ * ({@link OpenAiEndpoints}). Requests become {@link Input}s exactly as DJL Serving builds them (the body
+ * under "data", headers as properties) and go through a {@link Predictor} of the model, so the answers are
+ * the ones DJL Serving gives for {@code serving-config/}.
  *
- * <p>Limits: at most {@code workers} requests generate at once and {@code queueSize} more wait (503
- * beyond); bodies above {@code maxRequestBytes} get 413; at most {@code maxConnections} connections are
- * served at once, each on its own thread (more are closed); a client that takes longer than
- * {@code readTimeout} to send its request is disconnected (the JDK server takes this limit from a system
- * property once per JVM, see {@link JdkHttpLimits}). A client that disconnects cancels its generation,
- * streaming or not. Errors this server answers use the JSON shape {@code {"error", "code"}}; the JDK
- * layer itself still answers a malformed request line, URI or Content-Length with its own HTML 400.
- * {@link #close()} stops accepting, lets running requests finish within the grace period (returning at
- * once when none runs), then stops.
+ * <p>The HTTP layer is Netty's HTTP/1.1 codec on {@value #IO_THREADS} event-loop threads (plus one that
+ * accepts); generation runs on {@code workers} worker threads, never on an event loop. Limits: at most
+ * {@code workers} requests generate at once and {@code queueSize} more wait (503 beyond); bodies above
+ * {@code maxRequestBytes} get 413; request lines above 8 KiB get 414, headers above 16 KiB or 64 fields
+ * 431; at most {@code maxConnections} connections are served at once (more get 503 and are closed); a
+ * request that does not arrive whole within {@code readTimeout} gets 408 (an idle connection is closed).
+ * A malformed request (request line, URI, Content-Length, chunked body) gets 400. Every error has the JSON
+ * shape {@code {"error", "code"}} (OpenAI's shape under {@code /v1/}). A client that disconnects cancels its
+ * generation, streaming or not. {@link #close()} stops accepting, lets running requests finish within the
+ * grace period (returning at once when none runs), then stops.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(EmbeddedServer.class);
-    private static final AtomicInteger THREADS = new AtomicInteger();
-    /** How often a non-streaming request's client is probed once its generation runs. */
-    static final long PROBE_MILLIS = 1000;
+    /** Event-loop threads that read and write connections (they never generate). */
+    static final int IO_THREADS = 2;
 
-    /** Answers one routed request. */
+    /** Answers one routed request on the event loop. */
     @FunctionalInterface
     private interface Handler {
-        void handle(HttpExchange exchange, String path) throws IOException;
+        void handle(Exchange exchange) throws IOException;
     }
 
     /** One endpoint: a path (or, with {@code prefix}, every path under it), its methods and its handler. */
@@ -76,48 +81,59 @@ public final class EmbeddedServer implements AutoCloseable {
 
     private final ZooModel<Input, Output> model;
     private final ServerConfig config;
-    private final HttpServer server;
-    private final ThreadPoolExecutor executor;
-    private final ScheduledExecutorService probes;
-    private final Semaphore admitted;
-    private final Semaphore generating;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Admission admission;
+    private final OpenAiEndpoints openAi;
     private final List<Route> routes = new ArrayList<>();
-    private final Duration readTimeout;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup io;
+    private final Channel listener;
     private volatile boolean closing;
 
     private EmbeddedServer(ZooModel<Input, Output> model, ServerConfig config) throws IOException {
         this.model = model;
         this.config = config;
-        this.admitted = new Semaphore(config.workers() + config.queueSize());
-        this.generating = new Semaphore(config.workers(), true);
-        this.readTimeout = JdkHttpLimits.apply(config);
-        try {
-            this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
-        } catch (BindException e) {
-            BindException named = new BindException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage() + (config.port() == 0 ? "" : " (choose another --port, or 0 for any free port)"));
-            named.initCause(e);
-            throw named;
-        }
-        // Bounded: one thread per connection being served; the JDK server closes a connection the pool rejects.
-        this.executor = new ThreadPoolExecutor(0, config.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> daemon(r, "layerskip-http-" + THREADS.incrementAndGet()));
-        this.probes = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "layerskip-http-probe"));
-        server.setExecutor(executor);
-        route("/ping", false, Set.of("GET", "HEAD"), (e, p) -> send(e, 200, "{\"status\":\"Healthy\"}"));
-        route("/models", false, Set.of("GET"), (e, p) -> send(e, 200, "{\"models\":[{\"modelName\":\""
+        this.admission = new Admission(config.workers(), config.queueSize());
+        this.openAi = new OpenAiEndpoints(model, config, admission);
+        route("/ping", false, Set.of("GET", "HEAD"), e -> e.sendJson(200, "{\"status\":\"Healthy\"}"));
+        route("/models", false, Set.of("GET"), e -> e.sendJson(200, "{\"models\":[{\"modelName\":\""
                 + config.modelName() + "\",\"status\":\"READY\"}]}"));
-        route("/invocations", false, Set.of("POST"), (e, p) -> predict(e));
+        route("/invocations", false, Set.of("POST"), this::predict);
         route("/predictions/", true, Set.of("POST"), this::predictNamed);
-        server.createContext("/", this::handle);
-        server.createContext("/v1/", new OpenAiEndpoints(model, config, admitted, generating)::handle);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.readTimeout());
+        HttpDecoderConfig decoding = new HttpDecoderConfig().setMaxInitialLineLength(HttpErrors.MAX_REQUEST_LINE)
+                .setMaxHeaderSize(HttpErrors.MAX_HEADER_BYTES).setMaxChunkSize(64 * 1024).setStrictLineParsing(true);
+        this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("layerskip-http-accept", true),
+                NioIoHandler.newFactory());
+        this.io = new MultiThreadIoEventLoopGroup(IO_THREADS, new DefaultThreadFactory("layerskip-http-io", true),
+                NioIoHandler.newFactory());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        HttpConnectionHandler connection = new HttpConnectionHandler(EmbeddedServer.this::handle,
+                                config.readTimeout(), config.chunkTimeout(), () -> closing);
+                        ConnectionLimiter.register(channel, connection);
+                        channel.pipeline().addLast(limiter, new HttpRequestDecoder(decoding), new HttpResponseEncoder(),
+                                new JsonBodyAggregator(config.maxRequestBytes()), connection);
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(new InetSocketAddress(config.host(), config.port())).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            acceptor.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            io.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            admission.shutdownNow(Duration.ZERO);
+            String where = "cannot listen on " + config.host() + ":" + config.port() + ": ";
+            if (bound.cause() instanceof BindException e) {
+                BindException named = new BindException(where + e.getMessage()
+                        + (config.port() == 0 ? "" : " (choose another --port, or 0 for any free port)"));
+                named.initCause(e);
+                throw named;
+            }
+            throw new IOException(where + bound.cause(), bound.cause());
+        }
+        this.listener = bound.channel();
     }
 
     private void route(String path, boolean prefix, Set<String> methods, Handler handler) {
@@ -137,14 +153,13 @@ public final class EmbeddedServer implements AutoCloseable {
      */
     public static EmbeddedServer start(ZooModel<Input, Output> model, ServerConfig config) throws IOException {
         EmbeddedServer s = new EmbeddedServer(model, config);
-        s.server.start();
         LOGGER.info("serving {} on {}", config.modelName(), s.uri());
         return s;
     }
 
     /** @return the bound port */
     public int port() {
-        return server.getAddress().getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     /** @return the base URI, e.g. {@code http://127.0.0.1:8080/} */
@@ -152,16 +167,16 @@ public final class EmbeddedServer implements AutoCloseable {
         return URI.create("http://" + config.host() + ":" + port() + "/");
     }
 
-    /** @return the request read timeout in force (the JDK server reads it once per JVM; zero = none) */
+    /** @return the request read timeout in force: a request must arrive whole within it */
     public Duration readTimeout() {
-        return readTimeout;
+        return config.readTimeout();
     }
 
     @Override
     public void close() {
         closing = true; // new requests get 503
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (admission.inFlight() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -169,159 +184,89 @@ public final class EmbeddedServer implements AutoCloseable {
                 break;
             }
         }
-        server.stop(0);
-        probes.shutdownNow();
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOGGER.warn("HTTP threads still running after shutdown");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        listener.close().awaitUninterruptibly();
+        if (!admission.shutdownNow(Duration.ofSeconds(5))) {
+            LOGGER.warn("worker threads still running after shutdown");
         }
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        inFlight.incrementAndGet();
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
+    /** Routes a well-formed request (on the event loop). */
+    private void handle(Exchange exchange) {
+        try {
+            String path = exchange.path();
             if (closing) {
-                sendError(exchange, 503, "the server is shutting down");
-                return;
-            }
-            Route route = routes.stream().filter(r -> r.matches(path)).findFirst().orElse(null);
-            if (route == null) {
-                sendError(exchange, 404, "no endpoint " + path + " (use /ping, /models, /invocations or /predictions/"
-                        + config.modelName() + ")");
-            } else if (!route.methods().contains(exchange.getRequestMethod())) {
-                String allow = String.join(", ", route.methods().stream().sorted().toList());
-                exchange.getResponseHeaders().set("Allow", allow);
-                sendError(exchange, 405, "use " + allow + " for " + path + ", not " + exchange.getRequestMethod());
+                exchange.sendError(503, "the server is shutting down");
+            } else if (path.startsWith("/v1/")) {
+                openAi.handle(exchange);
             } else {
-                route.handler().handle(exchange, path);
+                Route route = routes.stream().filter(r -> r.matches(path)).findFirst().orElse(null);
+                if (route == null) {
+                    exchange.sendError(404, "no endpoint " + path + " (use /ping, /models, /invocations or /predictions/"
+                            + config.modelName() + ")");
+                } else if (!route.methods().contains(exchange.method())) {
+                    String allow = String.join(", ", route.methods().stream().sorted().toList());
+                    exchange.responseHeaders().set("Allow", allow);
+                    exchange.sendError(405, "use " + allow + " for " + path + ", not " + exchange.method());
+                } else {
+                    route.handler().handle(exchange);
+                }
             }
         } catch (IOException e) {
             LOGGER.debug("client connection failed: {}", e.toString());
-        } catch (RuntimeException e) {
-            LOGGER.error("request failed", e);
-            if (exchange.getResponseCode() == -1) { // nothing sent yet: answer 500 instead of a dropped connection
-                try {
-                    sendError(exchange, 500, "internal error: " + e);
-                } catch (IOException gone) {
-                    LOGGER.debug("client gone before the error could be sent: {}", gone.toString());
-                }
-            }
-        } finally {
-            inFlight.decrementAndGet();
         }
     }
 
-    private void predictNamed(HttpExchange exchange, String path) throws IOException {
+    private void predictNamed(Exchange exchange) throws IOException {
+        String path = exchange.path();
         if (!path.equals("/predictions/" + config.modelName())) {
-            sendError(exchange, 404, "model '" + path.substring("/predictions/".length())
+            exchange.sendError(404, "model '" + path.substring("/predictions/".length())
                     + "' not found; this server serves '" + config.modelName() + "'");
             return;
         }
         predict(exchange);
     }
 
-    private void predict(HttpExchange exchange) throws IOException {
-        byte[] body = readBody(exchange);
-        if (body == null) {
-            return; // an error was sent
-        }
-        if (!admitted.tryAcquire()) {
-            sendError(exchange, 503, "server busy: " + config.workers() + " running and " + config.queueSize()
+    private void predict(Exchange exchange) throws IOException {
+        if (!admission.trySubmit(exchange, () -> generate(exchange))) {
+            exchange.sendError(503, "server busy: " + config.workers() + " running and " + config.queueSize()
                     + " queued requests; retry later");
-            return;
-        }
-        try {
-            generating.acquireUninterruptibly();
-            try {
-                CancellableInput input = new CancellableInput();
-                for (Map.Entry<String, List<String>> h : exchange.getRequestHeaders().entrySet()) {
-                    if (!h.getValue().isEmpty()) {
-                        input.addProperty(h.getKey(), h.getValue().get(0));
-                    }
-                }
-                input.add("data", body);
-                Output output;
-                DisconnectProbe probe = DisconnectProbe.start(probes, exchange, input, PROBE_MILLIS);
-                boolean committed;
-                try (Predictor<Input, Output> predictor = model.newPredictor()) {
-                    output = predictor.predict(input);
-                } catch (TranslateException e) {
-                    LOGGER.error("prediction failed", e);
-                    output = LayerSkipServingTranslator.error("prediction failed: " + e.getMessage(), 500);
-                } finally {
-                    committed = probe.stop();
-                }
-                respond(exchange, input, output, committed);
-            } finally {
-                generating.release();
-            }
-        } finally {
-            admitted.release();
         }
     }
 
-    /** Reads the body within the size limit; on a problem sends the error and returns null. */
-    private byte[] readBody(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > config.maxRequestBytes()) {
-                    sendError(exchange, 413, "request body of " + length + " bytes exceeds the limit of "
-                            + config.maxRequestBytes());
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                sendError(exchange, 400, "Content-Length is not a number: " + length);
-                return null;
+    /** Runs one LMI request on a worker thread. */
+    private void generate(Exchange exchange) throws IOException {
+        CancellableInput input = new CancellableInput();
+        for (String name : exchange.headers().names()) {
+            input.addProperty(name, exchange.headers().get(name));
+        }
+        input.add("data", exchange.body());
+        try (Exchange.Registration gone = exchange.onClose(() -> input.setCancelled(true))) { // stop its generation
+            Output output;
+            try (Predictor<Input, Output> predictor = model.newPredictor()) {
+                output = predictor.predict(input);
+            } catch (TranslateException e) {
+                LOGGER.error("prediction failed", e);
+                output = LayerSkipServingTranslator.error("prediction failed: " + e.getMessage(), 500);
             }
+            respond(exchange, input, output);
         }
-        byte[] body;
-        // A body that breaks off or has malformed chunking (or trailers, which the JDK server does not read)
-        // throws here and the connection is dropped: the JDK server would first drain the rest of the body
-        // before answering, which blocks until the read timeout.
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(config.maxRequestBytes() + 1);
-        }
-        if (body.length > config.maxRequestBytes()) {
-            sendError(exchange, 413, "request body exceeds the limit of " + config.maxRequestBytes() + " bytes");
-            return null;
-        }
-        return body;
     }
 
-    private void respond(HttpExchange exchange, Input input, Output output, boolean committed) throws IOException {
+    private void respond(Exchange exchange, Input input, Output output) throws IOException {
         BytesSupplier data = output.getData();
-        if (!committed) {
-            for (Map.Entry<String, String> p : output.getProperties().entrySet()) {
-                exchange.getResponseHeaders().set(p.getKey(), p.getValue());
-            }
-        } else if (output.getCode() != 200) { // the probe sent 200 already: the error goes into the body
-            LOGGER.warn("request failed after its answer started (code {}); the error is in the 200 body", output.getCode());
+        for (Map.Entry<String, String> p : output.getProperties().entrySet()) {
+            exchange.responseHeaders().set(p.getKey(), p.getValue());
         }
         if (!(data instanceof ChunkedBytesSupplier chunks)) {
-            byte[] bytes = data == null ? new byte[0] : data.getAsBytes();
-            if (!committed) {
-                exchange.sendResponseHeaders(output.getCode(), bytes.length == 0 ? -1 : bytes.length);
-            }
-            if (bytes.length > 0) {
-                exchange.getResponseBody().write(bytes);
-            }
+            exchange.send(output.getCode(), data == null ? new byte[0] : data.getAsBytes());
             return;
         }
-        if (!committed) {
-            exchange.sendResponseHeaders(output.getCode(), 0); // chunked
-        }
-        OutputStream out = exchange.getResponseBody();
+        exchange.startStream(output.getCode());
         try {
             while (chunks.hasNext()) {
-                byte[] chunk = chunks.nextChunk(config.chunkTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                out.write(chunk);
-                out.flush();
+                exchange.write(chunks.nextChunk(config.chunkTimeout().toMillis(), TimeUnit.MILLISECONDS));
             }
         } catch (IOException e) {
             input.setCancelled(true); // the client went away: stop its generation
@@ -329,30 +274,16 @@ public final class EmbeddedServer implements AutoCloseable {
         } catch (InterruptedException e) { // the server is closing
             input.setCancelled(true);
             Thread.currentThread().interrupt();
-            out.write(errorLine("the server is shutting down"));
+            exchange.write(errorLine("the server is shutting down"));
         } catch (IllegalStateException e) { // chunk timeout
             input.setCancelled(true);
             LOGGER.warn("stream cut: no token within {}", config.chunkTimeout());
-            out.write(errorLine("no token within " + config.chunkTimeout().toSeconds() + " s; stream cut"));
+            exchange.write(errorLine("no token within " + config.chunkTimeout().toSeconds() + " s; stream cut"));
         }
+        exchange.endStream();
     }
 
     private static byte[] errorLine(String message) {
         return (LmiJson.streamErrorLine(message) + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void sendError(HttpExchange exchange, int code, String message) throws IOException {
-        send(exchange, code, LmiJson.error(message, code));
-    }
-
-    private static void send(HttpExchange exchange, int code, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(code, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(code, bytes.length);
-        exchange.getResponseBody().write(bytes);
     }
 }

@@ -4,8 +4,6 @@ import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import dev.layerskip.djl.GenerationService;
 import dev.layerskip.djl.InvalidRequestException;
 import dev.layerskip.generate.GenerationRejectedException;
@@ -29,20 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
 
 /**
  * The OpenAI-compatible endpoints of the {@link EmbeddedServer}: {@code GET /v1/models},
  * {@code POST /v1/completions} and {@code POST /v1/chat/completions} ({@code "stream": true} answers
  * server-sent events ending with {@code data: [DONE]}). Requests share the server's admission limits with
- * the LMI endpoints and run on the model's {@link GenerationService}; chat prompts are rendered with the
+ * the LMI endpoints (a request beyond them gets 503 before its body is parsed) and run on a worker thread
+ * with the model's {@link GenerationService}; a client that disconnects cancels its generation, streaming
+ * or not. Chat prompts are rendered with the
  * checkpoint's chat template ({@link ChatTemplate}), or the server's {@code chat_template} argument when the
  * checkpoint has none; without either, chat requests get a 400.
  */
@@ -52,8 +49,7 @@ final class OpenAiEndpoints {
 
     private final GenerationService service;
     private final ServerConfig config;
-    private final Semaphore admitted;
-    private final Semaphore generating;
+    private final Admission admission;
     private final Optional<ChatTemplate> template;
     private final String noTemplate;
     private final boolean tokenizerAddsBos;
@@ -62,13 +58,11 @@ final class OpenAiEndpoints {
     /**
      * @param model the served model
      * @param config the server's settings
-     * @param admitted the server's admission permits (running + queued requests)
-     * @param generating the server's generation permits
+     * @param admission the server's generation slots (running + queued requests)
      */
-    OpenAiEndpoints(ZooModel<Input, Output> model, ServerConfig config, Semaphore admitted, Semaphore generating) {
+    OpenAiEndpoints(ZooModel<Input, Output> model, ServerConfig config, Admission admission) {
         this.config = config;
-        this.admitted = admitted;
-        this.generating = generating;
+        this.admission = admission;
         this.service = model.getTranslator() instanceof LayerSkipServingTranslator t ? t.service() : null;
         Optional<ChatTemplate> found = Optional.empty();
         String problem = null;
@@ -101,100 +95,105 @@ final class OpenAiEndpoints {
     }
 
     /**
-     * Answers one request under {@code /v1/}.
+     * Answers one request under {@code /v1/} (on the event loop: generation is handed to a worker).
      *
      * @param exchange the exchange
+     * @throws IOException if the client is gone
      */
-    void handle(HttpExchange exchange) {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            try {
-                if (service == null) {
-                    throw new OpenAiException(404, "the OpenAI endpoints need a model loaded with "
-                            + "LayerSkipTranslatorFactory", OpenAiException.INVALID_REQUEST, null, null);
-                }
-                if (path.equals("/v1/models")) {
-                    expect(exchange, method, "GET");
-                    send(exchange, 200, OpenAiJson.models(config.modelName(), created));
-                } else if (path.equals("/v1/completions") || path.equals("/v1/chat/completions")) {
-                    expect(exchange, method, "POST");
-                    complete(exchange, path.equals("/v1/chat/completions"));
-                } else {
-                    throw new OpenAiException(404, "no endpoint " + path + " (use /v1/models, /v1/completions or "
-                            + "/v1/chat/completions)", OpenAiException.INVALID_REQUEST, null, "unknown_url");
-                }
-            } catch (OpenAiException e) {
-                send(exchange, e.status(), OpenAiJson.error(e));
+    void handle(Exchange exchange) throws IOException {
+        String path = exchange.path();
+        String method = exchange.method();
+        try {
+            if (service == null) {
+                throw new OpenAiException(404, "the OpenAI endpoints need a model loaded with "
+                        + "LayerSkipTranslatorFactory", OpenAiException.INVALID_REQUEST, null, null);
             }
-        } catch (IOException e) {
-            LOGGER.debug("client connection failed: {}", e.toString());
-        } catch (RuntimeException e) {
-            LOGGER.error("request failed", e);
-            if (exchange.getResponseCode() == -1) {
+            if (path.equals("/v1/models")) {
+                expect(exchange, method, "GET");
+                exchange.sendJson(200, OpenAiJson.models(config.modelName(), created));
+            } else if (path.equals("/v1/completions") || path.equals("/v1/chat/completions")) {
+                expect(exchange, method, "POST");
+                boolean chat = path.equals("/v1/chat/completions");
+                if (!admission.trySubmit(exchange, () -> complete(exchange, chat))) {
+                    throw new OpenAiException(503, "server busy: " + config.workers() + " running and "
+                            + config.queueSize() + " queued requests; retry later", "server_error", null, "overloaded");
+                }
+            } else {
+                throw new OpenAiException(404, "no endpoint " + path + " (use /v1/models, /v1/completions or "
+                        + "/v1/chat/completions)", OpenAiException.INVALID_REQUEST, null, "unknown_url");
+            }
+        } catch (OpenAiException e) {
+            exchange.sendJson(e.status(), OpenAiJson.error(e));
+        }
+    }
+
+    /** Runs one completion on a worker thread. */
+    private void complete(Exchange exchange, boolean chat) throws IOException {
+        try {
+            String body;
+            try {
+                body = Utf8Text.decode(exchange.body());
+            } catch (InvalidRequestException e) {
+                throw OpenAiException.invalid(null, e.getMessage());
+            }
+            OpenAiRequest request = chat ? OpenAiRequestParser.chat(body) : OpenAiRequestParser.completion(body);
+            if (request.model() != null && !request.model().equals(config.modelName())) {
+                throw new OpenAiException(404, "the model '" + request.model() + "' does not exist; this server serves '"
+                        + config.modelName() + "'", OpenAiException.INVALID_REQUEST, "model", "model_not_found");
+            }
+            String prompt = chat ? chatPrompt(request) : request.prompt();
+            PreparedGeneration prepared;
+            try {
+                prepared = service.prepare(new LmiRequest(prompt, parameters(request), request.stream()));
+            } catch (InvalidRequestException e) {
+                String message = e.getMessage().replace("'inputs'", chat ? "'messages'" : "'prompt'")
+                        .replace("parameters.", "");
+                throw OpenAiException.invalid(chat ? "messages" : "prompt", message);
+            }
+            if (request.stream()) {
+                stream(exchange, request, prepared);
+            } else {
+                StopTrimmer trimmer = new StopTrimmer(request.stop());
+                StringBuilder text = new StringBuilder();
+                TokenListener listener = new TokenListener() {
+                    @Override
+                    public void onToken(int tokenId, String textDelta) {
+                        text.append(trimmer.accept(textDelta));
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return !exchange.isOpen(); // the client left: stop generating
+                    }
+                };
+                GenerationResult result;
                 try {
-                    send(exchange, 500, OpenAiJson.error("internal error: " + e, "server_error", null, null));
-                } catch (IOException gone) {
-                    LOGGER.debug("client gone before the error could be sent: {}", gone.toString());
+                    result = service.run(prepared, listener);
+                } catch (GenerationRejectedException e) {
+                    throw new OpenAiException(503, e.getMessage() + "; retry later", "server_error", null, "overloaded");
                 }
+                if (!exchange.isOpen()) {
+                    throw new IOException("client disconnected");
+                }
+                text.append(trimmer.finish());
+                exchange.sendJson(200, OpenAiJson.response(chat, id(chat), Instant.now().getEpochSecond(),
+                        config.modelName(), text.toString(), finishReason(result, trimmer), usage(prepared, result)));
             }
+        } catch (OpenAiException e) {
+            exchange.sendJson(e.status(), OpenAiJson.error(e));
         }
     }
 
-    private void complete(HttpExchange exchange, boolean chat) throws IOException, OpenAiException {
-        String body = body(exchange);
-        OpenAiRequest request = chat ? OpenAiRequestParser.chat(body) : OpenAiRequestParser.completion(body);
-        if (request.model() != null && !request.model().equals(config.modelName())) {
-            throw new OpenAiException(404, "the model '" + request.model() + "' does not exist; this server serves '"
-                    + config.modelName() + "'", OpenAiException.INVALID_REQUEST, "model", "model_not_found");
-        }
-        String prompt = chat ? chatPrompt(request) : request.prompt();
-        PreparedGeneration prepared;
-        try {
-            prepared = service.prepare(new LmiRequest(prompt, parameters(request), request.stream()));
-        } catch (InvalidRequestException e) {
-            String message = e.getMessage().replace("'inputs'", chat ? "'messages'" : "'prompt'")
-                    .replace("parameters.", "");
-            throw OpenAiException.invalid(chat ? "messages" : "prompt", message);
-        }
-        if (!admitted.tryAcquire()) {
-            throw new OpenAiException(503, "server busy: " + config.workers() + " running and " + config.queueSize()
-                    + " queued requests; retry later", "server_error", null, "overloaded");
-        }
-        try {
-            generating.acquireUninterruptibly();
-            try {
-                if (request.stream()) {
-                    stream(exchange, request, prepared);
-                } else {
-                    StopTrimmer trimmer = new StopTrimmer(request.stop());
-                    StringBuilder text = new StringBuilder();
-                    GenerationResult result = service.run(prepared, (id, delta) -> text.append(trimmer.accept(delta)));
-                    text.append(trimmer.finish());
-                    send(exchange, 200, OpenAiJson.response(chat, id(chat), Instant.now().getEpochSecond(),
-                            config.modelName(), text.toString(), finishReason(result, trimmer), usage(prepared, result)));
-                }
-            } catch (GenerationRejectedException e) {
-                throw new OpenAiException(503, e.getMessage() + "; retry later", "server_error", null, "overloaded");
-            } finally {
-                generating.release();
-            }
-        } finally {
-            admitted.release();
-        }
-    }
-
-    private void stream(HttpExchange exchange, OpenAiRequest request, PreparedGeneration prepared) throws IOException {
+    private void stream(Exchange exchange, OpenAiRequest request, PreparedGeneration prepared) throws IOException {
         boolean chat = request.chat();
         String id = id(chat);
         long now = Instant.now().getEpochSecond();
         String model = config.modelName();
-        exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, 0);
-        OutputStream out = exchange.getResponseBody();
+        exchange.responseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.responseHeaders().set("Cache-Control", "no-cache");
+        exchange.startStream(200);
         if (chat) {
-            event(out, OpenAiJson.chunk(true, id, now, model, "assistant", "", null));
+            event(exchange, OpenAiJson.chunk(true, id, now, model, "assistant", "", null));
         }
         StopTrimmer trimmer = new StopTrimmer(request.stop());
         boolean[] gone = new boolean[1];
@@ -204,7 +203,7 @@ final class OpenAiEndpoints {
                 String text = trimmer.accept(textDelta);
                 if (!text.isEmpty() && !gone[0]) {
                     try {
-                        event(out, OpenAiJson.chunk(chat, id, now, model, null, text, null));
+                        event(exchange, OpenAiJson.chunk(chat, id, now, model, null, text, null));
                     } catch (IOException e) {
                         gone[0] = true; // the client left: stop generating
                     }
@@ -213,7 +212,7 @@ final class OpenAiEndpoints {
 
             @Override
             public boolean cancelled() {
-                return gone[0];
+                return gone[0] || !exchange.isOpen();
             }
         };
         GenerationResult result;
@@ -221,22 +220,22 @@ final class OpenAiEndpoints {
             result = service.run(prepared, listener);
         } catch (RuntimeException e) {
             LOGGER.error("streaming generation failed", e);
-            event(out, OpenAiJson.error("generation failed: " + e, "server_error", null, null));
-            done(out);
+            event(exchange, OpenAiJson.error("generation failed: " + e, "server_error", null, null));
+            done(exchange);
             return;
         }
-        if (gone[0]) {
+        if (gone[0] || !exchange.isOpen()) {
             throw new IOException("client disconnected");
         }
         String rest = trimmer.finish();
         if (!rest.isEmpty()) {
-            event(out, OpenAiJson.chunk(chat, id, now, model, null, rest, null));
+            event(exchange, OpenAiJson.chunk(chat, id, now, model, null, rest, null));
         }
-        event(out, OpenAiJson.chunk(chat, id, now, model, null, null, finishReason(result, trimmer)));
+        event(exchange, OpenAiJson.chunk(chat, id, now, model, null, null, finishReason(result, trimmer)));
         if (request.includeUsage()) {
-            event(out, OpenAiJson.usageChunk(chat, id, now, model, usage(prepared, result)));
+            event(exchange, OpenAiJson.usageChunk(chat, id, now, model, usage(prepared, result)));
         }
-        done(out);
+        done(exchange);
     }
 
     private String chatPrompt(OpenAiRequest request) throws OpenAiException {
@@ -267,58 +266,20 @@ final class OpenAiEndpoints {
         return (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     }
 
-    private String body(HttpExchange exchange) throws IOException, OpenAiException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > config.maxRequestBytes()) {
-                    throw tooLarge();
-                }
-            } catch (NumberFormatException e) {
-                throw OpenAiException.invalid(null, "Content-Length is not a number: " + length);
-            }
-        }
-        byte[] bytes;
-        try (InputStream in = exchange.getRequestBody()) {
-            bytes = in.readNBytes(config.maxRequestBytes() + 1);
-        }
-        if (bytes.length > config.maxRequestBytes()) {
-            throw tooLarge();
-        }
-        try {
-            return Utf8Text.decode(bytes);
-        } catch (InvalidRequestException e) {
-            throw OpenAiException.invalid(null, e.getMessage());
-        }
-    }
-
-    private OpenAiException tooLarge() {
-        return new OpenAiException(413, "the request body exceeds the limit of " + config.maxRequestBytes() + " bytes",
-                OpenAiException.INVALID_REQUEST, null, "request_too_large");
-    }
-
-    private static void expect(HttpExchange exchange, String method, String allowed) throws OpenAiException {
+    private static void expect(Exchange exchange, String method, String allowed) throws OpenAiException {
         if (!method.equals(allowed)) {
-            exchange.getResponseHeaders().set("Allow", allowed);
-            throw new OpenAiException(405, "use " + allowed + " for " + exchange.getRequestURI().getPath(),
+            exchange.responseHeaders().set("Allow", allowed);
+            throw new OpenAiException(405, "use " + allowed + " for " + exchange.path(),
                     OpenAiException.INVALID_REQUEST, null, "method_not_allowed");
         }
     }
 
-    private static void event(OutputStream out, String json) throws IOException {
-        out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    private static void event(Exchange exchange, String json) throws IOException {
+        exchange.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void done(OutputStream out) throws IOException {
-        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    private static void send(HttpExchange exchange, int code, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(code, bytes.length);
-        exchange.getResponseBody().write(bytes);
+    private static void done(Exchange exchange) throws IOException {
+        exchange.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        exchange.endStream();
     }
 }

@@ -13,10 +13,11 @@ import java.time.Duration;
  * @param maxRequestBytes the largest request body accepted (413 beyond)
  * @param chunkTimeout the longest wait for the next streamed token before the stream is cut
  * @param shutdownGrace how long {@code close()} waits for running requests (it returns at once when none runs)
- * @param maxConnections the most connections served at once, each on its own thread (at least
- *     workers + queueSize + 1); connections beyond it are closed as they send their first byte
- * @param readTimeout the longest a client may take to send a whole request (headers and body) before its
- *     connection is closed; the JDK server reads it once per JVM (see {@link EmbeddedServer})
+ * @param maxConnections the most connections served at once (more than workers + queueSize); a connection
+ *     beyond it gets a JSON 503 when it sends its first bytes and is closed. Connections cost no thread: a
+ *     fixed few event-loop threads serve them all
+ * @param readTimeout the longest a client may take to send a whole request (headers and body): a partial
+ *     request then gets a JSON 408 and its connection is closed; an idle connection is closed after it too
  */
 public record ServerConfig(String host, int port, String modelName, int workers, int queueSize,
         int maxRequestBytes, Duration chunkTimeout, Duration shutdownGrace, int maxConnections, Duration readTimeout) {

@@ -50,7 +50,7 @@ class PomDependenciesTest {
         }
         assertEquals(List.of("ai.djl:api", "ai.djl.pytorch:pytorch-engine", "ai.djl.pytorch:pytorch-jni",
                 "ai.djl.pytorch:${pytorch.native.artifact}", "ai.djl.huggingface:tokenizers", "info.picocli:picocli",
-                "org.slf4j:slf4j-api", "org.knowm.xchart:xchart"), transitive);
+                "org.slf4j:slf4j-api", "org.knowm.xchart:xchart", "io.netty:netty-codec-http"), transitive);
     }
 
     private static String text(Element e, String tag) {

@@ -91,18 +91,28 @@ class ServerHardeningTest {
             RawHttp.Reply head = RawHttp.send(s.port(), "HEAD /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertEquals(200, head.status(), head.head());
             assertEquals("", head.body());
-            // malformed chunking and trailers: the JDK layer cannot answer before draining the body, so the
-            // connection is dropped (within the read timeout), and the server stays up
-            for (String chunked : List.of("zz\r\nabc\r\n0\r\n\r\n", "3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n")) {
+            // malformed chunking gets a JSON 400; a well-formed trailer is read, and the body ("abc") is judged
+            Object[][] chunked = {
+                {"zz\r\nabc\r\n0\r\n\r\n", "malformed chunked body: Invalid character in chunk size"},
+                {"3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n", "malformed JSON at line 1, column 1"},
+            };
+            for (Object[] c : chunked) {
                 RawHttp.Reply r = RawHttp.send(s.port(), ("POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                        + "Connection: close\r\n\r\n" + chunked).getBytes(StandardCharsets.UTF_8), 6000);
-                assertEquals(-1, r.status(), r.head() + r.body());
+                        + "Connection: close\r\n\r\n" + c[0]).getBytes(StandardCharsets.UTF_8), 6000);
+                assertEquals(400, r.status(), r.head() + r.body());
+                assertTrue(r.isJsonError() && r.body().contains((String) c[1]), r.body());
             }
-            // oversized headers (one huge header, or too many): refused by the JDK layer, the server stays up
-            for (String headers : List.of("X-Big: " + "a".repeat(1 << 20) + "\r\n", "X-Many: 1\r\n".repeat(500))) {
-                RawHttp.Reply r = RawHttp.send(s.port(), ("GET /ping HTTP/1.1\r\nHost: x\r\n" + headers
+            // oversized headers (one huge header, or too many): a JSON 431, the server stays up
+            Object[][] oversized = {
+                {"X-Big: " + "a".repeat(1 << 20) + "\r\n", "the request headers exceed 16384 bytes"},
+                {"X-Many: 1\r\n".repeat(2000), "the request headers exceed 16384 bytes"},
+                {"X-Some: 1\r\n".repeat(100), "the request has 103 header fields; at most 64 are accepted"},
+            };
+            for (Object[] c : oversized) {
+                RawHttp.Reply r = RawHttp.send(s.port(), ("GET /ping HTTP/1.1\r\nHost: x\r\n" + c[0]
                         + "Connection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8), 6000);
-                assertTrue(r.status() != 200, "oversized headers were accepted: " + r.status());
+                assertEquals(431, r.status(), r.head() + r.body());
+                assertTrue(r.isJsonError() && r.body().contains((String) c[1]), r.body());
             }
             assertEquals(200, RawHttp.send(s.port(), "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
             RawHttp.Reply delete = RawHttp.send(s.port(), (String) cases[1][0]);
@@ -182,7 +192,7 @@ class ServerHardeningTest {
             }
             assertEquals(200, ping.status(), "a ping got through the slow clients");
             int threads = (int) Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("layerskip-http-") && !t.getName().endsWith("probe")).count();
+                    .filter(t -> t.getName().startsWith("layerskip-http-") && !t.getName().startsWith("layerskip-http-worker")).count();
             assertTrue(threads <= 8 + 32 + 32, "HTTP threads bounded, got " + threads); // this server's 8, others' idle ones
             for (Socket socket : slow) { // every slow connection is closed by the server within the read timeout (+ timer tick)
                 try (socket; InputStream in = socket.getInputStream()) {
@@ -232,10 +242,12 @@ class ServerHardeningTest {
     @Test
     void aSlowNonStreamingAnswerStillArrivesWhole() throws Exception {
         try (EmbeddedServer s = start(32, Duration.ofSeconds(10))) {
-            // long enough for the disconnect probe to start: the body is then leading spaces + the same JSON
+            // a long answer (several seconds) arrives whole, with its status and length
             RawHttp.Reply r = RawHttp.send(s.port(), RawHttp.post("/invocations", "{\"inputs\": \"def \", \"parameters\":"
                     + " {\"max_new_tokens\": 600, \"strategy\": \"autoregressive\"}}").getBytes(StandardCharsets.UTF_8), 30_000);
             assertEquals(200, r.status(), r.body());
+            assertTrue(r.body().startsWith("{\"generated_text\""), "no padding before the JSON: " + r.body());
+            assertEquals(Integer.toString(r.body().getBytes(StandardCharsets.UTF_8).length), r.header("Content-Length"));
             com.google.gson.JsonObject o = dev.layerskip.checkpoint.StrictJson.parse(r.body()).getAsJsonObject();
             assertTrue(o.get("generated_text").getAsString().length() > 0);
         }
