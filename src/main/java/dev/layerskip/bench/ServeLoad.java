@@ -1,7 +1,7 @@
 package dev.layerskip.bench;
 
 import dev.layerskip.generate.BatchLimits;
-import dev.layerskip.generate.BatchScheduler;
+import dev.layerskip.generate.BatchSchedulers;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
@@ -74,7 +74,7 @@ public record ServeLoad(int clients, int requests, GenerationConfig config) {
      */
     public Result run(LlamaModel model, Generator generator, List<int[]> prompts, int maxBatchSize)
             throws InterruptedException, ExecutionException {
-        BatchScheduler scheduler = maxBatchSize > 1 ? new BatchScheduler(model, null, BatchLimits.of(maxBatchSize)) : null;
+        BatchSchedulers scheduler = maxBatchSize > 1 ? new BatchSchedulers(model, null, BatchLimits.of(maxBatchSize)) : null;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<Future<long[]>> futures = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.layerskip.djl;
 import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.generate.BatchLimits;
-import dev.layerskip.generate.BatchScheduler;
+import dev.layerskip.generate.BatchSchedulers;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.FinishReason;
@@ -38,7 +38,7 @@ public final class GenerationService {
     private final java.nio.file.Path directory;
     private final GenerationArguments defaults;
     private final Generator defaultGenerator;
-    private final BatchScheduler scheduler; // null: every request decodes alone on its caller's thread
+    private final BatchSchedulers scheduler; // null: every request decodes alone on its caller's thread
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closing;
     private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
@@ -105,11 +105,11 @@ public final class GenerationService {
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
         }
-        this.scheduler = batching.maxBatchSize() > 1 ? new BatchScheduler(model, tokenizer, batching) : null;
+        this.scheduler = batching.maxBatchSize() > 1 ? new BatchSchedulers(model, tokenizer, batching) : null;
     }
 
     /** @return the rolling-batch scheduler, if requests share passes (max_batch_size &gt; 1) */
-    public Optional<BatchScheduler> scheduler() {
+    public Optional<BatchSchedulers> scheduler() {
         return Optional.ofNullable(scheduler);
     }
 

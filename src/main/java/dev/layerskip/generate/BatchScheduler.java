@@ -45,6 +45,7 @@ public final class BatchScheduler implements AutoCloseable {
     private volatile boolean closed;
     private volatile int running;
     private volatile int peakRunning;
+    private final java.util.concurrent.atomic.AtomicInteger submitting = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Starts the scheduler thread.
@@ -80,6 +81,11 @@ public final class BatchScheduler implements AutoCloseable {
         return peakRunning;
     }
 
+    /** @return how many requests are inside {@link #generate} (waiting, decoding or being delivered) */
+    public int submitting() {
+        return submitting.get();
+    }
+
     /** @return how many requests wait to join */
     public int queued() {
         synchronized (lock) {
@@ -99,6 +105,15 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws IllegalArgumentException if the prompt does not fit the model
      */
     public GenerationResult generate(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
+        submitting.incrementAndGet();
+        try {
+            return submit(generator, promptIds, config, listener);
+        } finally {
+            submitting.decrementAndGet();
+        }
+    }
+
+    private GenerationResult submit(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
         Ticket ticket = new Ticket(generator, listener);
         DraftLength policy = generator instanceof SelfSpeculativeGenerator s ? s.draftLength() : null;
         BatchRow row = new BatchRow(promptIds, config, tokenizer, ticket, model.config(), policy, length -> { });

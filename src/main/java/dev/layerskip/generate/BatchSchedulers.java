@@ -1,0 +1,78 @@
+package dev.layerskip.generate;
+
+import dev.layerskip.model.IntraOpThreads;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.tokenizer.TextTokenizer;
+
+/**
+ * One {@link BatchScheduler} per core for models that decode on one PyTorch thread, one for the
+ * others: a small model's step is bound by per-call overhead on one core, so a second core serves a
+ * second batch (measured on the 2-core CI machine: see the README's batching section), while a large
+ * model's step already uses every core. A request goes to the scheduler with the fewest sequences.
+ * The batch size and the KV-cache budget are split evenly between the schedulers.
+ */
+public final class BatchSchedulers implements AutoCloseable {
+
+    private final BatchScheduler[] schedulers;
+
+    /**
+     * Starts the schedulers.
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null
+     * @param limits the limits of all schedulers together
+     */
+    public BatchSchedulers(LlamaModel model, TextTokenizer tokenizer, BatchLimits limits) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = IntraOpThreads.forModel(model.config()) == 1 ? Math.max(1, Math.min(cores, limits.maxBatchSize() / 2)) : 1;
+        schedulers = new BatchScheduler[n];
+        for (int i = 0; i < n; i++) {
+            int size = limits.maxBatchSize() / n + (i < limits.maxBatchSize() % n ? 1 : 0);
+            schedulers[i] = new BatchScheduler(model, tokenizer,
+                    new BatchLimits(size, Math.max(1, limits.kvCacheBudgetBytes() / n), limits.maxQueued()));
+        }
+    }
+
+    /** @return how many schedulers (stepping threads) run */
+    public int size() {
+        return schedulers.length;
+    }
+
+    /** @return how many sequences are decoding now, in all schedulers */
+    public int running() {
+        int sum = 0;
+        for (BatchScheduler s : schedulers) {
+            sum += s.running();
+        }
+        return sum;
+    }
+
+    /**
+     * Generates in the least busy scheduler's batches; see {@link BatchScheduler#generate}.
+     *
+     * @param generator the strategy
+     * @param promptIds the prompt ids
+     * @param config what to generate
+     * @param listener receives each token on the calling thread
+     * @return the result
+     */
+    public GenerationResult generate(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
+        BatchScheduler least = schedulers[0];
+        int load = Integer.MAX_VALUE;
+        for (BatchScheduler s : schedulers) {
+            int l = s.submitting();
+            if (l < load) {
+                load = l;
+                least = s;
+            }
+        }
+        return least.generate(generator, promptIds, config, listener);
+    }
+
+    @Override
+    public void close() {
+        for (BatchScheduler s : schedulers) {
+            s.close();
+        }
+    }
+}
