@@ -165,9 +165,10 @@ public final class LlamaModel extends AbstractBlock {
             return hidden;
         }
         StepPositions pos = new StepPositions(hidden.getManager(), rope, start, (int) hidden.getShape().get(1));
+        boolean fused = FusedOps.active(); // no gradients: fused kernels; else DJL operations autograd follows
         NDArray x = hidden; // [batch, seq, hidden]
         for (int l = from; l < to; l++) {
-            x = layers.get(l).forward(x, rope, pos, cache, l);
+            x = layers.get(l).forward(x, rope, pos, cache, l, fused);
         }
         return x;
     }
@@ -179,6 +180,10 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits, [batch, seq, vocab] FLOAT32
      */
     public NDArray exitHead(NDArray hidden) {
+        if (FusedOps.active()) {
+            return FusedOps.normProject(hidden, norm.weight().getArray(), headForProducts(), norm.eps(),
+                    layout == WeightLayout.PACKED);
+        }
         return project(norm.apply(hidden), headForProducts());
     }
 

@@ -120,6 +120,9 @@ public final class Rope {
      * @return the rotated x, same shape
      */
     NDArray apply(NDArray x, NDArray[] tables) {
+        if (FusedOps.active()) {
+            return FusedOps.rope(x, tables[0], tables[1]); // one call; the tables broadcast over batch and heads
+        }
         NDArray rotated = x.matMul(rotateHalf); // [batch, seq, heads, headDim]
         return x.mul(tables[0]).add(rotated.mul(tables[1]));
     }
