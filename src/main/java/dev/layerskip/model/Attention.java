@@ -101,8 +101,8 @@ public final class Attention extends ShapePreservingBlock {
 
     /**
      * The attention half of a layer with the fused inference kernels ({@link FusedOps}, gradients
-     * off): {@code x + attention(norm(x))}, the same arithmetic as {@link #forward} in five calls
-     * into the engine helper, the RoPE call and the cache's reads and writes.
+     * off): {@code x + attention(norm(x))}, the same arithmetic as {@link #forward} in three calls
+     * into the engine helper (four with a mask), the RoPE call and the cache's reads and writes.
      *
      * @param x the residual stream, [batch, seq, hidden]
      * @param norm the input norm
@@ -127,15 +127,16 @@ public final class Attention extends ShapePreservingBlock {
         } else if (pos.start != 0) {
             throw new IllegalArgumentException("without a cache the positions must start at 0");
         }
-        NDArray scores = FusedOps.scores(qAndK[0], keys); // [batch, kvHeads, group·seq, total]
-        if (pos.mask != null) {
-            long b = x.getShape().get(0);
-            long t = x.getShape().get(1);
-            long total = pos.start + t;
-            int kvHeads = config.numKvHeads();
-            int g = config.groupSize();
-            scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
+        if (pos.mask == null) {
+            return FusedOps.attend(qAndK[0], keys, values, x, out.getArray(), packed); // scores to residual in one call
         }
+        NDArray scores = FusedOps.scores(qAndK[0], keys); // [batch, kvHeads, group·seq, total]
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        long total = pos.start + t;
+        int kvHeads = config.numKvHeads();
+        int g = config.groupSize();
+        scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
         return FusedOps.attentionOut(scores, values, x, out.getArray(), packed);
     }
 

@@ -64,15 +64,18 @@ final class FusedOps {
     }
 
     /**
-     * Rotate-half RoPE: {@code x·cos + rotate_half(x)·sin}.
+     * Rotate-half RoPE, {@code x·cos + rotate_half(x)·sin}, computed as
+     * {@code x·cos + roll(x, headDim/2)·(sign·sin)}: rotate_half is the half-way roll with the first
+     * half negated.
      *
      * @param x [batch, seq, heads, headDim]
      * @param cos broadcastable to x
      * @param sin broadcastable to x
+     * @param sign [headDim]: -1 for the first half, +1 for the second
      * @return the rotated x
      */
-    static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
-        return tensor("rope", x, x, cos, sin);
+    static NDArray rope(NDArray x, NDArray cos, NDArray sin, NDArray sign) {
+        return tensor("rope", x, x, cos, sin, sign);
     }
 
     /**
@@ -94,6 +97,21 @@ final class FusedOps {
      */
     static NDArray scores(NDArray q, NDArray keys) {
         return tensor("scores", q, q, keys);
+    }
+
+    /**
+     * {@link #scores} and {@link #attentionOut} in one call, for passes without a mask.
+     *
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param keys [batch, kvHeads, total, headDim]
+     * @param values [batch, kvHeads, total, headDim]
+     * @param x the layer input (the residual), [batch, seq, hidden]
+     * @param out the output projection, [hidden, heads·headDim]
+     * @param packed whether out is packed
+     * @return {@code x + out(softmax(q·keysᵀ)·values)}, [batch, seq, hidden]
+     */
+    static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray x, NDArray out, boolean packed) {
+        return tensor("attend", x, q, keys, values, x, out, packed);
     }
 
     /**
@@ -145,8 +163,13 @@ final class FusedOps {
 
     private static IValue[] inputs(Object[] args) {
         IValue[] inputs = new IValue[args.length];
-        for (int i = 0; i < args.length; i++) {
-            inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a) : constant(args[i]);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a) : constant(args[i]);
+            }
+        } catch (RuntimeException e) {
+            closeTensors(args, inputs);
+            throw e;
         }
         return inputs;
     }

@@ -34,8 +34,7 @@ class EngineOps(Module):
     x: Tensor,
     nw: Tensor,
     eps: float) -> Tensor:
-    inv = torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), eps))
-    return torch.mul(torch.mul(x, inv), nw)
+    return torch.rms_norm(x, [torch.size(x, -1)], nw, eps)
   def norm_project(self: __torch__.EngineOps,
     x: Tensor,
     nw: Tensor,
@@ -61,10 +60,10 @@ class EngineOps(Module):
   def rope(self: __torch__.EngineOps,
     x: Tensor,
     cos: Tensor,
-    sin: Tensor) -> Tensor:
+    sin: Tensor,
+    sign: Tensor) -> Tensor:
     half = torch.floordiv(torch.size(x, -1), 2)
-    rotated = torch.cat([torch.neg(torch.narrow(x, -1, half, half)), torch.narrow(x, -1, 0, half)], -1)
-    return torch.add(torch.mul(x, cos), torch.mul(rotated, sin))
+    return torch.addcmul(torch.mul(x, cos), torch.roll(x, [half], [-1]), torch.mul(sin, sign))
   def queries_keys(self: __torch__.EngineOps,
     qk: Tensor,
     dims: List[int],
@@ -107,5 +106,13 @@ class EngineOps(Module):
     gu = (self).norm_project(h, nw, gate_up, eps, packed)
     i = torch.floordiv(torch.size(gu, -1), 2)
     gate = torch.narrow(gu, -1, 0, i)
-    act = torch.mul(torch.mul(torch.sigmoid(gate), gate), torch.narrow(gu, -1, i, i))
+    act = torch.mul(torch.silu(gate), torch.narrow(gu, -1, i, i))
     return torch.add(h, (self).project(act, down, packed))
+  def attend(self: __torch__.EngineOps,
+    q: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    return (self).attention_out((self).scores(q, keys), values, x, w, packed)
