@@ -45,8 +45,8 @@ final class ModelOptions {
 
     @Option(names = "--weight-layout", paramLabel = "auto|plain|packed",
             description = "How projections are laid out for the CPU's products: packed for oneDNN (fast one-row and"
-                    + " multi-row products, float32/bfloat16, inference only), plain, or auto (packed from hidden size "
-                    + WeightLayout.AUTO_MIN_HIDDEN + "; default: ${DEFAULT-VALUE}).")
+                    + " multi-row products, float32/bfloat16, inference only), plain, or auto (packed where the"
+                    + " device and dtype allow; default: ${DEFAULT-VALUE}).")
     WeightLayoutChoice weightLayout = WeightLayoutChoice.auto;
 
     /** Weight layouts a user can pick. */

@@ -9,6 +9,8 @@ import ai.djl.util.PairList;
 
 import dev.layerskip.checkpoint.LlamaConfig;
 
+import java.util.List;
+
 /**
  * Causal self-attention with RoPE and grouped-query heads.
  *
@@ -22,6 +24,7 @@ public final class Attention extends ShapePreservingBlock {
     private final boolean packed;
     private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
     private final Parameter out; // [hidden, heads·headDim]
+    private final List<Long> dims; // {heads, kvHeads, headDim} for the fused kernels
 
     /**
      * Creates the block; weights are set by the loader.
@@ -32,6 +35,7 @@ public final class Attention extends ShapePreservingBlock {
     public Attention(LlamaConfig config, boolean packed) {
         this.config = config;
         this.packed = packed;
+        dims = List.of((long) config.numHeads(), (long) config.numKvHeads(), (long) config.headDim());
         qkv = addParameter(Parameter.builder().setName("qkv").setType(Parameter.Type.WEIGHT).build());
         out = addParameter(Parameter.builder().setName("o").setType(Parameter.Type.WEIGHT).build());
     }
@@ -52,7 +56,7 @@ public final class Attention extends ShapePreservingBlock {
      * @param x the normalised input, [batch, seq, hidden]
      * @param rope the rotary embedding
      * @param pos the positions of this pass
-     * @param cache the cache, or null to attend within x only (then pos.start must be 0)
+     * @param cache the cache, or null to attend within x only (then every row starts at position 0)
      * @param layer this layer's index in the cache
      * @return the attention output, [batch, seq, hidden]
      */
@@ -93,6 +97,47 @@ public final class Attention extends ShapePreservingBlock {
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(b, t, (long) heads * d); // [batch, seq, heads·headDim]
         return Ops.linear(context, out.getArray(), packed);
+    }
+
+    /**
+     * The attention half of a layer with the fused inference kernels ({@link FusedOps}, gradients
+     * off): {@code x + attention(norm(x))}, the same arithmetic as {@link #forward} in three calls
+     * into the engine helper (four with a mask), the RoPE call and the cache's reads and writes.
+     *
+     * @param x the residual stream, [batch, seq, hidden]
+     * @param norm the input norm
+     * @param rope the rotary embedding
+     * @param pos the positions of this pass
+     * @param cache the cache, or null to attend within x only (then every row starts at position 0)
+     * @param layer this layer's index in the cache
+     * @return {@code x} plus the attention output, [batch, seq, hidden]
+     */
+    NDArray forwardFused(NDArray x, RmsNorm norm, Rope rope, StepPositions pos, KvCache cache, int layer) {
+        NDArray[] qkAndV = FusedOps.attentionIn(x, norm.weight().getArray(), qkv.getArray(), norm.eps(), packed, dims);
+        NDArray qk = rope.apply(qkAndV[0], pos.ropeTables); // [batch, seq, heads+kv, headDim]
+        NDArray[] qAndK = FusedOps.queriesKeys(qk, dims, 1.0 / Math.sqrt(config.headDim()));
+        NDArray k = qAndK[1]; // [batch, kvHeads, seq, headDim]
+        NDArray v = qkAndV[1]; // [batch, kvHeads, seq, headDim]
+        NDArray keys = k; // [batch, kvHeads, total, headDim]
+        NDArray values = v; // [batch, kvHeads, total, headDim]
+        if (cache != null) {
+            NDArray[] kv = cache.writeAndRead(layer, pos, k, v);
+            keys = kv[0];
+            values = kv[1];
+        } else if (!pos.aligned || pos.start != 0) {
+            throw new IllegalArgumentException("without a cache every row's positions must start at 0");
+        }
+        if (pos.mask == null) {
+            return FusedOps.attend(qAndK[0], keys, values, x, out.getArray(), packed); // scores to residual in one call
+        }
+        NDArray scores = FusedOps.scores(qAndK[0], keys); // [batch, kvHeads, group·seq, total]
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        long total = keys.getShape().get(2); // the slots attended over (cache reads may cover padding and scratch)
+        int kvHeads = config.numKvHeads();
+        int g = config.groupSize();
+        scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
+        return FusedOps.attentionOut(scores, values, x, out.getArray(), packed);
     }
 
     @Override

@@ -49,7 +49,17 @@ public final class DecoderLayer extends ShapePreservingBlock {
         return mlp;
     }
 
-    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer) {
+    /**
+     * Runs the layer.
+     *
+     * @param fused whether to use the fused inference kernels ({@link FusedOps}; gradients off) or
+     *     DJL operations (autograd)
+     */
+    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer, boolean fused) {
+        if (fused) {
+            NDArray h = attention.forwardFused(x, inputNorm, rope, pos, cache, layer); // [batch, seq, hidden], residual included
+            return mlp.blockFused(h, postAttentionNorm);
+        }
         NDArray h = x.add(attention.forward(inputNorm.apply(x), rope, pos, cache, layer)); // [batch, seq, hidden]
         return h.add(mlp.apply(postAttentionNorm.apply(h)));
     }

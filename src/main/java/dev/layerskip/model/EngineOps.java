@@ -127,7 +127,8 @@ public final class EngineOps {
         }
     }
 
-    private static PtSymbolBlock module() {
+    /** @return the loaded helper module (loaded on first use) */
+    static PtSymbolBlock module() {
         PtSymbolBlock m = module;
         if (m == null) {
             synchronized (EngineOps.class) {

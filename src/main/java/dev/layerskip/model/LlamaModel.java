@@ -191,9 +191,10 @@ public final class LlamaModel extends AbstractBlock {
         }
         int scratch = cache == null ? 0 : cache.capacity() - 1;
         StepPositions pos = new StepPositions(hidden.getManager(), rope, positions, scratch);
+        boolean fused = FusedOps.active(); // no gradients: fused kernels; else DJL operations autograd follows
         NDArray x = hidden; // [batch, seq, hidden]
         for (int l = from; l < to; l++) {
-            x = layers.get(l).forward(x, rope, pos, cache, l);
+            x = layers.get(l).forward(x, rope, pos, cache, l, fused);
         }
         return x;
     }
@@ -205,6 +206,10 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits, [batch, seq, vocab] FLOAT32
      */
     public NDArray exitHead(NDArray hidden) {
+        if (FusedOps.active()) {
+            return FusedOps.normProject(hidden, norm.weight().getArray(), headForProducts(), norm.eps(),
+                    layout == WeightLayout.PACKED);
+        }
         return project(norm.apply(hidden), headForProducts());
     }
 

@@ -54,6 +54,17 @@ public final class Mlp extends ShapePreservingBlock {
         return Ops.linear(hidden, down.getArray(), packed);
     }
 
+    /**
+     * The whole MLP half of a layer in one fused inference call: {@code h + apply(norm(h))}.
+     *
+     * @param h the residual stream, [batch, seq, hidden]
+     * @param norm the post-attention norm
+     * @return [batch, seq, hidden]
+     */
+    NDArray blockFused(NDArray h, RmsNorm norm) {
+        return FusedOps.mlpBlock(h, norm.weight().getArray(), gateUp.getArray(), down.getArray(), norm.eps(), packed);
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {

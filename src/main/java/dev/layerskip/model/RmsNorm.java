@@ -28,6 +28,11 @@ public final class RmsNorm extends ShapePreservingBlock {
         return weight;
     }
 
+    /** @return the ε added to the mean square */
+    public double eps() {
+        return eps;
+    }
+
     /**
      * Normalises the last axis.
      *

@@ -21,6 +21,7 @@ public final class Rope {
     private final NDArray cos; // [maxPositions, headDim]
     private final NDArray sin; // [maxPositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]
+    private final NDArray halfSign; // [headDim]: -1 then +1, rotate_half as a signed roll
     private final int maxPositions;
 
     /**
@@ -55,6 +56,11 @@ public final class Rope {
             r[j * d + j + d / 2] = 1f;
         }
         rotateHalf = manager.create(r, new Shape(d, d));
+        float[] sign = new float[d];
+        for (int j = 0; j < d; j++) {
+            sign[j] = j < d / 2 ? -1f : 1f;
+        }
+        halfSign = manager.create(sign);
     }
 
     /**
@@ -133,6 +139,9 @@ public final class Rope {
      * @return the rotated x, same shape
      */
     NDArray apply(NDArray x, NDArray[] tables) {
+        if (FusedOps.active()) {
+            return FusedOps.rope(x, tables[0], tables[1], halfSign); // one call; the tables broadcast over batch and heads
+        }
         NDArray rotated = x.matMul(rotateHalf); // [batch, seq, heads, headDim]
         return x.mul(tables[0]).add(rotated.mul(tables[1]));
     }

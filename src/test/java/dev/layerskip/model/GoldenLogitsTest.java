@@ -21,6 +21,7 @@ import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.TokenListener;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -51,11 +52,12 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "llama2"})
-    void logitsMatchAtEveryExitLayer(String name) throws IOException {
+    @CsvSource({"llama3, PLAIN", "llama2, PLAIN", "llama3, AUTO", "llama2, AUTO"})
+    void logitsMatchAtEveryExitLayer(String name, WeightLayout layout) throws IOException {
         JsonObject g = golden(fixture(name));
         int[] ids = ints(g.getAsJsonArray("input_ids"));
-        try (LoadedModel loaded = LoadedModel.load(fixture(name), LoadOptions.CPU_FLOAT32);
+        try (LoadedModel loaded = LoadedModel.load(fixture(name),
+                        new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32, layout));
                 NDManager manager = loaded.manager().newSubManager()) {
             InferenceMode.enterOnThisThread();
             LlamaModel model = loaded.model();

@@ -38,7 +38,10 @@ class NonFiniteServingTest {
 
     private Path poisonedDemo() throws Exception {
         Path out = dir.resolve("poisoned");
-        try (LoadedModel m = LoadedModel.load(DjlTestSupport.DEMO, LoadOptions.CPU_FLOAT32)) {
+        // plain weights: they are edited and saved (packed weights serve products only)
+        LoadOptions plain = new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32,
+                dev.layerskip.model.WeightLayout.PLAIN);
+        try (LoadedModel m = LoadedModel.load(DjlTestSupport.DEMO, plain)) {
             for (DecoderLayer layer : m.model().layers()) {
                 NDArray o = layer.attention().out().getArray();
                 o.divi(o.abs().max().getFloat()).muli(Float.MAX_VALUE); // |w| <= Float.MAX_VALUE: finite

@@ -20,3 +20,99 @@ class EngineOps(Module):
     _1 = annotate(List[Optional[number]], [])
     _2 = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _1, None)
     return torch.to(_2, ops.prim.dtype(x))
+  def project(self: __torch__.EngineOps,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    if packed:
+      _3 = annotate(List[Optional[number]], [])
+      y = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _3, None)
+    else:
+      y = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
+    return torch.to(y, ops.prim.dtype(x))
+  def rms_norm(self: __torch__.EngineOps,
+    x: Tensor,
+    nw: Tensor,
+    eps: float) -> Tensor:
+    return torch.rms_norm(x, [torch.size(x, -1)], nw, eps)
+  def norm_project(self: __torch__.EngineOps,
+    x: Tensor,
+    nw: Tensor,
+    w: Tensor,
+    eps: float,
+    packed: bool) -> Tensor:
+    return (self).project((self).rms_norm(x, nw, eps), w, packed)
+  def attention_in(self: __torch__.EngineOps,
+    x: Tensor,
+    nw: Tensor,
+    w: Tensor,
+    eps: float,
+    packed: bool,
+    dims: List[int]) -> List[Tensor]:
+    heads = dims[0]
+    kv = dims[1]
+    d = dims[2]
+    proj = (self).norm_project(x, nw, w, eps, packed)
+    proj = torch.reshape(proj, [torch.size(x, 0), torch.size(x, 1), heads + 2 * kv, d])
+    qk = torch.narrow(proj, 2, 0, heads + kv)
+    v = torch.transpose(torch.narrow(proj, 2, heads + kv, kv), 1, 2)
+    return [qk, v]
+  def rope(self: __torch__.EngineOps,
+    x: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    sign: Tensor) -> Tensor:
+    half = torch.floordiv(torch.size(x, -1), 2)
+    return torch.addcmul(torch.mul(x, cos), torch.roll(x, [half], [-1]), torch.mul(sin, sign))
+  def queries_keys(self: __torch__.EngineOps,
+    qk: Tensor,
+    dims: List[int],
+    scale: float) -> List[Tensor]:
+    heads = dims[0]
+    kv = dims[1]
+    d = dims[2]
+    b = torch.size(qk, 0)
+    t = torch.size(qk, 1)
+    g = torch.floordiv(heads, kv)
+    q = torch.mul(torch.narrow(qk, 2, 0, heads), scale)
+    q = torch.reshape(torch.permute(torch.reshape(q, [b, t, kv, g, d]), [0, 2, 3, 1, 4]), [b, kv, g * t, d])
+    k = torch.transpose(torch.narrow(qk, 2, heads, kv), 1, 2)
+    return [q, k]
+  def scores(self: __torch__.EngineOps,
+    q: Tensor,
+    keys: Tensor) -> Tensor:
+    return torch.matmul(q, torch.transpose(keys, 2, 3))
+  def attention_out(self: __torch__.EngineOps,
+    scores: Tensor,
+    values: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    b = torch.size(x, 0)
+    t = torch.size(x, 1)
+    kv = torch.size(values, 1)
+    d = torch.size(values, 3)
+    g = torch.floordiv(torch.size(scores, 2), t)
+    context = torch.matmul(torch.softmax(scores, -1), values)
+    context = torch.reshape(torch.permute(torch.reshape(context, [b, kv, g, t, d]), [0, 3, 1, 2, 4]), [b, t, kv * g * d])
+    return torch.add(x, (self).project(context, w, packed))
+  def mlp_block(self: __torch__.EngineOps,
+    h: Tensor,
+    nw: Tensor,
+    gate_up: Tensor,
+    down: Tensor,
+    eps: float,
+    packed: bool) -> Tensor:
+    gu = (self).norm_project(h, nw, gate_up, eps, packed)
+    i = torch.floordiv(torch.size(gu, -1), 2)
+    gate = torch.narrow(gu, -1, 0, i)
+    act = torch.mul(torch.silu(gate), torch.narrow(gu, -1, i, i))
+    return torch.add(h, (self).project(act, down, packed))
+  def attend(self: __torch__.EngineOps,
+    q: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    return (self).attention_out((self).scores(q, keys), values, x, w, packed)

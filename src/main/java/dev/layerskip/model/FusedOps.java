@@ -1,0 +1,205 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The decoder's inference kernels: sequences of tensor operations run as one call into the
+ * TorchScript helper of {@link EngineOps} instead of one Java-to-native call per operation.
+ *
+ * <p>On a small model each DJL operation costs a few microseconds of call overhead, far more than
+ * its arithmetic; these kernels cut a decoder layer from about 55 native calls to about 15. They run
+ * under DJL's inference guard (no autograd), so the blocks use them only when gradients are off
+ * ({@link #active()}); with gradients on (training) the blocks compose the same arithmetic from DJL
+ * operations, which autograd differentiates. The two compositions compute the same values (tested
+ * against each other and against the PyTorch references).
+ */
+final class FusedOps {
+
+    /** Scalar and list arguments, made once per distinct value and kept for the JVM's life (a handful). */
+    private static final Map<Object, IValue> CONSTANTS = new ConcurrentHashMap<>();
+
+    private FusedOps() {}
+
+    /** @return whether the calling thread runs without gradients, so the fused kernels apply */
+    static boolean active() {
+        return !JniUtils.isGradMode();
+    }
+
+    /**
+     * {@code project(rmsNorm(x) · normWeight, w)}.
+     *
+     * @param x the input, [..., hidden], FLOAT32
+     * @param normWeight the norm's scale, [hidden]
+     * @param w the projection, [out, hidden] (plain or packed)
+     * @param eps the norm's ε
+     * @param packed whether w is packed
+     * @return [..., out], FLOAT32
+     */
+    static NDArray normProject(NDArray x, NDArray normWeight, NDArray w, double eps, boolean packed) {
+        return tensor("norm_project", x, x, normWeight, w, eps, packed);
+    }
+
+    /**
+     * Norm, fused q/k/v projection and the head split of attention's input.
+     *
+     * @param x the layer input, [batch, seq, hidden]
+     * @param normWeight the input norm's scale
+     * @param qkv the fused projection, [(heads + 2·kvHeads)·headDim, hidden]
+     * @param eps the norm's ε
+     * @param packed whether qkv is packed
+     * @param dims {heads, kvHeads, headDim}
+     * @return {queries and keys [batch, seq, heads + kvHeads, headDim], values [batch, kvHeads, seq, headDim]}
+     */
+    static NDArray[] attentionIn(NDArray x, NDArray normWeight, NDArray qkv, double eps, boolean packed, List<Long> dims) {
+        return tensors("attention_in", x, x, normWeight, qkv, eps, packed, dims);
+    }
+
+    /**
+     * Rotate-half RoPE, {@code x·cos + rotate_half(x)·sin}, computed as
+     * {@code x·cos + roll(x, headDim/2)·(sign·sin)}: rotate_half is the half-way roll with the first
+     * half negated.
+     *
+     * @param x [batch, seq, heads, headDim]
+     * @param cos broadcastable to x
+     * @param sin broadcastable to x
+     * @param sign [headDim]: -1 for the first half, +1 for the second
+     * @return the rotated x
+     */
+    static NDArray rope(NDArray x, NDArray cos, NDArray sin, NDArray sign) {
+        return tensor("rope", x, x, cos, sin, sign);
+    }
+
+    /**
+     * Splits rotated queries and keys: queries scaled and grouped by key head, keys by head.
+     *
+     * @param qk [batch, seq, heads + kvHeads, headDim]
+     * @param dims {heads, kvHeads, headDim}
+     * @param scale the query scale, 1/√headDim
+     * @return {queries [batch, kvHeads, group·seq, headDim], keys [batch, kvHeads, seq, headDim]}
+     */
+    static NDArray[] queriesKeys(NDArray qk, List<Long> dims, double scale) {
+        return tensors("queries_keys", qk, qk, dims, scale);
+    }
+
+    /**
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param keys [batch, kvHeads, total, headDim]
+     * @return q·keysᵀ, [batch, kvHeads, group·seq, total]
+     */
+    static NDArray scores(NDArray q, NDArray keys) {
+        return tensor("scores", q, q, keys);
+    }
+
+    /**
+     * {@link #scores} and {@link #attentionOut} in one call, for passes without a mask.
+     *
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param keys [batch, kvHeads, total, headDim]
+     * @param values [batch, kvHeads, total, headDim]
+     * @param x the layer input (the residual), [batch, seq, hidden]
+     * @param out the output projection, [hidden, heads·headDim]
+     * @param packed whether out is packed
+     * @return {@code x + out(softmax(q·keysᵀ)·values)}, [batch, seq, hidden]
+     */
+    static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray x, NDArray out, boolean packed) {
+        return tensor("attend", x, q, keys, values, x, out, packed);
+    }
+
+    /**
+     * Softmax, context, output projection and the residual add.
+     *
+     * @param scores masked scores, [batch, kvHeads, group·seq, total]
+     * @param values [batch, kvHeads, total, headDim]
+     * @param x the layer input (the residual), [batch, seq, hidden]
+     * @param out the output projection, [hidden, heads·headDim]
+     * @param packed whether out is packed
+     * @return {@code x + out(softmax(scores)·values)}, [batch, seq, hidden]
+     */
+    static NDArray attentionOut(NDArray scores, NDArray values, NDArray x, NDArray out, boolean packed) {
+        return tensor("attention_out", x, scores, values, x, out, packed);
+    }
+
+    /**
+     * The whole MLP half of a layer: {@code h + down(silu(gate(n)) · up(n))} with {@code n = rmsNorm(h)·normWeight}.
+     *
+     * @param h the input (the residual), [batch, seq, hidden]
+     * @param normWeight the post-attention norm's scale
+     * @param gateUp the fused gate/up projection, [2·intermediate, hidden], gate rows first
+     * @param down the down projection, [hidden, intermediate]
+     * @param eps the norm's ε
+     * @param packed whether the projections are packed
+     * @return [batch, seq, hidden]
+     */
+    static NDArray mlpBlock(NDArray h, NDArray normWeight, NDArray gateUp, NDArray down, double eps, boolean packed) {
+        return tensor("mlp_block", h, h, normWeight, gateUp, down, eps, packed);
+    }
+
+    private static NDArray tensor(String method, NDArray owner, Object... args) {
+        IValue[] inputs = inputs(args);
+        try (IValue out = IValueUtils.runMethod(EngineOps.module(), method, inputs)) {
+            return out.toTensor((PtNDManager) owner.getManager());
+        } finally {
+            closeTensors(args, inputs);
+        }
+    }
+
+    private static NDArray[] tensors(String method, NDArray owner, Object... args) {
+        IValue[] inputs = inputs(args);
+        try (IValue out = IValueUtils.runMethod(EngineOps.module(), method, inputs)) {
+            return out.toTensorArray((PtNDManager) owner.getManager());
+        } finally {
+            closeTensors(args, inputs);
+        }
+    }
+
+    private static IValue[] inputs(Object[] args) {
+        IValue[] inputs = new IValue[args.length];
+        try {
+            for (int i = 0; i < args.length; i++) {
+                inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a) : constant(args[i]);
+            }
+        } catch (RuntimeException e) {
+            closeTensors(args, inputs);
+            throw e;
+        }
+        return inputs;
+    }
+
+    /** Closes the per-call tensor wrappers (not the cached constants); a failed conversion leaves nulls. */
+    private static void closeTensors(Object[] args, IValue[] inputs) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof NDArray && inputs[i] != null) {
+                inputs[i].close();
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static IValue constant(Object value) {
+        return CONSTANTS.computeIfAbsent(value, v -> {
+            if (v instanceof Double d) {
+                return IValue.from(d);
+            }
+            if (v instanceof Boolean b) {
+                return IValue.from(b);
+            }
+            if (v instanceof List<?> list) {
+                long[] longs = new long[list.size()];
+                for (int i = 0; i < longs.length; i++) {
+                    longs[i] = ((List<Long>) list).get(i);
+                }
+                return IValue.listFrom(longs);
+            }
+            throw new IllegalArgumentException("no TorchScript constant for " + v.getClass().getName());
+        });
+    }
+}
