@@ -73,15 +73,9 @@ public final class Attention extends ShapePreservingBlock {
         NDList qAndK = qk.split(new long[] {heads}, 2);
         NDArray k = qAndK.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
-        NDArray keys = k; // [batch, kvHeads, total, headDim]
-        NDArray values = v; // [batch, kvHeads, total, headDim]
-        if (cache != null) {
-            NDArray[] kv = cache.writeAndRead(layer, pos, k, v);
-            keys = kv[0];
-            values = kv[1];
-        } else if (!pos.aligned || pos.start != 0) {
-            throw new IllegalArgumentException("without a cache every row's positions must start at 0");
-        }
+        NDArray[] kv = keysAndValues(pos, cache, layer, k, v);
+        NDArray keys = kv[0]; // [batch, kvHeads, total, headDim]
+        NDArray values = kv[1]; // [batch, kvHeads, total, headDim]
         long total = keys.getShape().get(2);
         NDArray q = Scalars.mul(qAndK.get(0), 1.0 / Math.sqrt(d))
                 .reshape(b, t, kvHeads, g, d)
@@ -118,15 +112,9 @@ public final class Attention extends ShapePreservingBlock {
         NDArray[] qAndK = FusedOps.queriesKeys(qk, dims, 1.0 / Math.sqrt(config.headDim()));
         NDArray k = qAndK[1]; // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV[1]; // [batch, kvHeads, seq, headDim]
-        NDArray keys = k; // [batch, kvHeads, total, headDim]
-        NDArray values = v; // [batch, kvHeads, total, headDim]
-        if (cache != null) {
-            NDArray[] kv = cache.writeAndRead(layer, pos, k, v);
-            keys = kv[0];
-            values = kv[1];
-        } else if (!pos.aligned || pos.start != 0) {
-            throw new IllegalArgumentException("without a cache every row's positions must start at 0");
-        }
+        NDArray[] kv = keysAndValues(pos, cache, layer, k, v);
+        NDArray keys = kv[0]; // [batch, kvHeads, total, headDim]
+        NDArray values = kv[1]; // [batch, kvHeads, total, headDim]
         if (pos.mask == null) {
             return FusedOps.attend(qAndK[0], keys, values, x, out.getArray(), packed); // scores to residual in one call
         }
@@ -138,6 +126,22 @@ public final class Attention extends ShapePreservingBlock {
         int g = config.groupSize();
         scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
         return FusedOps.attentionOut(scores, values, x, out.getArray(), packed);
+    }
+
+    /**
+     * The keys and values a pass attends over: with a cache, the new ones written at their positions
+     * and every slot up to the pass's end read back; without one, just the new ones.
+     *
+     * @return {keys, values}, each [batch, kvHeads, total, headDim]
+     */
+    private static NDArray[] keysAndValues(StepPositions pos, KvCache cache, int layer, NDArray k, NDArray v) {
+        if (cache != null) {
+            return cache.writeAndRead(layer, pos, k, v);
+        }
+        if (!pos.aligned || pos.start != 0) {
+            throw new IllegalArgumentException("without a cache every row's positions must start at 0");
+        }
+        return new NDArray[] {k, v};
     }
 
     @Override
