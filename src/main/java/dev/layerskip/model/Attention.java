@@ -118,14 +118,7 @@ public final class Attention extends ShapePreservingBlock {
         if (pos.mask == null) {
             return FusedOps.attend(qAndK[0], keys, values, x, out.getArray(), packed); // scores to residual in one call
         }
-        NDArray scores = FusedOps.scores(qAndK[0], keys); // [batch, kvHeads, group·seq, total]
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        long total = keys.getShape().get(2); // the slots attended over (cache reads may cover padding and scratch)
-        int kvHeads = config.numKvHeads();
-        int g = config.groupSize();
-        scores = scores.reshape(b, kvHeads, g, t, total).add(pos.mask).reshape(b, kvHeads, g * t, total);
-        return FusedOps.attentionOut(scores, values, x, out.getArray(), packed);
+        return FusedOps.attendMasked(qAndK[0], keys, values, pos.mask, x, out.getArray(), packed); // one call with the mask
     }
 
     /**

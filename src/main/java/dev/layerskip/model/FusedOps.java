@@ -91,16 +91,7 @@ final class FusedOps {
     }
 
     /**
-     * @param q [batch, kvHeads, group·seq, headDim]
-     * @param keys [batch, kvHeads, total, headDim]
-     * @return q·keysᵀ, [batch, kvHeads, group·seq, total]
-     */
-    static NDArray scores(NDArray q, NDArray keys) {
-        return tensor("scores", q, q, keys);
-    }
-
-    /**
-     * {@link #scores} and {@link #attentionOut} in one call, for passes without a mask.
+     * Scores, softmax, context, output projection and the residual add in one call, for passes without a mask.
      *
      * @param q [batch, kvHeads, group·seq, headDim]
      * @param keys [batch, kvHeads, total, headDim]
@@ -115,17 +106,20 @@ final class FusedOps {
     }
 
     /**
-     * Softmax, context, output projection and the residual add.
+     * {@link #attend} with a mask added to the scores, in one call: for passes over several new
+     * positions (causal mask) or over rows at different positions (each row's own visible slots).
      *
-     * @param scores masked scores, [batch, kvHeads, group·seq, total]
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param keys [batch, kvHeads, total, headDim]
      * @param values [batch, kvHeads, total, headDim]
+     * @param mask broadcastable to [batch, kvHeads, group, seq, total]: 0 where visible, -1e9 where not
      * @param x the layer input (the residual), [batch, seq, hidden]
      * @param out the output projection, [hidden, heads·headDim]
      * @param packed whether out is packed
-     * @return {@code x + out(softmax(scores)·values)}, [batch, seq, hidden]
+     * @return {@code x + out(softmax(q·keysᵀ + mask)·values)}, [batch, seq, hidden]
      */
-    static NDArray attentionOut(NDArray scores, NDArray values, NDArray x, NDArray out, boolean packed) {
-        return tensor("attention_out", x, scores, values, x, out, packed);
+    static NDArray attendMasked(NDArray q, NDArray keys, NDArray values, NDArray mask, NDArray x, NDArray out, boolean packed) {
+        return tensor("attend_masked", x, q, keys, values, mask, x, out, packed);
     }
 
     /**

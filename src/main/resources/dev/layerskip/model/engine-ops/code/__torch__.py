@@ -108,6 +108,23 @@ class EngineOps(Module):
     gate = torch.narrow(gu, -1, 0, i)
     act = torch.mul(torch.silu(gate), torch.narrow(gu, -1, i, i))
     return torch.add(h, (self).project(act, down, packed))
+  def attend_masked(self: __torch__.EngineOps,
+    q: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    mask: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    b = torch.size(x, 0)
+    t = torch.size(x, 1)
+    kv = torch.size(keys, 1)
+    total = torch.size(keys, 2)
+    scores = (self).scores(q, keys)
+    gt = torch.size(scores, 2)
+    g = torch.floordiv(gt, t)
+    masked = torch.add(torch.reshape(scores, [b, kv, g, t, total]), mask)
+    return (self).attention_out(torch.reshape(masked, [b, kv, gt, total]), values, x, w, packed)
   def attend(self: __torch__.EngineOps,
     q: Tensor,
     keys: Tensor,
