@@ -107,4 +107,33 @@ final class RawHttp {
         return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
                 + "Content-Length: " + length + "\r\n\r\n" + json;
     }
+
+    /**
+     * Sends a request that generates for long, waits until its generation runs, leaves without reading
+     * the answer, and asserts that the generation is then cancelled.
+     *
+     * @param port the server's port
+     * @param request the raw request
+     * @param service the server's generation service
+     * @throws Exception if the connection fails or the wait is interrupted
+     */
+    static void leaveWhileGenerating(int port, String request, dev.layerskip.djl.GenerationService service) throws Exception {
+        long before = service.finishedGenerations(dev.layerskip.generate.FinishReason.CANCELLED);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (service.activeGenerations() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(1, service.activeGenerations(), "generating");
+        } // the client leaves before the answer
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (service.finishedGenerations(dev.layerskip.generate.FinishReason.CANCELLED) == before
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(before + 1,
+                service.finishedGenerations(dev.layerskip.generate.FinishReason.CANCELLED), "the generation was cancelled");
+    }
 }
