@@ -28,7 +28,6 @@ final class RollingBatch implements AutoCloseable {
 
     private final LlamaModel model;
     private final int exitLayer;
-    private final boolean speculative;
     private final DraftScorer drafter; // null unless self-speculative
     private final int maxRows;
     private final NDManager manager;
@@ -47,7 +46,6 @@ final class RollingBatch implements AutoCloseable {
         }
         this.model = model;
         this.exitLayer = exitLayer;
-        this.speculative = drafter != null;
         this.drafter = drafter;
         this.maxRows = maxRows;
         this.manager = model.manager().newSubManager();
@@ -89,17 +87,30 @@ final class RollingBatch implements AutoCloseable {
      * @return bytes
      */
     static long cacheBytesAlone(LlamaModel model, int exitLayer, boolean speculative, BatchRow row) {
-        long slots = row.positionsNeeded() + (speculative ? 1L : 0L);
-        return KvCache.bytes(model.config(), 1, slots, speculative ? model.numLayers() : exitLayer);
+        return KvCache.bytes(model.config(), 1, slots(row, speculative), cacheLayers(model, exitLayer, speculative));
+    }
+
+    /** A row's cache slots: every position it commits, plus the scratch slot of self-speculative padding. */
+    private static int slots(BatchRow row, boolean speculative) {
+        return row.positionsNeeded() + (speculative ? 1 : 0);
+    }
+
+    /** The layers a batch caches: all of them for self-speculation (verification runs [E, L)), else [0, E). */
+    private static int cacheLayers(LlamaModel model, int exitLayer, boolean speculative) {
+        return speculative ? model.numLayers() : exitLayer;
+    }
+
+    private boolean speculative() {
+        return drafter != null;
     }
 
     private int cacheLayers() {
-        return speculative ? model.numLayers() : exitLayer;
+        return cacheLayers(model, exitLayer, speculative());
     }
 
     /** Lanes grow by doubling up to the batch size; slots cover every row, plus one scratch slot for drafts. */
     private int[] shapeWith(BatchRow row) {
-        int slots = row.positionsNeeded() + (speculative ? 1 : 0);
+        int slots = slots(row, speculative());
         if (cache == null) {
             return new int[] {1, slots};
         }
@@ -163,7 +174,7 @@ final class RollingBatch implements AutoCloseable {
             return List.of();
         }
         try {
-            if (speculative) {
+            if (speculative()) {
                 new SpeculativeRound(model, exitLayer, drafter, manager, cache).run(rows);
             } else {
                 decodeOne();
