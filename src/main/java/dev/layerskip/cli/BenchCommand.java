@@ -62,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time prefill of prompts of these lengths (median of the repeats).")
     int[] prefillLengths;
 
+    @Option(names = "--pipelined", description = "Also run each self-speculative setting as a two-thread pipeline "
+            + "(drafting and verification at once; d is how far the drafter runs ahead).")
+    boolean pipelined;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
@@ -84,6 +88,10 @@ final class BenchCommand implements Callable<Integer> {
             for (int[] ed : speculativeSettings(layers, m)) {
                 strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1],
                         new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1])), ed[1]));
+                if (pipelined) {
+                    strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1] + " pipelined",
+                            new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1])).withPipeline(true)));
+                }
                 for (int n : vocabs) {
                     strategies.add(new BenchStrategy("self-speculative E=" + ed[0] + " d=" + ed[1] + " N=" + n,
                             new SelfSpeculativeGenerator(m.model, null, ed[0], new DraftLength.Fixed(ed[1]), m.drafter(n)), ed[1]));

@@ -127,6 +127,9 @@ final class ServeCommand implements Callable<Integer> {
         if (speculation.draftVocab != null) {
             criteria.optArgument("draft_vocab", speculation.draftVocab);
         }
+        if (speculation.pipelined) {
+            criteria.optArgument("speculative_pipeline", true);
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -5,7 +5,10 @@ import dev.layerskip.generate.DecodingStrategy;
 
 import picocli.CommandLine.Option;
 
-/** {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}, {@code --draft-vocab}: shared by every command that decodes. */
+/**
+ * {@code --exit-layer}, {@code --num-speculations}, {@code --draft-confidence}, {@code --draft-vocab},
+ * {@code --pipelined}: shared by every command that decodes.
+ */
 final class SpeculationOptions {
 
     @Option(names = "--exit-layer", paramLabel = "E",
@@ -26,6 +29,11 @@ final class SpeculationOptions {
                     + " count-tokens); verification keeps the full head (default: the model's layerskip.json, else all).")
     Integer draftVocab;
 
+    @Option(names = "--pipelined",
+            description = "Self-speculative greedy decoding drafts and verifies at once on two threads (D is how far the"
+                    + " drafter runs ahead); same output, faster for small models on two or more cores.")
+    boolean pipelined;
+
     /**
      * @param strategy the strategy these values go with
      * @return the settings
@@ -35,6 +43,6 @@ final class SpeculationOptions {
             throw new IllegalArgumentException("--draft-vocab must be >= 1 (a number of tokens), got " + draftVocab);
         }
         return DecodingSettings.parse(strategy, exitLayer, numSpeculations, draftConfidence, "--draft-confidence")
-                .withDraftVocab(draftVocab);
+                .withDraftVocab(draftVocab).withPipeline(pipelined);
     }
 }

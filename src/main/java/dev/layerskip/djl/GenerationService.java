@@ -99,8 +99,8 @@ public final class GenerationService {
         try {
             this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence/"
+                    + "speculative_pipeline: " + e.getMessage(), e);
         }
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
@@ -152,6 +152,7 @@ public final class GenerationService {
                         : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
                                 same && base.adaptiveDrafts());
                 generator = settings.withDraftVocab(same ? base.draftVocab() : null)
+                        .withPipeline(same && base.pipelined() && p.draftConfidence() == null)
                         .build(model, tokenizer, speculationDefaults, directory);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "

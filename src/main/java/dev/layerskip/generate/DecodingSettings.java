@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param adaptiveDrafts whether the draft length adapts automatically ({@code --draft-confidence auto})
  * @param draftVocab N, the draft head's vocabulary (the N most frequent tokens of the checkpoint's
  *     {@code token_counts.json}), or null for the checkpoint's {@code draft_vocab_size}, else the full head
+ * @param pipelined whether self-speculative greedy requests draft and verify at once on two threads
+ *     ({@link SelfSpeculativeGenerator#withPipeline}); needs a fixed draft length
  */
 public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations,
-        Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab) {
+        Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab, boolean pipelined) {
 
     /** Validates what can be validated without the model. */
     public DecodingSettings {
@@ -44,6 +46,21 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
     }
 
     /**
+     * Settings decoded in rounds (not pipelined).
+     *
+     * @param strategy the strategy
+     * @param exitLayer E, or null for the default
+     * @param numSpeculations d, or null for the default
+     * @param draftConfidence stop a draft below this top probability, in (0, 1), or null
+     * @param adaptiveDrafts whether the draft length adapts automatically
+     * @param draftVocab N, or null for the checkpoint's
+     */
+    public DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations, Double draftConfidence,
+            boolean adaptiveDrafts, Integer draftVocab) {
+        this(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, draftVocab, false);
+    }
+
+    /**
      * Settings with the checkpoint's draft vocabulary (or the full head).
      *
      * @param strategy the strategy
@@ -62,7 +79,15 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
      * @return these settings with that draft vocabulary size
      */
     public DecodingSettings withDraftVocab(Integer n) {
-        return new DecodingSettings(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, n);
+        return new DecodingSettings(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, n, pipelined);
+    }
+
+    /**
+     * @param on whether self-speculative greedy requests run as a two-thread pipeline
+     * @return these settings with that choice
+     */
+    public DecodingSettings withPipeline(boolean on) {
+        return new DecodingSettings(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, draftVocab, on);
     }
 
     /**
@@ -190,7 +215,15 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
         int e = resolveExitLayer(model.numLayers(), defaults);
         if (strategy == DecodingStrategy.SELF_SPECULATIVE) {
             DraftLength length = resolveDraftLength(defaults);
-            return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory));
+            if (pipelined && !(length instanceof DraftLength.Fixed)) {
+                throw new IllegalArgumentException("speculative_pipeline needs a fixed draft length (num_speculations"
+                        + " is how far the drafter runs ahead); drop draft_confidence");
+            }
+            return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory))
+                    .withPipeline(pipelined);
+        }
+        if (pipelined) {
+            throw new IllegalArgumentException("speculative_pipeline needs the self-speculative strategy");
         }
         if (numSpeculations != null || draftConfidence != null || adaptiveDrafts) {
             throw new IllegalArgumentException("num_speculations and draft_confidence need the self-speculative strategy");

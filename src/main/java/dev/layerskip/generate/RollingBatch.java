@@ -187,6 +187,24 @@ final class RollingBatch implements AutoCloseable {
         return removeFinished();
     }
 
+    /**
+     * Decodes the batch's only row to its end as a two-thread {@link SpeculativePipeline}.
+     *
+     * @param depth how far the drafter may run ahead of verification
+     * @return the rows that left (the row, once it finished)
+     */
+    List<BatchRow> pipeline(int depth) {
+        if (rows.size() != 1 || !speculative()) {
+            throw new IllegalStateException("a pipeline decodes one self-speculative row, the batch has " + rows.size());
+        }
+        try {
+            new SpeculativePipeline(model, exitLayer, drafter, manager, cache, depth).run(rows.get(0));
+        } catch (RuntimeException e) {
+            rows.get(0).fail(e);
+        }
+        return removeFinished();
+    }
+
     private void decodeOne() {
         int k = rows.size();
         int[] tokens = new int[k];

@@ -33,6 +33,7 @@ public final class SelfSpeculativeGenerator implements Generator {
     private final DraftLength draftLength;
     private final DraftScorer drafter;
     private final java.util.function.IntConsumer cacheProbe;
+    private final boolean pipelined;
 
     /**
      * Creates the generator.
@@ -73,20 +74,40 @@ public final class SelfSpeculativeGenerator implements Generator {
         this.draftLength = draftLength;
         this.drafter = drafter;
         this.cacheProbe = length -> {};
+        this.pipelined = false;
     }
 
-    private SelfSpeculativeGenerator(SelfSpeculativeGenerator base, java.util.function.IntConsumer cacheProbe) {
+    private SelfSpeculativeGenerator(SelfSpeculativeGenerator base, java.util.function.IntConsumer cacheProbe,
+            boolean pipelined) {
         this.model = base.model;
         this.tokenizer = base.tokenizer;
         this.exitLayer = base.exitLayer;
         this.draftLength = base.draftLength;
         this.drafter = base.drafter;
         this.cacheProbe = cacheProbe;
+        this.pipelined = pipelined;
     }
 
     /** For tests: a copy that reports the cache length after every round's rollback. */
     SelfSpeculativeGenerator withCacheProbe(java.util.function.IntConsumer probe) {
-        return new SelfSpeculativeGenerator(this, probe);
+        return new SelfSpeculativeGenerator(this, probe, pipelined);
+    }
+
+    /**
+     * A copy that drafts and verifies at the same time on two threads ({@link SpeculativePipeline}) for
+     * greedy requests without a repetition penalty; other requests decode in rounds as before. The
+     * output is the same; the draft length's maximum becomes how far the drafter may run ahead.
+     *
+     * @param on whether to pipeline
+     * @return the generator
+     */
+    public SelfSpeculativeGenerator withPipeline(boolean on) {
+        return new SelfSpeculativeGenerator(this, cacheProbe, on);
+    }
+
+    /** @return whether greedy requests decode as a two-thread pipeline */
+    public boolean pipelined() {
+        return pipelined;
     }
 
     @Override
@@ -111,6 +132,9 @@ public final class SelfSpeculativeGenerator implements Generator {
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
                 RollingBatch batch = new RollingBatch(model, exitLayer, drafter, 1)) {
             batch.join(row);
+            if (pipelined && !batch.rows().isEmpty() && row.picksOnDevice()) { // the first token may already end it
+                batch.pipeline(draftLength.max());
+            }
             while (!batch.rows().isEmpty()) {
                 batch.step();
             }

@@ -23,6 +23,8 @@ public final class IntraOpThreads {
     /** The system property that fixes the thread count for every model. */
     public static final String PROPERTY = "layerskip.intra_op_threads";
 
+    private static final ThreadLocal<Integer> FIRST_COUNT = new ThreadLocal<>();
+
     private IntraOpThreads() {}
 
     /**
@@ -47,6 +49,27 @@ public final class IntraOpThreads {
             throw new IllegalArgumentException("system property " + PROPERTY + " must be an integer in 1..4096, got '" + fixed + "'");
         }
         return config.hiddenSize() < SMALL_HIDDEN ? 1 : 0;
+    }
+
+    /**
+     * Sets this thread's count for decoding a model, for good: for threads the library owns and keeps
+     * (the self-speculative pipeline's drafters), where restoring would only cost a resize per use.
+     *
+     * @param config the model configuration
+     */
+    public static void setForThisThread(LlamaConfig config) {
+        int n = forModel(config);
+        if (!Engine.hasEngine("PyTorch")) {
+            return;
+        }
+        int current = JniUtils.getNumThreads();
+        if (FIRST_COUNT.get() == null) {
+            FIRST_COUNT.set(current); // the engine's default for this thread, kept for models that use it
+        }
+        int wanted = n != 0 ? n : FIRST_COUNT.get();
+        if (current != wanted) {
+            JniUtils.setNumThreads(wanted);
+        }
     }
 
     /** Restores the thread's previous count when closed. */

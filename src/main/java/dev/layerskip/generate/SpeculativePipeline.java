@@ -1,0 +1,380 @@
+package dev.layerskip.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+
+import dev.layerskip.model.InferenceMode;
+import dev.layerskip.model.IntraOpThreads;
+import dev.layerskip.model.KvCache;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.RowPositions;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>,
+ * §4.2) as a two-stage pipeline over the layers, for one greedy sequence: a drafting thread owns
+ * layers [0, E) and the draft head, the calling thread owns layers [E, L) and the full head, and the
+ * two run at the same time on two cores.
+ *
+ * <p>The drafter feeds a token through [0, E) at position p, keeps x_E (the exit query cache), takes
+ * its greedy draft g_p, feeds g_p at p+1, and so on, at most {@code depth} positions ahead of the
+ * first unverified one. The verifier runs [E, L) once over every kept x_E that is ready and takes the
+ * full model's token f_p at each of those positions. Accept rule (greedy, by
+ * {@link SpeculativeAcceptance#decideGreedy}): f_p is emitted at every position whose input was the
+ * full model's token; while f_p = g_p the next position was fed the right token and stays valid; at
+ * the first f_p ≠ g_p every later position is void, and the drafter restarts at p+1 from f_p (a new
+ * epoch; items of the old one are dropped).
+ *
+ * <p>Rollback is still a pointer move: the two threads write disjoint layers of one cache, each by
+ * position, and a void position is written again before any pass reads it. The output is token for
+ * token that of the rounds of {@link SpeculativeRound} and of autoregressive decoding; only the
+ * schedule differs. It pays where one core is bound by per-call overhead (small models), so that a
+ * draft step costs about E/L of a full step and the verification hides behind the drafting.
+ */
+final class SpeculativePipeline {
+
+    /** A waiting thread spins this long before it parks: steps take well under a millisecond on small models. */
+    private static final long SPIN_NANOS = 300_000;
+
+    private static final AtomicInteger DRAFTER_COUNT = new AtomicInteger();
+
+    /** Drafting threads, kept between generations (a new thread's first steps are slow), daemons. */
+    private static final ExecutorService DRAFTERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "layerskip-drafter-" + DRAFTER_COUNT.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** One drafted position: its x_E, the greedy draft for the next position, and the time it took. */
+    private record Item(NDArray exitState, int draft, long nanos) {}
+
+    private final LlamaModel model;
+    private final int exitLayer;
+    private final DraftScorer drafter;
+    private final NDManager manager;
+    private final KvCache cache;
+    private final int depth;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition itemReady = lock.newCondition();
+    private final Condition stateChanged = lock.newCondition();
+    private final ArrayDeque<Item> ready = new ArrayDeque<>(); // guarded by lock: consecutive positions from the base
+    private int epoch; // guarded by lock: bumped at every rejection
+    private int restartPosition; // guarded by lock: where the drafter goes on in this epoch
+    private int restartToken; // guarded by lock: what it feeds there
+    private int horizon; // guarded by lock: the drafter computes positions below this
+    private boolean stopped; // guarded by lock
+    private RuntimeException drafterFailure; // guarded by lock
+    private volatile long version; // written under the lock at every change above, so waiters can spin on it
+
+    /**
+     * @param model the model
+     * @param exitLayer E in 1..L-1
+     * @param drafter the draft head; its greedy pick runs on the device
+     * @param manager the generation's manager (it owns the cache)
+     * @param cache a one-lane cache over every layer
+     * @param depth how many positions the drafter may run ahead of verification, at least 1
+     */
+    SpeculativePipeline(LlamaModel model, int exitLayer, DraftScorer drafter, NDManager manager, KvCache cache,
+            int depth) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("pipeline depth must be >= 1, got " + depth);
+        }
+        this.model = model;
+        this.exitLayer = exitLayer;
+        this.drafter = drafter;
+        this.manager = manager;
+        this.cache = cache;
+        this.depth = depth;
+    }
+
+    /**
+     * Decodes lane 0's row until it finishes, is cancelled or fails. Listener calls happen on the
+     * calling thread, which verifies.
+     *
+     * @param row a greedy row that picks on the device, joined (its first token taken), not finished
+     */
+    void run(BatchRow row) {
+        int base = cache.length(0); // the first position not verified yet; row.token is fed there
+        lock.lock();
+        try {
+            restartPosition = base;
+            restartToken = row.token;
+            horizon = base + Math.min(depth, row.out.remaining());
+        } finally {
+            lock.unlock();
+        }
+        Future<?> drafting = DRAFTERS.submit(this::draftLoop);
+        try (NDManager verifying = manager.newSubManager()) {
+            while (!row.finished()) {
+                List<Item> items = awaitItems();
+                if (items == null) {
+                    break; // the drafter failed
+                }
+                base = verify(row, items, base, verifying);
+            }
+        } catch (RuntimeException e) {
+            row.fail(e);
+        } finally {
+            stop();
+            awaitEnd(drafting);
+        }
+        RuntimeException failure = drafterFailure();
+        if (failure != null) {
+            row.fail(failure);
+        }
+    }
+
+    /** Verifies consecutive items from the base, emits the full model's tokens; returns the new base. */
+    private int verify(BatchRow row, List<Item> items, int base, NDManager verifying) {
+        int k = items.size();
+        row.beginStep();
+        long t0 = System.nanoTime();
+        long[] targets; // f at each item's position: the full model's next token
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList states = new NDList(k);
+            for (Item item : items) {
+                states.add(item.exitState());
+            }
+            NDArray kept = k == 1 ? items.get(0).exitState() : NDArrays.concat(states, 1); // [1, k, hidden]
+            kept.attach(verifying); // the verifier's activations stay out of the drafter's manager
+            NDArray logits = model.exitHead(model.forwardLayers(kept, exitLayer, model.numLayers(), cache,
+                    RowPositions.aligned(0, 1, base, k))); // [1, k, vocab]
+            boolean[] finite = FiniteCheck.finitePositions(logits); // [k]: every emitted token comes from these
+            for (int i = 0; i < k; i++) {
+                if (!finite[i]) {
+                    throw FiniteCheck.failure("exit layer " + model.numLayers() + ", position " + (base + i));
+                }
+            }
+            targets = logits.argMax(2).toLongArray(); // [1, k]: only ids are copied
+        } finally {
+            for (Item item : items) {
+                item.exitState().close();
+            }
+        }
+        int[] drafts = new int[k];
+        int[] full = new int[k];
+        long draftNanos = 0;
+        for (int i = 0; i < k; i++) {
+            drafts[i] = items.get(i).draft();
+            full[i] = (int) targets[i];
+            draftNanos += items.get(i).nanos();
+        }
+        // Accept rule: position i emits f_i; the next position stays valid while the draft it was fed, g_i, equals f_i.
+        int[] emitted = SpeculativeAcceptance.decideGreedy(Arrays.copyOf(drafts, k - 1), full); // [agreeing drafts..., f]
+        int n = emitted.length;
+        boolean rejected = full[n - 1] != drafts[n - 1]; // the drafter fed a wrong token after the last emitted one
+        int newBase = base + n;
+        if (rejected) {
+            restart(newBase, full[n - 1]);
+        }
+        cache.commit(0, newBase);
+        row.cacheProbe.accept(newBase);
+        int agreed = rejected ? n - 1 : n; // each emitted position checked one draft
+        row.stats.record(n, agreed, draftNanos, System.nanoTime() - t0);
+        row.listener.onDraft(Arrays.copyOf(drafts, n), agreed);
+        row.acceptStep(emitted);
+        if (!row.finished()) {
+            allowUpTo(newBase + Math.min(depth, row.out.remaining()));
+        }
+        return newBase;
+    }
+
+    /** Waits for the items ready from the base on; null when the drafter failed. */
+    private List<Item> awaitItems() {
+        while (true) {
+            long seen;
+            lock.lock();
+            try {
+                if (drafterFailure != null) {
+                    return null;
+                }
+                if (!ready.isEmpty()) {
+                    List<Item> items = new ArrayList<>(ready);
+                    ready.clear();
+                    return items;
+                }
+                seen = version;
+            } finally {
+                lock.unlock();
+            }
+            awaitChange(seen, itemReady);
+        }
+    }
+
+    /** Spins while the state stays at {@code seen}, then parks on the condition until it changes. */
+    private void awaitChange(long seen, Condition condition) {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        while (version == seen) {
+            if (System.nanoTime() > deadline) {
+                lock.lock();
+                try {
+                    while (version == seen) {
+                        condition.awaitUninterruptibly();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Publishes a change of the shared state and wakes a parked waiter; the caller holds the lock. */
+    private void changed(Condition condition) {
+        version++;
+        condition.signal();
+    }
+
+    private void restart(int position, int token) {
+        lock.lock();
+        try {
+            epoch++;
+            restartPosition = position;
+            restartToken = token;
+            dropReady();
+            changed(stateChanged);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void allowUpTo(int limit) {
+        lock.lock();
+        try {
+            horizon = limit;
+            changed(stateChanged);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stop() {
+        lock.lock();
+        try {
+            stopped = true;
+            dropReady();
+            changed(stateChanged);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees items nobody will verify; the caller holds the lock. */
+    private void dropReady() {
+        for (Item stale : ready) {
+            stale.exitState().close();
+        }
+        ready.clear();
+    }
+
+    private RuntimeException drafterFailure() {
+        lock.lock();
+        try {
+            return drafterFailure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for the stopped drafter to return (within one draft step); an interrupt is kept for the caller. */
+    private static void awaitEnd(Future<?> drafting) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                drafting.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the drafter still writes the cache: it must end before the cache is freed
+            } catch (ExecutionException e) {
+                break; // draftLoop records its failures itself; anything else is an Error, rethrown by the pool thread
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The drafting thread: layers [0, E) and the draft head, position after position. */
+    private void draftLoop() {
+        InferenceMode.enterOnThisThread();
+        IntraOpThreads.setForThisThread(model.config()); // a pool thread of this class: kept between generations
+        try (NDManager drafting = manager.newSubManager()) {
+            int myEpoch = -1;
+            int position = 0;
+            int token = 0;
+            while (true) {
+                long seen;
+                boolean blocked;
+                lock.lock();
+                try {
+                    if (stopped) {
+                        return;
+                    }
+                    if (myEpoch != epoch) {
+                        myEpoch = epoch;
+                        position = restartPosition;
+                        token = restartToken;
+                    }
+                    seen = version;
+                    blocked = position >= horizon;
+                } finally {
+                    lock.unlock();
+                }
+                if (blocked) {
+                    awaitChange(seen, stateChanged);
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                NDArray exitState;
+                int draft;
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray x = model.embed(drafting.create(new int[] {token}).reshape(1, 1)); // [1, 1, hidden]
+                    exitState = model.forwardLayers(x, 0, exitLayer, cache,
+                            RowPositions.aligned(0, 1, position, 1)); // [1, 1, hidden]
+                    draft = drafter.greedyRows(drafter.logits(exitState))[0]; // one id copied
+                    NDScope.unregister(exitState);
+                }
+                Item item = new Item(exitState, draft, System.nanoTime() - t0);
+                lock.lock();
+                try {
+                    if (myEpoch == epoch && !stopped) {
+                        ready.add(item);
+                        changed(itemReady);
+                    } else {
+                        exitState.close(); // fed a rejected draft
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                token = draft;
+                position++;
+            }
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                drafterFailure = e;
+                changed(itemReady);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
