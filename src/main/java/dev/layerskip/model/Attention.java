@@ -112,6 +112,9 @@ public final class Attention extends ShapePreservingBlock {
         NDArray[] qAndK = FusedOps.queriesKeys(qk, dims, 1.0 / Math.sqrt(config.headDim()));
         NDArray k = qAndK[1]; // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV[1]; // [batch, kvHeads, seq, headDim]
+        if (cache != null && pos.aligned) { // rows at one position: cache write, read and attention in one call
+            return cache.attendAligned(layer, pos, qAndK[0], k, v, x, out.getArray(), packed);
+        }
         NDArray[] kv = keysAndValues(pos, cache, layer, k, v);
         NDArray keys = kv[0]; // [batch, kvHeads, total, headDim]
         NDArray values = kv[1]; // [batch, kvHeads, total, headDim]

@@ -123,6 +123,32 @@ final class FusedOps {
     }
 
     /**
+     * {@link #attend} (or {@link #attendMasked} with a mask) over a cache lane range, with this pass's
+     * keys and values written into the cache first, in one call: the cache's slots
+     * {@code [start, start+seq)} of lanes {@code [lane, lane+lanes)} take k and v in place, and the pass
+     * attends over slots {@code [0, start+seq)}. For passes whose rows share one start position.
+     *
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param k this pass's keys, [batch, kvHeads, seq, headDim]
+     * @param v this pass's values, [batch, kvHeads, seq, headDim]
+     * @param keys one layer's key cache, [lanes, kvHeads, capacity, headDim], written in place
+     * @param values one layer's value cache, [lanes, kvHeads, capacity, headDim], written in place
+     * @param at {first lane, lanes, start}
+     * @param mask broadcastable to [batch, kvHeads, group, seq, total], or null for a single new position
+     * @param x the layer input (the residual), [batch, seq, hidden]
+     * @param out the output projection, [hidden, heads·headDim]
+     * @param packed whether out is packed
+     * @return {@code x + out(softmax(q·keysᵀ [+ mask])·values)}, [batch, seq, hidden]
+     */
+    static NDArray cacheAttend(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, long[] at, NDArray mask,
+            NDArray x, NDArray out, boolean packed) {
+        if (mask == null) {
+            return tensor("cache_attend", x, q, k, v, keys, values, at, x, out, packed);
+        }
+        return tensor("cache_attend_masked", x, q, k, v, keys, values, at, mask, x, out, packed);
+    }
+
+    /**
      * The whole MLP half of a layer: {@code h + down(silu(gate(n)) · up(n))} with {@code n = rmsNorm(h)·normWeight}.
      *
      * @param h the input (the residual), [batch, seq, hidden]
@@ -159,7 +185,8 @@ final class FusedOps {
         IValue[] inputs = new IValue[args.length];
         try {
             for (int i = 0; i < args.length; i++) {
-                inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a) : constant(args[i]);
+                inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a)
+                        : args[i] instanceof long[] ints ? IValue.listFrom(ints) : constant(args[i]);
             }
         } catch (RuntimeException e) {
             closeTensors(args, inputs);
@@ -168,10 +195,10 @@ final class FusedOps {
         return inputs;
     }
 
-    /** Closes the per-call tensor wrappers (not the cached constants); a failed conversion leaves nulls. */
+    /** Closes the per-call wrappers (tensors, position lists; not the cached constants); a failed conversion leaves nulls. */
     private static void closeTensors(Object[] args, IValue[] inputs) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i] instanceof NDArray && inputs[i] != null) {
+            if ((args[i] instanceof NDArray || args[i] instanceof long[]) && inputs[i] != null) {
                 inputs[i].close();
             }
         }

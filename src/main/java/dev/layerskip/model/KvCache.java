@@ -251,10 +251,7 @@ public final class KvCache implements AutoCloseable {
         RowPositions rows = pos.rows;
         int firstLane = rows.firstLane();
         int lastLane = firstLane + rows.rows();
-        if (lastLane > lanes || pos.total > capacity) {
-            throw new IllegalArgumentException("a pass over lanes [" + firstLane + ", " + lastLane + ") and slots up to "
-                    + pos.total + " exceeds the cache's " + lanes + " lanes x " + capacity + " slots");
-        }
+        checkPass(pos);
         if (pos.aligned) {
             NDIndex written = new NDIndex().addSliceDim(firstLane, lastLane).addAllDim()
                     .addSliceDim(pos.start, pos.start + rows.length());
@@ -268,6 +265,29 @@ public final class KvCache implements AutoCloseable {
         }
         NDIndex visible = new NDIndex().addSliceDim(firstLane, lastLane).addAllDim().addSliceDim(0, pos.total);
         return new NDArray[] {keys[layer].get(visible), values[layer].get(visible)};
+    }
+
+    /**
+     * A pass whose rows share one start position ({@code pos.aligned}, no gradients): writes k and v
+     * at their slots and attends over every slot up to the pass's end, in one fused engine call
+     * ({@link FusedOps#cacheAttend}); the same arithmetic as {@link #writeAndRead} then attention.
+     *
+     * @return {@code x + out(attention)}, [batch, seq, hidden]
+     */
+    NDArray attendAligned(int layer, StepPositions pos, NDArray q, NDArray k, NDArray v, NDArray x, NDArray out,
+            boolean packed) {
+        checkPass(pos);
+        long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.start};
+        return FusedOps.cacheAttend(q, k, v, keys[layer], values[layer], at, pos.mask, x, out, packed);
+    }
+
+    private void checkPass(StepPositions pos) {
+        int firstLane = pos.rows.firstLane();
+        int lastLane = firstLane + pos.rows.rows();
+        if (lastLane > lanes || pos.total > capacity) {
+            throw new IllegalArgumentException("a pass over lanes [" + firstLane + ", " + lastLane + ") and slots up to "
+                    + pos.total + " exceeds the cache's " + lanes + " lanes x " + capacity + " slots");
+        }
     }
 
     @Override

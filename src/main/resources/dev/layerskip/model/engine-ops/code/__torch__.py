@@ -133,3 +133,43 @@ class EngineOps(Module):
     w: Tensor,
     packed: bool) -> Tensor:
     return (self).attention_out((self).scores(q, keys), values, x, w, packed)
+  def cache_write_read(self: __torch__.EngineOps,
+    k: Tensor,
+    v: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    at: List[int]) -> List[Tensor]:
+    lane = at[0]
+    lanes = at[1]
+    start = at[2]
+    t = torch.size(k, 2)
+    kl = torch.narrow(keys, 0, lane, lanes)
+    vl = torch.narrow(values, 0, lane, lanes)
+    _0 = torch.copy_(torch.narrow(kl, 2, start, t), k)
+    _1 = torch.copy_(torch.narrow(vl, 2, start, t), v)
+    return [torch.narrow(kl, 2, 0, start + t), torch.narrow(vl, 2, 0, start + t)]
+  def cache_attend(self: __torch__.EngineOps,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    at: List[int],
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    kv = (self).cache_write_read(k, v, keys, values, at)
+    return (self).attend(q, kv[0], kv[1], x, w, packed)
+  def cache_attend_masked(self: __torch__.EngineOps,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    at: List[int],
+    mask: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    kv = (self).cache_write_read(k, v, keys, values, at)
+    return (self).attend_masked(q, kv[0], kv[1], mask, x, w, packed)
