@@ -108,6 +108,15 @@ public final class BenchCosts {
     }
 
     /**
+     * @param t a measured strategy
+     * @return whether its draft and verification passes were timed, so that a speed-up can be predicted
+     *     (self-speculative rounds; not autoregressive decoding or the pipelined schedule)
+     */
+    public boolean predicts(StrategyTiming t) {
+        return roundCosts.containsKey(t.label());
+    }
+
+    /**
      * @param t a measured self-speculative strategy
      * @return the predicted speed-up if every draft were accepted
      */

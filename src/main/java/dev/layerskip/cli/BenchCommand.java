@@ -163,8 +163,10 @@ final class BenchCommand implements Callable<Integer> {
                     o.addProperty("tokens_per_round", t.tokensPerRound());
                     o.addProperty("draft_ms_per_step", t.draftMsPerStep());
                     o.addProperty("verify_ms_per_round", t.verifyMsPerRound());
-                    o.addProperty("predicted_speedup", costs.predictedSpeedup(t));
-                    o.addProperty("ceiling_speedup", costs.ceilingSpeedup(t));
+                    if (costs.predicts(t)) {
+                        o.addProperty("predicted_speedup", costs.predictedSpeedup(t));
+                        o.addProperty("ceiling_speedup", costs.ceilingSpeedup(t));
+                    }
                 }
                 rows.add(o);
             }
@@ -178,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("%-44s %9s %9s %8s %10s %6s %9s %9s %10s %8s %11s %14s%n", "strategy", "tok/s", "ms/tok", "speedup",
                 "acceptance", "same", "predicted", "ceiling", "MB/tok", "GB/s", "MACs/full", "ms/tok 1st/last 1/4");
         for (StrategyTiming t : timings) {
-            boolean rounds = t.tokensPerRound() > 0;
+            boolean rounds = t.tokensPerRound() > 0 && costs.predicts(t); // the cost model covers rounds, not the pipeline
             double bytes = costs.bytesPerToken(t);
             out.printf("%-44s %9.2f %9.3f %7.2fx %10s %6s %9s %9s %10.1f %8.1f %11.3f %7.3f/%.3f%n", t.label(), t.tokensPerSecond(),
                     t.msPerToken(), t.speedup(), t.acceptanceRate() == 0 ? "-" : String.format("%.3f", t.acceptanceRate()),

@@ -99,11 +99,16 @@ public final class GenerationService {
         try {
             this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence/"
-                    + "speculative_pipeline: " + e.getMessage(), e);
+            throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
+                    + e.getMessage(), e);
         }
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
+        }
+        if (batching.maxBatchSize() > 1 && defaults.decoding().pipelined()) {
+            throw new IllegalArgumentException("argument speculative_pipeline decodes one request on two threads; with"
+                    + " max_batch_size " + batching.maxBatchSize() + " requests share batched passes instead: set"
+                    + " max_batch_size=1 to pipeline, or drop speculative_pipeline");
         }
         this.scheduler = batching.maxBatchSize() > 1 ? new BatchSchedulers(model, tokenizer, batching) : null;
     }

@@ -127,6 +127,25 @@ class TranslatorTest {
         assertMessage("draft_vocab needs the self-speculative strategy", Map.of("draft_vocab", 10, "strategy", "autoregressive"));
     }
 
+    @Test
+    void pipelineArgumentKeepsTheTextAndConflictsAreNamed() throws Exception {
+        String full = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0).text();
+        for (int d : new int[] {1, 2, 5}) {
+            Criteria.Builder<String, String> b = LayerSkipCriteria.builder(String.class, String.class)
+                    .optModelPath(TestCheckpoints.LLAMA3).optArgument("max_new_tokens", 12).optArgument("exit_layer", 2)
+                    .optArgument("num_speculations", d).optArgument("speculative_pipeline", "true");
+            try (ZooModel<String, String> model = b.build().loadModel(); Predictor<String, String> predictor = model.newPredictor()) {
+                assertEquals(full, predictor.predict(PROMPT), "pipelined, d = " + d);
+            }
+        }
+        assertMessage("'speculative_pipeline' must be true or false, got 'yes'", Map.of("speculative_pipeline", "yes"));
+        assertMessage("speculative_pipeline needs the self-speculative strategy",
+                Map.of("speculative_pipeline", true, "strategy", "early-exit"));
+        assertMessage("speculative_pipeline needs a fixed draft length",
+                Map.of("speculative_pipeline", true, "draft_confidence", "auto"));
+        assertMessage("set max_batch_size=1 to pipeline", Map.of("speculative_pipeline", true, "max_batch_size", 4));
+    }
+
     private static void assertMessage(String expected, Map<String, Object> arguments) {
         Exception e = assertThrows(Exception.class, () -> predict(arguments));
         StringBuilder all = new StringBuilder();
