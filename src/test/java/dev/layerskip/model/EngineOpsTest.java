@@ -107,4 +107,26 @@ class EngineOpsTest {
             assertTrue(e.getMessage().contains("packed for inference"), e.getMessage());
         }
     }
+
+    @Test
+    void longFloat16PassesMultiplyInFloat32FromTheExactlyWidenedWeight() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false); // the helper's fused calls run without gradients
+            NDArray w16 = m.randomNormal(0, 1, new Shape(384, 256), DataType.FLOAT32).toType(DataType.FLOAT16, false); // [out, in]
+            NDArray w32 = w16.toType(DataType.FLOAT32, false); // exact: every float16 is a float32
+            NDArray normWeight = m.ones(new Shape(256)); // [in]
+            for (int rows : new int[] {1, 5, 127, 128, 129, 300}) {
+                NDArray x = m.randomNormal(0, 1, new Shape(1, rows, 256), DataType.FLOAT32); // [1, rows, in]
+                NDArray y = FusedOps.normProject(x, normWeight, w16, 1e-5, false); // [1, rows, out]
+                NDArray n = x.div(x.square().mean(new int[] {-1}, true).add(1e-5).sqrt()); // [1, rows, in]
+                NDArray reference = ai.djl.nn.core.Linear.linear(n, w32).singletonOrThrow(); // [1, rows, out]
+                double error = y.sub(reference).abs().max().getFloat() / reference.abs().max().getFloat();
+                if (rows >= 128) {
+                    assertTrue(error < 1e-5, rows + " rows: float32 arithmetic expected, relative error " + error);
+                } else {
+                    assertTrue(error > 1e-5 && error < 2e-3, rows + " rows: float16 arithmetic expected, relative error " + error);
+                }
+            }
+        }
+    }
 }

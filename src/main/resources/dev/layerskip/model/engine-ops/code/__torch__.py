@@ -24,11 +24,17 @@ class EngineOps(Module):
     x: Tensor,
     w: Tensor,
     packed: bool) -> Tensor:
+    rows = torch.floordiv(torch.numel(x), torch.size(x, -1))
     if packed:
       _3 = annotate(List[Optional[number]], [])
       y = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _3, None)
     else:
-      y = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
+      if torch.__and__(torch.__and__(torch.eq(ops.prim.dtype(w), 5), torch.__not__(ops.prim.is_cuda(w))), torch.ge(rows, 128)):
+        _4 = annotate(List[Optional[number]], [])
+        w32 = ops.mkldnn._reorder_linear_weight(torch.to(w, 6), None)
+        y = ops.mkldnn._linear_pointwise(torch.to(x, 6), w32, None, "none", _4, None)
+      else:
+        y = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
     return torch.to(y, ops.prim.dtype(x))
   def rms_norm(self: __torch__.EngineOps,
     x: Tensor,
