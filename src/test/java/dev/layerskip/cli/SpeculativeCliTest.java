@@ -43,6 +43,19 @@ class SpeculativeCliTest {
     }
 
     @Test
+    void pipelinedGenerateMatchesAutoregressiveAndConflictsAreNamed() {
+        CliRun.Result ar = CliRun.run("generate", "--model", MODEL, "--prompt-ids", "1,57,283,14", "--max-new-tokens", "24", "--json");
+        CliRun.Result pipe = CliRun.run("generate", "--model", MODEL, "--prompt-ids", "1,57,283,14", "--max-new-tokens", "24",
+                "--strategy", "self-speculative", "--exit-layer", "1", "--num-speculations", "2", "--pipelined", "--json");
+        assertEquals(0, pipe.status(), pipe.err());
+        assertEquals(JsonParser.parseString(ar.out()).getAsJsonObject().get("token_ids"),
+                JsonParser.parseString(pipe.out()).getAsJsonObject().get("token_ids"));
+        assertBad("speculative_pipeline needs the self-speculative strategy", "--strategy", "early-exit", "--pipelined");
+        assertBad("speculative_pipeline needs a fixed draft length", "--strategy", "self-speculative", "--pipelined",
+                "--draft-confidence", "auto");
+    }
+
+    @Test
     void showDraftsStreamsTheSameAcceptedText() {
         CliRun.Result plain = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12");
         CliRun.Result view = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12",
