@@ -342,7 +342,7 @@ final class SpeculativePipeline {
                     continue;
                 }
                 long t0 = System.nanoTime();
-                NDArray exitState;
+                NDArray exitState; // [1, 1, hidden]: x_E at this position, handed to the verifier
                 int draft;
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
