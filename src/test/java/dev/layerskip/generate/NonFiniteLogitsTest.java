@@ -70,13 +70,24 @@ class NonFiniteLogitsTest {
     @Test
     void selfSpeculationStopsWithAClearErrorInsteadOfEmittingGarbage() {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LlamaModel model = TestCheckpoints.randomModel(manager, TestCheckpoints.tinyConfig(), 11);
-            NDArray norm = model.norm().weight().getArray(); // the shared head's norm: drafts overflow too
-            norm.muli(Float.MAX_VALUE / Math.max(1f, norm.abs().max().getFloat()));
-            Generator g = new SelfSpeculativeGenerator(model, null, 1, new DraftLength.Fixed(3));
+            Generator g = new SelfSpeculativeGenerator(overflowingHead(manager), null, 1, new DraftLength.Fixed(3));
             NonFiniteLogitsException e = org.junit.jupiter.api.Assertions.assertThrows(NonFiniteLogitsException.class,
                     () -> g.generate(new int[] {1, 5, 9}, GenerationConfig.greedy(6, List.of()), TokenListener.NONE));
             assertTrue(e.getMessage().contains("non-finite logits (NaN or infinity) at exit layer 3, position"), e.getMessage());
         }
+    }
+
+    /**
+     * A random tiny model whose final norm (the head shared by every exit) is scaled towards
+     * Float.MAX_VALUE: finite weights whose logits overflow, at the drafts' exit too.
+     *
+     * @param manager owns the weights
+     * @return the model
+     */
+    static LlamaModel overflowingHead(NDManager manager) {
+        LlamaModel model = TestCheckpoints.randomModel(manager, TestCheckpoints.tinyConfig(), 11);
+        NDArray norm = model.norm().weight().getArray();
+        norm.muli(Float.MAX_VALUE / Math.max(1f, norm.abs().max().getFloat()));
+        return model;
     }
 }
