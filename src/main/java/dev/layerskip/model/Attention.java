@@ -112,8 +112,9 @@ public final class Attention extends ShapePreservingBlock {
         NDArray[] qAndK = FusedOps.queriesKeys(qk, dims, 1.0 / Math.sqrt(config.headDim()));
         NDArray k = qAndK[1]; // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV[1]; // [batch, kvHeads, seq, headDim]
-        if (cache != null && pos.aligned) { // rows at one position: cache write, read and attention in one call
-            return cache.attendAligned(layer, pos, qAndK[0], k, v, x, out.getArray(), packed);
+        if (cache != null) { // cache write, read and attention in one call
+            return pos.aligned ? cache.attendAligned(layer, pos, qAndK[0], k, v, x, out.getArray(), packed)
+                    : cache.attendRows(layer, pos, qAndK[0], k, v, x, out.getArray(), packed);
         }
         NDArray[] kv = keysAndValues(pos, cache, layer, k, v);
         NDArray keys = kv[0]; // [batch, kvHeads, total, headDim]

@@ -149,6 +149,31 @@ final class FusedOps {
     }
 
     /**
+     * {@link #attendMasked} over a cache lane range, with each row's keys and values written at its own
+     * lane and slots first, in one call: {@code keys[lanes[r, i], :, slots[r, i]] = k[r, :, i]} (the same
+     * for values), then attention over slots {@code [0, total)} of lanes {@code [first, first+rows)}.
+     * For rows at different positions (rolling batches).
+     *
+     * @param q [rows, kvHeads, group·seq, headDim]
+     * @param k this pass's keys, [rows, kvHeads, seq, headDim]
+     * @param v this pass's values, [rows, kvHeads, seq, headDim]
+     * @param keys one layer's key cache, [lanes, kvHeads, capacity, headDim], written in place
+     * @param values one layer's value cache, [lanes, kvHeads, capacity, headDim], written in place
+     * @param lanes each position's cache lane, [rows, seq] INT64
+     * @param slots each position's cache slot, [rows, seq] INT64
+     * @param at {first lane, rows, total slots read}
+     * @param mask [rows, 1, 1, seq, total]: 0 where visible, -1e9 where not
+     * @param x the layer input (the residual), [rows, seq, hidden]
+     * @param out the output projection, [hidden, heads·headDim]
+     * @param packed whether out is packed
+     * @return {@code x + out(softmax(q·keysᵀ + mask)·values)}, [rows, seq, hidden]
+     */
+    static NDArray cacheAttendRows(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, NDArray lanes,
+            NDArray slots, long[] at, NDArray mask, NDArray x, NDArray out, boolean packed) {
+        return tensor("cache_attend_rows", x, q, k, v, keys, values, lanes, slots, at, mask, x, out, packed);
+    }
+
+    /**
      * The whole MLP half of a layer: {@code h + down(silu(gate(n)) · up(n))} with {@code n = rmsNorm(h)·normWeight}.
      *
      * @param h the input (the residual), [batch, seq, hidden]

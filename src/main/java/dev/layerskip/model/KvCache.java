@@ -281,6 +281,22 @@ public final class KvCache implements AutoCloseable {
         return FusedOps.cacheAttend(q, k, v, keys[layer], values[layer], at, pos.mask, x, out, packed);
     }
 
+    /**
+     * A pass whose rows sit at different positions (a rolling batch; no gradients): writes each row's
+     * k and v at its own lane and slots and attends, with the pass's mask, over every slot up to the
+     * pass's end, in one fused engine call ({@link FusedOps#cacheAttendRows}); the same arithmetic as
+     * {@link #writeAndRead} then masked attention.
+     *
+     * @return {@code x + out(attention)}, [rows, seq, hidden]
+     */
+    NDArray attendRows(int layer, StepPositions pos, NDArray q, NDArray k, NDArray v, NDArray x, NDArray out,
+            boolean packed) {
+        checkPass(pos);
+        long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.total};
+        return FusedOps.cacheAttendRows(q, k, v, keys[layer], values[layer], pos.writeLanes, pos.writeSlots, at, pos.mask,
+                x, out, packed);
+    }
+
     private void checkPass(StepPositions pos) {
         int firstLane = pos.rows.firstLane();
         int lastLane = firstLane + pos.rows.rows();

@@ -179,3 +179,25 @@ class EngineOps(Module):
     packed: bool) -> Tensor:
     kv = (self).cache_write_read(k, v, keys, values, at)
     return (self).attend_masked(q, kv[0], kv[1], mask, x, w, packed)
+  def cache_attend_rows(self: __torch__.EngineOps,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    lanes: Tensor,
+    slots: Tensor,
+    at: List[int],
+    mask: Tensor,
+    x: Tensor,
+    w: Tensor,
+    packed: bool) -> Tensor:
+    first = at[0]
+    n = at[1]
+    total = at[2]
+    where = annotate(List[Optional[Tensor]], [lanes, None, slots])
+    _0 = torch.index_put_(keys, where, torch.transpose(k, 1, 2))
+    _1 = torch.index_put_(values, where, torch.transpose(v, 1, 2))
+    kr = torch.narrow(torch.narrow(keys, 0, first, n), 2, 0, total)
+    vr = torch.narrow(torch.narrow(values, 0, first, n), 2, 0, total)
+    return (self).attend_masked(q, kr, vr, mask, x, w, packed)
