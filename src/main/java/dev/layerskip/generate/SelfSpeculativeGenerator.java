@@ -95,7 +95,7 @@ public final class SelfSpeculativeGenerator implements Generator {
 
     /**
      * A copy that drafts and verifies at the same time on two threads ({@link SpeculativePipeline}) for
-     * greedy requests without a repetition penalty; other requests decode in rounds as before. The
+     * greedy requests (repetition control included); sampled requests decode in rounds as before. The
      * output is the same; the draft length's maximum becomes how far the drafter may run ahead.
      *
      * @param on whether to pipeline
@@ -132,7 +132,7 @@ public final class SelfSpeculativeGenerator implements Generator {
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
                 RollingBatch batch = new RollingBatch(model, exitLayer, drafter, 1)) {
             batch.join(row);
-            if (pipelined && !batch.rows().isEmpty() && row.picksOnDevice()) { // the first token may already end it
+            if (pipelined && !batch.rows().isEmpty() && row.sampler.config().isGreedy()) { // the first token may already end it
                 batch.pipeline(draftLength.max());
             }
             while (!batch.rows().isEmpty()) {

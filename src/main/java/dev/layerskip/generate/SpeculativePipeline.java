@@ -26,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>,
- * §4.2) as a two-stage pipeline over the layers, for one greedy sequence: a drafting thread owns
+ * §4.2) as a two-stage pipeline over the layers, for one greedy sequence (repetition control
+ * included): a drafting thread owns
  * layers [0, E) and the draft head, the calling thread owns layers [E, L) and the full head, and the
  * two run at the same time on two cores.
  *
@@ -106,7 +107,7 @@ final class SpeculativePipeline {
      * Decodes lane 0's row until it finishes, is cancelled or fails. Listener calls happen on the
      * calling thread, which verifies.
      *
-     * @param row a greedy row that picks on the device, joined (its first token taken), not finished
+     * @param row a greedy row, joined (its first token taken), not finished
      */
     void run(BatchRow row) {
         int base = cache.length(0); // the first position not verified yet; row.token is fed there
@@ -161,7 +162,8 @@ final class SpeculativePipeline {
                     throw FiniteCheck.failure("exit layer " + model.numLayers() + ", position " + (base + i));
                 }
             }
-            targets = logits.argMax(2).toLongArray(); // [1, k]: only ids are copied
+            targets = row.picksOnDevice() ? logits.argMax(2).toLongArray() // [1, k]: only ids are copied
+                    : penalisedTargets(row, logits.toFloatArray(), items); // [k, vocab] copied, penalised on the host
         } finally {
             for (Item item : items) {
                 item.exitState().close();
@@ -193,6 +195,30 @@ final class SpeculativePipeline {
             allowUpTo(newBase + Math.min(depth, row.out.remaining()));
         }
         return newBase;
+    }
+
+    /**
+     * The full model's greedy tokens under repetition control, position by position up to the first
+     * that differs from its draft (later positions are void; they get -1). Position i's context is the
+     * accepted text and the drafts before it, as in the rounds of {@link SpeculativeRound}; the drafts
+     * themselves are picked without penalties (they are only proposals).
+     */
+    private static long[] penalisedTargets(BatchRow row, float[] flat, List<Item> items) {
+        int k = items.size();
+        int vocab = flat.length / k;
+        int context = row.penalties.length(); // the accepted text, through the token fed at the base
+        long[] targets = new long[k];
+        Arrays.fill(targets, -1);
+        for (int i = 0; i < k; i++) {
+            float[] logits = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab); // [vocab] at base + i
+            targets[i] = Sampler.argmax(row.penalties.apply(logits));
+            if (targets[i] != items.get(i).draft()) {
+                break;
+            }
+            row.penalties.push(items.get(i).draft()); // the next position follows this draft
+        }
+        row.penalties.truncate(context);
+        return targets;
     }
 
     /** Waits for the items ready from the base on; null when the drafter failed. */

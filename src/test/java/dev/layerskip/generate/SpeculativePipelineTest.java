@@ -94,6 +94,10 @@ class SpeculativePipelineTest {
                         GenerationResult r = pipelined(m, e, depth).generate(prompt, config, TokenListener.NONE);
                         assertArrayEquals(reference, r.tokenIds(), text + " E=" + e + " depth " + depth);
                         assertTrue(r.stats().acceptanceRate() > 0.6, "acceptance " + r.stats().acceptanceRate());
+                        GenerationConfig noRepeat = config.withRepetition(RepetitionControl.of(1, 4)); // the demo's default
+                        assertArrayEquals(autoregressive(m, prompt, noRepeat),
+                                pipelined(m, e, depth).generate(prompt, noRepeat, TokenListener.NONE).tokenIds(),
+                                text + " no repeated 4-gram, E=" + e + " depth " + depth);
                     }
                 }
             }
@@ -158,17 +162,37 @@ class SpeculativePipelineTest {
     }
 
     @Test
-    void samplingAndPenalisedRequestsDecodeInRoundsWithTheSameResult() {
+    void repetitionControlIsAppliedByTheVerifierWithTheAutoregressiveResult() {
+        List<RepetitionControl> controls = List.of(RepetitionControl.of(1.3, 0), RepetitionControl.of(1, 2),
+                new RepetitionControl(1.2, 3, 0.5, 0.3), RepetitionControl.of(0.7, 0));
+        for (LoadedModel m : List.of(llama3, llama2)) {
+            for (RepetitionControl control : controls) {
+                GenerationConfig config = GenerationConfig.greedy(24, List.of()).withRepetition(control);
+                for (int[] prompt : PROMPTS) {
+                    int[] reference = autoregressive(m, prompt, config);
+                    for (int e = 1; e < m.model().numLayers(); e++) {
+                        for (int depth : new int[] {1, 3, 40}) {
+                            GenerationResult r = pipelined(m, e, depth).generate(prompt, config, TokenListener.NONE);
+                            assertArrayEquals(reference, r.tokenIds(), control + " E=" + e + " depth " + depth);
+                            assertEquals(23, r.stats().drafted(), "pipelined: one draft checked per emitted token");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sampledRequestsDecodeInRoundsWithTheSameResult() {
         SelfSpeculativeGenerator rounds = new SelfSpeculativeGenerator(llama3.model(), llama3.tokenizer(), 2, new DraftLength.Fixed(3));
         SelfSpeculativeGenerator pipe = rounds.withPipeline(true);
         for (long seed = 1; seed <= 4; seed++) {
             GenerationConfig sampled = new GenerationConfig(20, new SamplingConfig(0.9, 0, 0.95, seed), List.of(), List.of());
-            assertArrayEquals(rounds.generate(PROMPTS[0], sampled, TokenListener.NONE).tokenIds(),
-                    pipe.generate(PROMPTS[0], sampled, TokenListener.NONE).tokenIds(), "seed " + seed);
+            GenerationResult expected = rounds.generate(PROMPTS[0], sampled, TokenListener.NONE);
+            GenerationResult r = pipe.generate(PROMPTS[0], sampled, TokenListener.NONE);
+            assertArrayEquals(expected.tokenIds(), r.tokenIds(), "seed " + seed);
+            assertEquals(expected.stats().drafted(), r.stats().drafted(), "decoded in rounds");
         }
-        GenerationConfig penalised = GenerationConfig.greedy(20, List.of()).withRepetition(RepetitionControl.of(1.3, 0));
-        assertArrayEquals(autoregressive(llama3, PROMPTS[0], penalised),
-                pipe.generate(PROMPTS[0], penalised, TokenListener.NONE).tokenIds());
     }
 
     @Test
