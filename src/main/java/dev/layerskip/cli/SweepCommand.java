@@ -61,11 +61,19 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--save-defaults", description = "Save the best cell as layerskip.json beside the model's config.json.")
     boolean saveDefaults;
 
+    @Option(names = "--pipelined", description = "Time every cell as the two-thread pipeline (drafting and verification at"
+            + " once; d is how far the drafter runs ahead) instead of rounds.")
+    boolean pipelined;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+        if (pipelined && saveDefaults) {
+            throw new IllegalArgumentException("--save-defaults records E and d for rounds (layerskip.json has no schedule);"
+                    + " run the sweep without --pipelined to save defaults");
+        }
         Integer[] vocabs = parseVocabs(draftVocabs);
         int[] restricted = java.util.Arrays.stream(vocabs).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
         try (BenchModelOptions.Opened m = bench.open(restricted)) {
@@ -90,7 +98,7 @@ final class SweepCommand implements Callable<Integer> {
                 DraftScorer drafter = rowVocab[i] == null ? DraftScorer.full(m.model) : m.drafter(rowVocab[i]);
                 for (int d : speculations) {
                     strategies.add(new BenchStrategy(rowLabel(e, rowVocab[i]) + ":" + d,
-                            new SelfSpeculativeGenerator(m.model, null, e, new DraftLength.Fixed(d), drafter)));
+                            new SelfSpeculativeGenerator(m.model, null, e, new DraftLength.Fixed(d), drafter).withPipeline(pipelined)));
                 }
             }
             List<StrategyTiming> timings = new StrategyBenchmark(strategies)

@@ -56,6 +56,20 @@ class SpeculativeCliTest {
     }
 
     @Test
+    void pipelinedSweepMatchesAutoregressiveInEveryCellAndDoesNotSaveDefaults(@TempDir Path tmp) throws IOException {
+        CliRun.Result r = CliRun.run("sweep", "--model", MODEL, "--exit-layers", "1,2", "--num-speculations", "1,3",
+                "--max-new-tokens", "12", "--repeats", "1", "--pipelined", "--out", tmp.resolve("s").toString());
+        assertEquals(0, r.status(), r.err());
+        java.util.List<String> lines = Files.readAllLines(tmp.resolve("s.csv"));
+        assertEquals(5, lines.size(), String.join("\n", lines));
+        for (String line : lines.subList(1, lines.size())) {
+            assertTrue(line.endsWith(",true"), "greedy output equal to autoregressive: " + line);
+        }
+        CliRun.assertFails("--save-defaults records E and d for rounds", "sweep", "--model", MODEL, "--pipelined",
+                "--save-defaults", "--out", tmp.resolve("t").toString());
+    }
+
+    @Test
     void showDraftsStreamsTheSameAcceptedText() {
         CliRun.Result plain = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12");
         CliRun.Result view = CliRun.run("generate", "--model", MODEL, "--prompt", "The cat", "--max-new-tokens", "12",
