@@ -12,8 +12,6 @@ import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.RowPositions;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -21,8 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>,
@@ -48,9 +44,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SpeculativePipeline {
 
-    /** A waiting thread spins this long before it parks: steps take well under a millisecond on small models. */
-    private static final long SPIN_NANOS = 300_000;
-
     private static final AtomicInteger DRAFTER_COUNT = new AtomicInteger();
 
     /** Drafting threads, kept between generations (a new thread's first steps are slow), daemons. */
@@ -60,27 +53,12 @@ final class SpeculativePipeline {
         return thread;
     });
 
-    /** One drafted position: its x_E, the greedy draft for the next position, and the time it took. */
-    private record Item(NDArray exitState, int draft, long nanos) {}
-
     private final LlamaModel model;
     private final int exitLayer;
     private final DraftScorer drafter;
     private final NDManager manager;
     private final KvCache cache;
     private final int depth;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition itemReady = lock.newCondition();
-    private final Condition stateChanged = lock.newCondition();
-    private final ArrayDeque<Item> ready = new ArrayDeque<>(); // guarded by lock: consecutive positions from the base
-    private int epoch; // guarded by lock: bumped at every rejection
-    private int restartPosition; // guarded by lock: where the drafter goes on in this epoch
-    private int restartToken; // guarded by lock: what it feeds there
-    private int horizon; // guarded by lock: the drafter computes positions below this
-    private boolean stopped; // guarded by lock
-    private RuntimeException drafterFailure; // guarded by lock
-    private volatile long version; // written under the lock at every change above, so waiters can spin on it
 
     /**
      * @param model the model
@@ -111,37 +89,30 @@ final class SpeculativePipeline {
      */
     void run(BatchRow row) {
         int base = cache.length(0); // the first position not verified yet; row.token is fed there
-        lock.lock();
-        try {
-            restartPosition = base;
-            restartToken = row.token;
-            horizon = base + Math.min(depth, row.out.remaining());
-        } finally {
-            lock.unlock();
-        }
-        Future<?> drafting = DRAFTERS.submit(this::draftLoop);
+        DraftHandoff handoff = new DraftHandoff(base, row.token, base + Math.min(depth, row.out.remaining()));
+        Future<?> drafting = DRAFTERS.submit(() -> draftLoop(handoff));
         try (NDManager verifying = manager.newSubManager()) {
             while (!row.finished()) {
-                List<Item> items = awaitItems();
+                List<DraftedPosition> items = handoff.awaitReady();
                 if (items == null) {
                     break; // the drafter failed
                 }
-                base = verify(row, items, base, verifying);
+                base = verify(row, items, base, verifying, handoff);
             }
         } catch (RuntimeException e) {
             row.fail(e);
         } finally {
-            stop();
+            handoff.stop();
             awaitEnd(drafting);
         }
-        RuntimeException failure = drafterFailure();
+        RuntimeException failure = handoff.failure();
         if (failure != null) {
             row.fail(failure);
         }
     }
 
     /** Verifies consecutive items from the base, emits the full model's tokens; returns the new base. */
-    private int verify(BatchRow row, List<Item> items, int base, NDManager verifying) {
+    private int verify(BatchRow row, List<DraftedPosition> items, int base, NDManager verifying, DraftHandoff handoff) {
         int k = items.size();
         row.beginStep();
         long t0 = System.nanoTime();
@@ -149,7 +120,7 @@ final class SpeculativePipeline {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList states = new NDList(k);
-            for (Item item : items) {
+            for (DraftedPosition item : items) {
                 states.add(item.exitState());
             }
             NDArray kept = k == 1 ? items.get(0).exitState() : NDArrays.concat(states, 1); // [1, k, hidden]
@@ -165,7 +136,7 @@ final class SpeculativePipeline {
             targets = row.picksOnDevice() ? logits.argMax(2).toLongArray() // [1, k]: only ids are copied
                     : penalisedTargets(row, logits.toFloatArray(), items); // [k, vocab] copied, penalised on the host
         } finally {
-            for (Item item : items) {
+            for (DraftedPosition item : items) {
                 item.exitState().close();
             }
         }
@@ -183,7 +154,7 @@ final class SpeculativePipeline {
         boolean rejected = full[n - 1] != drafts[n - 1]; // the drafter fed a wrong token after the last emitted one
         int newBase = base + n;
         if (rejected) {
-            restart(newBase, full[n - 1]);
+            handoff.restart(newBase, full[n - 1]);
         }
         cache.commit(0, newBase);
         row.cacheProbe.accept(newBase);
@@ -192,7 +163,7 @@ final class SpeculativePipeline {
         row.listener.onDraft(Arrays.copyOf(drafts, n), agreed);
         row.acceptStep(emitted);
         if (!row.finished()) {
-            allowUpTo(newBase + Math.min(depth, row.out.remaining()));
+            handoff.allowUpTo(newBase + Math.min(depth, row.out.remaining()));
         }
         return newBase;
     }
@@ -203,7 +174,7 @@ final class SpeculativePipeline {
      * accepted text and the drafts before it, as in the rounds of {@link SpeculativeRound}; the drafts
      * themselves are picked without penalties (they are only proposals).
      */
-    private static long[] penalisedTargets(BatchRow row, float[] flat, List<Item> items) {
+    private static long[] penalisedTargets(BatchRow row, float[] flat, List<DraftedPosition> items) {
         int k = items.size();
         int vocab = flat.length / k;
         int context = row.penalties.length(); // the accepted text, through the token fed at the base
@@ -219,104 +190,6 @@ final class SpeculativePipeline {
         }
         row.penalties.truncate(context);
         return targets;
-    }
-
-    /** Waits for the items ready from the base on; null when the drafter failed. */
-    private List<Item> awaitItems() {
-        while (true) {
-            long seen;
-            lock.lock();
-            try {
-                if (drafterFailure != null) {
-                    return null;
-                }
-                if (!ready.isEmpty()) {
-                    List<Item> items = new ArrayList<>(ready);
-                    ready.clear();
-                    return items;
-                }
-                seen = version;
-            } finally {
-                lock.unlock();
-            }
-            awaitChange(seen, itemReady);
-        }
-    }
-
-    /** Spins while the state stays at {@code seen}, then parks on the condition until it changes. */
-    private void awaitChange(long seen, Condition condition) {
-        long deadline = System.nanoTime() + SPIN_NANOS;
-        while (version == seen) {
-            if (System.nanoTime() > deadline) {
-                lock.lock();
-                try {
-                    while (version == seen) {
-                        condition.awaitUninterruptibly();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                return;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
-    /** Publishes a change of the shared state and wakes a parked waiter; the caller holds the lock. */
-    private void changed(Condition condition) {
-        version++;
-        condition.signal();
-    }
-
-    private void restart(int position, int token) {
-        lock.lock();
-        try {
-            epoch++;
-            restartPosition = position;
-            restartToken = token;
-            dropReady();
-            changed(stateChanged);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void allowUpTo(int limit) {
-        lock.lock();
-        try {
-            horizon = limit;
-            changed(stateChanged);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void stop() {
-        lock.lock();
-        try {
-            stopped = true;
-            dropReady();
-            changed(stateChanged);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Frees items nobody will verify; the caller holds the lock. */
-    private void dropReady() {
-        for (Item stale : ready) {
-            stale.exitState().close();
-        }
-        ready.clear();
-    }
-
-    private RuntimeException drafterFailure() {
-        lock.lock();
-        try {
-            return drafterFailure;
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** Waits for the stopped drafter to return (within one draft step); an interrupt is kept for the caller. */
@@ -338,69 +211,27 @@ final class SpeculativePipeline {
     }
 
     /** The drafting thread: layers [0, E) and the draft head, position after position. */
-    private void draftLoop() {
+    private void draftLoop(DraftHandoff handoff) {
         InferenceMode.enterOnThisThread();
         IntraOpThreads.setForThisThread(model.config()); // a pool thread of this class: kept between generations
         try (NDManager drafting = manager.newSubManager()) {
-            int myEpoch = -1;
-            int position = 0;
-            int token = 0;
-            while (true) {
-                long seen;
-                boolean blocked;
-                lock.lock();
-                try {
-                    if (stopped) {
-                        return;
-                    }
-                    if (myEpoch != epoch) {
-                        myEpoch = epoch;
-                        position = restartPosition;
-                        token = restartToken;
-                    }
-                    seen = version;
-                    blocked = position >= horizon;
-                } finally {
-                    lock.unlock();
-                }
-                if (blocked) {
-                    awaitChange(seen, stateChanged);
-                    continue;
-                }
+            DraftHandoff.Work work = null;
+            int draft = 0;
+            while ((work = handoff.next(work, draft)) != null) {
                 long t0 = System.nanoTime();
                 NDArray exitState; // [1, 1, hidden]: x_E at this position, handed to the verifier
-                int draft;
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray x = model.embed(drafting.create(new int[] {token}).reshape(1, 1)); // [1, 1, hidden]
+                    NDArray x = model.embed(drafting.create(new int[] {work.token()}).reshape(1, 1)); // [1, 1, hidden]
                     exitState = model.forwardLayers(x, 0, exitLayer, cache,
-                            RowPositions.aligned(0, 1, position, 1)); // [1, 1, hidden]
+                            RowPositions.aligned(0, 1, work.position(), 1)); // [1, 1, hidden]
                     draft = drafter.greedyRows(drafter.logits(exitState))[0]; // one id copied
                     NDScope.unregister(exitState);
                 }
-                Item item = new Item(exitState, draft, System.nanoTime() - t0);
-                lock.lock();
-                try {
-                    if (myEpoch == epoch && !stopped) {
-                        ready.add(item);
-                        changed(itemReady);
-                    } else {
-                        exitState.close(); // fed a rejected draft
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                token = draft;
-                position++;
+                handoff.offer(work, new DraftedPosition(exitState, draft, System.nanoTime() - t0));
             }
         } catch (RuntimeException e) {
-            lock.lock();
-            try {
-                drafterFailure = e;
-                changed(itemReady);
-            } finally {
-                lock.unlock();
-            }
+            handoff.fail(e);
         }
     }
 }
