@@ -3,8 +3,15 @@ package dev.layerskip.serving;
 import dev.layerskip.djl.LmiJson;
 import dev.layerskip.protocol.openai.OpenAiJson;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.InvalidChunkExtensionException;
 import io.netty.handler.codec.http.InvalidChunkTerminationException;
 import io.netty.handler.codec.http.InvalidLineSeparatorException;
@@ -94,6 +101,24 @@ final class HttpErrors {
                 ? OpenAiJson.error(message, status >= 500 ? "server_error" : "invalid_request_error", null, openAiCode(status))
                 : LmiJson.error(message, status);
         return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A complete JSON error response that closes the connection.
+     *
+     * @param path the request path (chooses the LMI or OpenAI error shape)
+     * @param status the HTTP status
+     * @param message what went wrong
+     * @return the response, ready to write
+     */
+    static FullHttpResponse response(String path, int status, String message) {
+        byte[] body = body(path, status, message);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return response;
     }
 
     private static String openAiCode(int status) {

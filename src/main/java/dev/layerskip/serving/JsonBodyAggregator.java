@@ -1,18 +1,11 @@
 package dev.layerskip.serving;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -37,7 +30,7 @@ final class JsonBodyAggregator extends HttpObjectAggregator {
             ctx.close();
             return;
         }
-        LingeringClose.after(ctx.writeAndFlush(response(request.uri(), 413, "request body exceeds the limit of " + maxBytes
+        LingeringClose.after(ctx.writeAndFlush(HttpErrors.response(request.uri(), 413, "request body exceeds the limit of " + maxBytes
                 + " bytes")));
     }
 
@@ -49,18 +42,8 @@ final class JsonBodyAggregator extends HttpObjectAggregator {
         }
         int status = answer.status().code();
         ReferenceCountUtil.release(netty);
-        return response(request.uri(), status, status == 413
+        return HttpErrors.response(request.uri(), status, status == 413
                 ? "request body exceeds the limit of " + maxBytes + " bytes"
                 : "the Expect header asks for something this server does not do (only 100-continue)");
-    }
-
-    private static FullHttpResponse response(String uri, int status, String message) {
-        byte[] body = HttpErrors.body(uri, status, message);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-                Unpooled.wrappedBuffer(body));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return response;
     }
 }
