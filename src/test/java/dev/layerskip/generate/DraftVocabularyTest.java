@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
  */
 class DraftVocabularyTest {
 
-    private static final int[][] PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
+    private static final int[][] PROMPTS = SelfSpeculativeTest.PROMPTS;
     private static final int NEW_TOKENS = 20;
 
     private static LoadedModel load(String name, String dtype, String layout) throws IOException {

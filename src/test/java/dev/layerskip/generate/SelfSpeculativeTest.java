@@ -20,7 +20,8 @@ import java.util.List;
 /** Greedy self-speculative decoding is lossless; stopping and streaming match autoregressive. */
 class SelfSpeculativeTest {
 
-    private static final int[][] PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
+    /** Fixture prompts of different lengths, shared by the self-speculative tests. */
+    static final int[][] PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
     private static LoadedModel llama3;
     private static LoadedModel llama2;
 

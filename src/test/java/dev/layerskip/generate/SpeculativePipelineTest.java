@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class SpeculativePipelineTest {
 
-    private static final int[][] PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
+    private static final int[][] PROMPTS = SelfSpeculativeTest.PROMPTS;
     private static LoadedModel llama3;
     private static LoadedModel llama2;
 
