@@ -11,7 +11,9 @@ capabilities that DJL 0.36's Java API does not expose.
 
 The module's methods are TorchScript source (code/__torch__.py, committed as text, edited by hand and
 compiled by the libtorch that loads it: PyTorch 2.7.1 from the pytorch-native-cpu jar, where the
-mkldnn operators are resolved; dtype codes there: 6 = float32, 15 = bfloat16). Only the two tiny
+mkldnn operators are resolved; dtype codes there: 6 = float32, 15 = bfloat16; BF16 checkpoint bits become a
+BF16 view of the mapped file through set_(empty BF16, x, offset, size, stride), since TorchScript hides the
+view(dtype) overload). Only the two tiny
 pickles that describe the module object (data.pkl, constants.pkl) and the format version come from
 PyTorch: this script saves a placeholder module with Debian's python3-torch (1.13) and writes those
 parts beside the source. The Java class EngineOps zips

@@ -84,15 +84,17 @@ public final class DTypeLabelCheck {
         int n = 0;
         for (long k = 0; k < take; k++) {
             long row = k * rows / take;
-            ByteBuffer bytes = file.data(info, row * rowBytes, perRow * info.dtype().bytes());
-            for (long j = 0; j < perRow; j++) {
-                float x = switch (as) {
-                    case F32 -> bytes.getFloat();
-                    case F16 -> HalfFloats.halfToFloat(bytes.getShort());
-                    case BF16 -> HalfFloats.bf16ToFloat(bytes.getShort());
-                };
-                if (x != 0 && Float.isFinite(x)) { // non-finite values are the finiteness check's to report
-                    values[n++] = Math.abs(x);
+            try (MappedBytes mapped = file.map(info, row * rowBytes, perRow * info.dtype().bytes())) {
+                ByteBuffer bytes = mapped.buffer();
+                for (long j = 0; j < perRow; j++) {
+                    float x = switch (as) {
+                        case F32 -> bytes.getFloat();
+                        case F16 -> HalfFloats.halfToFloat(bytes.getShort());
+                        case BF16 -> HalfFloats.bf16ToFloat(bytes.getShort());
+                    };
+                    if (x != 0 && Float.isFinite(x)) { // non-finite values are the finiteness check's to report
+                        values[n++] = Math.abs(x);
+                    }
                 }
             }
         }

@@ -11,8 +11,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,9 +25,10 @@ import java.util.TreeSet;
  * generation_config.json}, and weights in {@code model.safetensors} or in shards listed by {@code
  * model.safetensors.index.json}.
  *
- * <p>Tensors are read from memory-mapped files and converted to the requested DJL type on the way
- * in; BF16 is widened in Java (DJL's BF16 aborts the JVM). Large tensors are converted in slices of
- * rows, so no single buffer exceeds a few tens of MiB.
+ * <p>Tensors are read from memory-mapped files straight into memory PyTorch owns: each tensor's range is
+ * mapped, copied (and converted) once by a {@link StoredTensorCopier}, and unmapped at once, so loading
+ * holds the weights once plus at most one tensor's mapped pages, with no Java heap or direct-buffer
+ * copies.
  */
 public final class HfCheckpoint implements AutoCloseable {
 
@@ -38,7 +37,8 @@ public final class HfCheckpoint implements AutoCloseable {
     /** The shard index name. */
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
-    private static final long SLICE_BYTES = 32L << 20;
+    /** The largest range mapped at once (a row boundary below it): tensors under 2 GiB are read in one copy. */
+    private static final long MAX_SLICE_BYTES = Integer.MAX_VALUE;
     private static final java.util.regex.Pattern LAYER = java.util.regex.Pattern.compile("model\\.layers\\.(\\d+)\\.");
 
     private final Path directory;
@@ -171,17 +171,60 @@ public final class HfCheckpoint implements AutoCloseable {
     }
 
     /**
-     * Reads one tensor into a new array of the given type.
+     * Reads one tensor into a new array that PyTorch owns; see {@link #load(NDManager, StoredTensorCopier, String[], long[][])}.
      *
      * @param manager the manager that will own the array
      * @param name the tensor name
      * @param expectedShape the shape the config implies
-     * @param target FLOAT32 or FLOAT16
+     * @param copier turns the stored values into the array the model uses
      * @return the array
-     * @throws CheckpointException if the tensor is missing or has another shape
+     * @throws CheckpointException if the tensor is missing, has another shape, or holds NaN or infinities
      */
-    public NDArray load(NDManager manager, String name, long[] expectedShape, DataType target)
+    public NDArray load(NDManager manager, String name, long[] expectedShape, StoredTensorCopier copier)
             throws CheckpointException {
+        return load(manager, copier, new String[] {name}, new long[][] {expectedShape});
+    }
+
+    /**
+     * Reads tensors into one new array that PyTorch owns, joined along the first dimension: each tensor's
+     * bytes are mapped (in slices of rows under 2 GiB), checked for NaN and infinities where they lie, and
+     * handed to {@code copier} as views, which copies (and converts or packs) them once; then every mapping
+     * is closed. Loading thus holds the weights once plus the mapped pages of the tensors at hand.
+     *
+     * @param manager the manager that will own the array
+     * @param copier turns the stored values into the array the model uses
+     * @param names the tensor names, in the order to join them
+     * @param expectedShapes the shape config.json implies for each
+     * @return the array
+     * @throws CheckpointException if a tensor is missing, has another shape, or holds NaN or infinities
+     */
+    public NDArray load(NDManager manager, StoredTensorCopier copier, String[] names, long[][] expectedShapes)
+            throws CheckpointException {
+        List<MappedBytes> mappings = new ArrayList<>();
+        try (NDManager views = manager.newSubManager()) {
+            NDList typed = new NDList();
+            for (int t = 0; t < names.length; t++) {
+                mapSlices(views, names[t], expectedShapes[t], copier, typed, mappings);
+            }
+            NDArray owned = copier.copy(typed);
+            for (NDArray v : typed) {
+                if (owned == v) {
+                    owned.close();
+                    throw new IllegalStateException("the copier returned a view over the mapped file, not a copy");
+                }
+            }
+            owned.attach(manager);
+            return owned;
+        } finally {
+            for (MappedBytes m : mappings) {
+                m.close(); // after the views' manager closed every array over them
+            }
+        }
+    }
+
+    /** Maps one tensor in slices of rows, adding a typed, finiteness-checked view of each slice. */
+    private void mapSlices(NDManager views, String name, long[] expectedShape, StoredTensorCopier copier,
+            NDList typed, List<MappedBytes> mappings) throws CheckpointException {
         SafetensorsFile file = owner.get(name);
         if (file == null) {
             throw new CheckpointException(directory, "missing tensor '" + name + "'");
@@ -196,26 +239,17 @@ public final class HfCheckpoint implements AutoCloseable {
         long[] shape = info.shape(); // equal to expectedShape: every dimension >= 1
         long rows = shape[0];
         long rowBytes = info.byteSize() / rows;
-        long rowsPerSlice = Math.max(1, SLICE_BYTES / Math.max(1, rowBytes));
-        NDList slices = new NDList();
-        try {
-            for (long r = 0; r < rows; r += rowsPerSlice) {
-                long[] sliceShape = shape.clone();
-                sliceShape[0] = Math.min(rowsPerSlice, rows - r);
-                ByteBuffer bytes = file.data(info, r * rowBytes, sliceShape[0] * rowBytes);
-                NDArray slice = toArray(manager, bytes, info.dtype(), new Shape(sliceShape), target);
-                slices.add(slice);
-                requireFinite(slice, name, file.path(), r);
-            }
-            if (slices.size() == 1) {
-                return slices.get(0);
-            }
-            NDArray whole = NDArrays.concat(slices, 0);
-            slices.close();
-            return whole;
-        } catch (RuntimeException | CheckpointException e) {
-            slices.close();
-            throw e;
+        long rowsPerSlice = Math.max(1, MAX_SLICE_BYTES / Math.max(1, rowBytes));
+        DataType aliasType = info.dtype() == TensorDType.F32 ? DataType.FLOAT32 : DataType.FLOAT16; // BF16: raw bits
+        for (long r = 0; r < rows; r += rowsPerSlice) {
+            long[] sliceShape = shape.clone();
+            sliceShape[0] = Math.min(rowsPerSlice, rows - r);
+            MappedBytes bytes = file.map(info, r * rowBytes, sliceShape[0] * rowBytes);
+            mappings.add(bytes);
+            NDArray alias = views.create(bytes.buffer(), new Shape(sliceShape), aliasType);
+            NDArray view = copier.view(alias, info.dtype());
+            typed.add(view);
+            requireFinite(view, name, file.path(), r);
         }
     }
 
@@ -288,26 +322,6 @@ public final class HfCheckpoint implements AutoCloseable {
                     : "";
             throw new CheckpointException(directory, "the checkpoint holds " + unused.size() + " tensor"
                     + (unused.size() == 1 ? "" : "s") + " that config.json does not use: " + list + hint);
-        }
-    }
-
-    /** Converts stored bytes to an array of the target type (BF16 widened in Java; the copy is owned by the manager). */
-    static NDArray toArray(NDManager manager, ByteBuffer bytes, TensorDType source, Shape shape,
-            DataType target) {
-        ByteBuffer input = bytes;
-        DataType inputType = source == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32;
-        if (source == TensorDType.BF16) {
-            int n = bytes.remaining() / 2;
-            input = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-            for (int i = 0; i < n; i++) {
-                input.putFloat(HalfFloats.bf16ToFloat(bytes.getShort(i * 2)));
-            }
-            input.flip();
-        }
-        // The alias shares memory with the mapped file (or the conversion buffer): copy into memory
-        // PyTorch owns, then drop it. toType does not copy when the type is unchanged.
-        try (NDArray alias = manager.create(input, shape, inputType)) {
-            return inputType == target ? alias.duplicate() : alias.toType(target, false);
         }
     }
 

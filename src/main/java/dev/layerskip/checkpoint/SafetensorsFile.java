@@ -26,8 +26,9 @@ import java.util.Set;
  * <p>The header is validated when the file is opened, as strictly as the format says: strict JSON
  * without duplicate names; every tensor a supported dtype, a shape and data_offsets of unsigned
  * integers below 2^63 (no strings, fractions or negatives) matching its shape; and the tensors
- * tiling the data section exactly (no overlap, no gap, no trailing bytes). Tensor bytes are then mapped on demand, so files and tensors larger
- * than 2 GiB are fine (read them in slices with {@link #data(TensorInfo, long, long)}).
+ * tiling the data section exactly (no overlap, no gap, no trailing bytes). Tensor bytes are then mapped on demand and
+ * unmapped when the caller closes the mapping, so files and tensors larger than 2 GiB are fine (read them in slices
+ * with {@link #map(TensorInfo, long, long)}).
  */
 public final class SafetensorsFile implements AutoCloseable {
 
@@ -234,22 +235,23 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * Maps a byte range of a tensor's data, read-only and little-endian.
+     * Maps a byte range of a tensor's data, read-only and little-endian; closing the result unmaps it
+     * at once (see {@link MappedBytes}).
      *
      * @param info the tensor (from {@link #tensors()})
      * @param offset the first byte within the tensor
      * @param length the number of bytes, at most {@link Integer#MAX_VALUE}
-     * @return a direct buffer over the file
+     * @return the mapping over the file; close it when the bytes are copied
      * @throws CheckpointException if the range is outside the tensor or mapping fails
      */
-    public ByteBuffer data(TensorInfo info, long offset, long length) throws CheckpointException {
-        if (offset < 0 || length < 0 || offset + length > info.byteSize() || length > Integer.MAX_VALUE) {
+    public MappedBytes map(TensorInfo info, long offset, long length) throws CheckpointException {
+        if (offset < 0 || length < 0 || offset > info.byteSize() - length || length > Integer.MAX_VALUE) {
             throw new CheckpointException(
                     path, "range [" + offset + ", " + (offset + length) + ") outside tensor " + info);
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin() + offset, length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            return new MappedBytes(channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin() + offset, length)
+                    .order(ByteOrder.LITTLE_ENDIAN));
         } catch (IOException e) {
             throw new CheckpointException(path, "cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
         }

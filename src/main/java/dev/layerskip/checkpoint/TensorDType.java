@@ -6,7 +6,7 @@ public enum TensorDType {
     F32(4),
     /** IEEE 754 half precision. */
     F16(2),
-    /** bfloat16: the upper half of an F32; converted in Java because DJL's BF16 aborts the JVM. */
+    /** bfloat16: the upper half of an F32 (enters PyTorch as raw bits through the engine helper: DJL's BF16 aborts the JVM). */
     BF16(2);
 
     private final int bytes;
@@ -35,5 +35,22 @@ public enum TensorDType {
         }
         throw new IllegalArgumentException(
                 "unsupported dtype '" + name + "' (supported: F32, F16, BF16)");
+    }
+
+    /**
+     * The stored type a {@code torch_dtype} names ({@code float32}, {@code float16}, {@code bfloat16}).
+     *
+     * @param torchDtype the name in config.json
+     * @return the type
+     * @throws IllegalArgumentException for another name
+     */
+    public static TensorDType fromTorchDtype(String torchDtype) {
+        return switch (torchDtype) {
+            case "float32" -> F32;
+            case "float16" -> F16;
+            case "bfloat16" -> BF16;
+            default -> throw new IllegalArgumentException("torch_dtype must be float32, float16 or bfloat16, got '"
+                    + torchDtype + "'");
+        };
     }
 }

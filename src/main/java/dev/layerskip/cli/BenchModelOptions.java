@@ -7,6 +7,7 @@ import dev.layerskip.bench.BenchPrompts;
 import dev.layerskip.bench.ForcedAgreement;
 import dev.layerskip.bench.RandomShape;
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.checkpoint.TensorDType;
 import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.generate.DraftScorer;
 import dev.layerskip.model.LlamaModel;
@@ -126,7 +127,8 @@ final class BenchModelOptions {
         }
         if (randomShape != null) {
             RandomShape shape = RandomShape.fromName(randomShape);
-            DataType type = modelOptions.dataType();
+            DataType type = modelOptions.precision().resolve(modelOptions.device(),
+                    TensorDType.fromTorchDtype(shape.config().torchDtype()));
             NDManager manager = NDManager.newBaseManager("PyTorch");
             try {
                 WeightLayout layout = modelOptions.layout().resolve(modelOptions.device(), type, shape.config());
@@ -149,7 +151,9 @@ final class BenchModelOptions {
                 ForcedAgreement.apply(loaded.model(), agreeFrom);
             }
             return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ", "
-                    + loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT) + ")" + agreementNote(), loaded.model(), loaded.tokenizer(),
+                    + loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT) + String.format(java.util.Locale.ROOT,
+                    ", loaded in %.2f s, %.1f MiB of weights held", loaded.loadSeconds(), loaded.model().weightBytes() / 1048576.0)
+                    + ")" + agreementNote(), loaded.model(), loaded.tokenizer(),
                     loaded.speculationDefaults(), loaded.directory(), prompts, loaded::close);
         } catch (IOException | RuntimeException e) {
             loaded.close();

@@ -5,15 +5,16 @@ import com.google.gson.JsonObject;
 
 import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.generate.DecodingSettings;
-import dev.layerskip.generate.GenerationStats;
-import dev.layerskip.generate.GenerationStatsJson;
-import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.GenerationStats;
+import dev.layerskip.generate.GenerationStatsJson;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.SamplingConfig;
+import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.TokenListener;
+import dev.layerskip.generate.Warmup;
 import dev.layerskip.model.LoadedModel;
 
 import picocli.CommandLine.ArgGroup;
@@ -61,6 +62,10 @@ final class GenerateCommand implements Callable<Integer> {
             + "rejected drafts struck through in red, full-model tokens plain.")
     boolean showDrafts;
 
+    @Option(names = "--warmup-ms", paramLabel = "MS", description = "Before the prompt, run the decoding plan on a"
+            + " synthetic prompt for about this long so the generation runs at the warm speed; 0 = off (default: ${DEFAULT-VALUE}).")
+    long warmupMillis = Warmup.DEFAULT_BUDGET_MILLIS;
+
     @Override
     public Integer call() throws Exception {
         SamplingConfig sampling = samplingOptions.config();
@@ -69,6 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
             int layers = loaded.model().numLayers();
             Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults(), loaded.directory());
             int[] ids = prompt.ids(loaded);
+            double warmupMs = Warmup.run(generator, loaded.model().config().vocabSize(), warmupMillis);
             GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops)
                     .withRepetition(repetition(repetitionPenalty, noRepeatNgramSize, loaded.defaults()));
             PrintWriter out = spec.commandLine().getOut();
@@ -79,7 +85,11 @@ final class GenerateCommand implements Callable<Integer> {
                     };
             GenerationResult result = generator.generate(ids, config, listener);
             if (json) {
-                out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(toJson(result, generator)));
+                JsonObject o = toJson(result, generator);
+                JsonObject load = loadJson(loaded);
+                load.addProperty("warmup_ms", warmupMs);
+                o.add("load", load);
+                out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(o));
             } else {
                 out.println();
                 GenerationStats s = result.stats();
@@ -104,6 +114,20 @@ final class GenerateCommand implements Callable<Integer> {
     static RepetitionControl repetition(Double penalty, Integer ngram, GenerationDefaults defaults) {
         return RepetitionControl.of(penalty != null ? penalty : defaults.repetitionPenalty(),
                 ngram != null ? ngram : defaults.noRepeatNgramSize());
+    }
+
+    /**
+     * @param loaded a loaded model
+     * @return how it was loaded: seconds, bytes of weights held, weight type and layout
+     */
+    static JsonObject loadJson(LoadedModel loaded) {
+        JsonObject o = new JsonObject();
+        o.addProperty("seconds", loaded.loadSeconds());
+        o.addProperty("weight_bytes", loaded.model().weightBytes());
+        o.addProperty("stored_dtype", loaded.storedType().name());
+        o.addProperty("dtype", ModelOptions.dtypeName(loaded.model().weightType()));
+        o.addProperty("weight_layout", loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT));
+        return o;
     }
 
     private JsonObject toJson(GenerationResult r, Generator generator) {

@@ -37,7 +37,9 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("stored dtype:     %s%n", loaded.storedType());
             out.printf("loaded as:        %s on %s, %s weight layout%n", loaded.model().weightType(), loaded.manager().getDevice(),
                     loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT));
-            out.printf("weight memory:    %.1f MiB%n", cost.weightBytes(loaded.model().weightType()) / 1048576.0);
+            out.printf("weight memory:    %.1f MiB held (%.1f MiB of parameters), loaded in %.2f s%n",
+                    loaded.model().weightBytes() / 1048576.0, cost.weightBytes(loaded.model().weightType()) / 1048576.0,
+                    loaded.loadSeconds());
             out.printf("tokenizer:        %s%n", loaded.tokenizer() == null ? "none" : "tokenizer.json");
             out.printf("per-token cost:   %,d multiply-adds; LM head %.1f %%, each layer %.1f %%%n",
                     cost.fullModelMacs(), 100 * cost.headShare(), 100 * cost.layerShare());

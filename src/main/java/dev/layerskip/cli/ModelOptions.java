@@ -1,12 +1,12 @@
 package dev.layerskip.cli;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 import dev.layerskip.model.WeightLayout;
+import dev.layerskip.model.WeightPrecision;
 
 import picocli.CommandLine.Option;
 
@@ -27,6 +27,7 @@ final class ModelOptions {
 
     /** Weight precisions a user can pick. */
     enum DTypeChoice {
+        auto,
         float32,
         float16,
         bfloat16
@@ -39,9 +40,10 @@ final class ModelOptions {
     @Option(names = "--device", paramLabel = "cpu|gpu", description = "Device (default: ${DEFAULT-VALUE}).")
     DeviceChoice device = DeviceChoice.cpu;
 
-    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16",
-            description = "Weight precision (BF16 checkpoints load exactly as bfloat16; default: ${DEFAULT-VALUE}).")
-    DTypeChoice dtype = DTypeChoice.float32;
+    @Option(names = "--dtype", paramLabel = "auto|float32|float16|bfloat16",
+            description = "Weight precision; auto: a BF16 checkpoint loads as bfloat16 on a CPU with AVX512-BF16/AMX"
+                    + " (else float32), F16 and F32 checkpoints as float32 on the CPU (default: ${DEFAULT-VALUE}).")
+    DTypeChoice dtype = DTypeChoice.auto;
 
     @Option(names = "--weight-layout", paramLabel = "auto|plain|packed",
             description = "How projections are laid out for the CPU's products: packed for oneDNN (fast one-row and"
@@ -66,13 +68,17 @@ final class ModelOptions {
         return device == DeviceChoice.gpu ? Device.gpu() : Device.cpu();
     }
 
-    /** @return the chosen weight type */
-    DataType dataType() {
-        return switch (dtype) {
-            case float16 -> DataType.FLOAT16;
-            case bfloat16 -> DataType.BFLOAT16;
-            case float32 -> DataType.FLOAT32;
-        };
+    /** @return the chosen weight precision */
+    WeightPrecision precision() {
+        return WeightPrecision.valueOf(dtype.name().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /**
+     * @param type FLOAT32, FLOAT16 or BFLOAT16
+     * @return its name as {@code --dtype} spells it
+     */
+    static String dtypeName(ai.djl.ndarray.types.DataType type) {
+        return WeightPrecision.of(type).name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -89,6 +95,6 @@ final class ModelOptions {
     }
 
     LoadedModel load() throws CheckpointException {
-        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), dataType(), layout()));
+        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), precision(), layout()));
     }
 }

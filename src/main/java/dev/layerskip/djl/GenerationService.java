@@ -10,11 +10,16 @@ import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.Prompts;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
+import dev.layerskip.generate.Warmup;
+import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
+
+import org.slf4j.LoggerFactory;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -111,6 +116,24 @@ public final class GenerationService {
                     + " max_batch_size=1 to pipeline, or drop speculative_pipeline");
         }
         this.scheduler = batching.maxBatchSize() > 1 ? new BatchSchedulers(model, tokenizer, batching) : null;
+    }
+
+    /**
+     * Runs the default generator briefly on the calling thread, without gradients, so the first request
+     * runs at the warm speed ({@link Warmup}). Non-finite logits stop it with a warning in the log, so that
+     * requests report them.
+     *
+     * @param budgetMillis the time to spend, 0 for none
+     * @return the milliseconds spent
+     */
+    public double warmUp(long budgetMillis) {
+        try (InferenceMode.NoGrad ignored = InferenceMode.noGrad()) {
+            return Warmup.run(defaultGenerator, model.config().vocabSize(), budgetMillis);
+        } catch (NonFiniteLogitsException e) {
+            // a damaged model still loads: each request then gets this error, as a request's own answer
+            LoggerFactory.getLogger(GenerationService.class).warn("warm-up stopped: {}", e.getMessage());
+            return 0;
+        }
     }
 
     /** @return the rolling-batch scheduler, if requests share passes (max_batch_size &gt; 1) */

@@ -13,6 +13,7 @@ import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.WeightLayout;
+import dev.layerskip.model.WeightPrecision;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ import java.util.UUID;
  * since the weights do not come from a DJL .params file).
  *
  * <p>Arguments: {@code checkpoint} (the checkpoint directory, default the model directory),
- * {@code dtype} ({@code float32} or {@code float16}; BF16 checkpoints are converted; default float32)
+ * {@code dtype} ({@code auto}, {@code float32}, {@code float16} or {@code bfloat16}; default {@code auto}: the
+ * checkpoint's type where the device computes it well, see {@link WeightPrecision#AUTO}), {@code weight_layout}
  * and {@code device} ({@code cpu}, {@code gpu}, {@code gpu1}, ...; default the model's device).
  */
 public final class LayerSkipBlockFactory implements BlockFactory {
@@ -40,7 +42,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
         Path dir;
-        DataType type;
+        WeightPrecision precision;
         Device device;
         WeightLayout layout;
         try {
@@ -52,11 +54,11 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         try {
             dir = CheckpointLocation.resolve(modelPath, arguments);
             ArgumentValues values = new ArgumentValues(arguments, "argument");
-            type = weightType(values.string("dtype", "float32"));
+            precision = precision(values.string("dtype", "auto"));
             layout = weightLayout(values.string("weight_layout", "auto"));
             String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
-            new LoadOptions(device, type, layout);
+            new LoadOptions(device, precision, layout);
         } catch (IllegalArgumentException e) {
             model.close(); // DJL does not close a model whose block factory fails
             throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);
@@ -65,6 +67,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         NDManager weights = NDManager.newBaseManager(device, model.getNDManager().getEngine().getEngineName());
         LlamaModel block;
         try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
+            DataType type = precision.resolve(device, checkpoint.storedDType());
             block = LlamaWeights.load(checkpoint, weights, type, layout.resolve(device, type, checkpoint.config()));
         } catch (IOException | RuntimeException e) {
             weights.close(); // DJL does not close a model whose block fails to load
@@ -110,19 +113,13 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         }
     }
 
-    static DataType weightType(String name) {
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "float32":
-            case "fp32":
-                return DataType.FLOAT32;
-            case "float16":
-            case "fp16":
-                return DataType.FLOAT16;
-            case "bfloat16":
-            case "bf16":
-                return DataType.BFLOAT16;
-            default:
-                throw new IllegalArgumentException("argument 'dtype' must be float32, float16 or bfloat16, got '" + name + "'");
-        }
+    static WeightPrecision precision(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return WeightPrecision.parse(switch (n) {
+            case "fp32" -> "float32";
+            case "fp16" -> "float16";
+            case "bf16" -> "bfloat16";
+            default -> n;
+        }, "argument 'dtype'");
     }
 }

@@ -12,6 +12,7 @@ import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.generate.BatchLimits;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.Warmup;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.HfTextTokenizer;
 import dev.layerskip.tokenizer.TextTokenizer;
@@ -103,6 +104,11 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             // builds the default generator: settings that do not fit the model fail here, not on every request
             service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, dir,
                     batchLimits(values));
+            Integer warmup = values.integer("warmup_ms");
+            if (warmup != null && warmup < 0) {
+                throw new IllegalArgumentException("argument 'warmup_ms' must be >= 0 (milliseconds), got " + warmup);
+            }
+            service.warmUp(warmup == null ? Warmup.DEFAULT_BUDGET_MILLIS : warmup); // the first request runs warm
             if (input == Input.class) {
                 streams = streamExecutor(maxStreams, streamQueue);
             }

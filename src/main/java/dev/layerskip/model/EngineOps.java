@@ -67,6 +67,17 @@ public final class EngineOps {
     }
 
     /**
+     * A BF16 view of 16-bit patterns, sharing their memory (no copy): how BF16 checkpoint data enters
+     * PyTorch, since DJL can only make FLOAT16-typed arrays from 16-bit buffers.
+     *
+     * @param bits BF16 bit patterns typed FLOAT16 (e.g. an alias over a mapped file), contiguous
+     * @return a BF16 array over the same memory, attached to bits' manager; it must not outlive the memory
+     */
+    public static NDArray bf16View(NDArray bits) {
+        return ordinary("bf16_view", bits);
+    }
+
+    /**
      * Lays a weight out for oneDNN's products (CPU only; FLOAT32, or BF16 on CPUs with AVX-512).
      *
      * @param w a FLOAT32 or BF16 weight, [out, in]

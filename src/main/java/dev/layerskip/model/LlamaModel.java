@@ -242,6 +242,28 @@ public final class LlamaModel extends AbstractBlock {
         return out;
     }
 
+    /**
+     * The bytes of every weight array the model holds: parameters, the packed copy of a tied head and
+     * the plain copy of a packed untied one (draft heads built later are not counted).
+     *
+     * @return bytes, from the arrays' shapes and element types (BF16: 2)
+     */
+    public long weightBytes() {
+        long total = 0;
+        for (Parameter p : getParameters().values()) { // a tied head is the embedding, listed once
+            if (p.isInitialized()) {
+                total += bytes(p.getArray());
+            }
+        }
+        return total + (packedTiedHead == null ? 0 : bytes(packedTiedHead))
+                + (plainUntiedHead == null ? 0 : bytes(plainUntiedHead));
+    }
+
+    private static long bytes(NDArray a) {
+        DataType t = a.getDataType();
+        return a.getShape().size() * (t == DataType.UNKNOWN ? 2 : t.getNumOfBytes()); // UNKNOWN: BF16
+    }
+
     private NDArray headForProducts() {
         return packedTiedHead != null ? packedTiedHead : lmHead.getArray();
     }

@@ -33,7 +33,7 @@ public final class LlamaWeights {
      * @param checkpoint the open checkpoint
      * @param manager the manager that will own the weights
      * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for projections and embeddings (norms stay
-     *     FLOAT32; BF16 is made from FLOAT32 values, which is exact for BF16 checkpoints)
+     *     FLOAT32; BF16 checkpoints load as bfloat16 without any widening)
      * @return the model
      * @throws CheckpointException if a tensor is missing or has the wrong shape (named)
      */
@@ -60,38 +60,41 @@ public final class LlamaWeights {
                 c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
         DTypeLabelCheck.verify(checkpoint, expectedTensors(c).keySet()); // e.g. F16 data labelled BF16
         LlamaModel model = new LlamaModel(manager, c, weightType, layout);
-        // DJL cannot create BF16 arrays: read FLOAT32 and round once the tensor (or fused tensor) is whole.
-        DataType read = weightType == DataType.BFLOAT16 ? DataType.FLOAT32 : weightType;
+        // Each weight is copied once from the mapped file into its final form (BF16 stays 16-bit; packed
+        // weights are packed by that copy); fused weights are joined first, per layer.
+        boolean packed = layout == WeightLayout.PACKED;
+        WeightCopier plain = new WeightCopier(weightType, false);
+        WeightCopier products = new WeightCopier(weightType, packed);
+        WeightCopier norms = WeightCopier.FLOAT32;
         long h = c.hiddenSize();
         long v = c.vocabSize();
         long d = c.headDim();
-        model.embedding().setArray(precision(weightType, checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, read)));
+        long q = c.numHeads() * d;
+        long kv = c.numKvHeads() * d;
+        long i = c.intermediateSize();
+        model.embedding().setArray(checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain));
         if (!c.tieWordEmbeddings()) {
-            model.lmHead().setArray(head(model, precision(weightType, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, read))));
-        } else if (layout == WeightLayout.PACKED) {
+            model.lmHead().setArray(head(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain)));
+        } else if (packed) {
             model.packTiedHead();
         }
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             DecoderLayer layer = model.layers().get(l);
             layer.inputNorm().weight().setArray(
-                    checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, DataType.FLOAT32));
+                    checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, norms));
             layer.postAttentionNorm().weight().setArray(
-                    checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, DataType.FLOAT32));
-            layer.attention().qkv().setArray(forProducts(model, fused(manager,
-                    checkpoint.load(manager, p + "self_attn.q_proj.weight", new long[] {c.numHeads() * d, h}, read),
-                    checkpoint.load(manager, p + "self_attn.k_proj.weight", new long[] {c.numKvHeads() * d, h}, read),
-                    checkpoint.load(manager, p + "self_attn.v_proj.weight", new long[] {c.numKvHeads() * d, h}, read))));
-            layer.attention().out().setArray(forProducts(model,
-                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, c.numHeads() * d}, read)));
-            long i = c.intermediateSize();
-            layer.mlp().gateUp().setArray(forProducts(model, fused(manager,
-                    checkpoint.load(manager, p + "mlp.gate_proj.weight", new long[] {i, h}, read),
-                    checkpoint.load(manager, p + "mlp.up_proj.weight", new long[] {i, h}, read))));
-            layer.mlp().down().setArray(forProducts(model,
-                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, read)));
+                    checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, norms));
+            layer.attention().qkv().setArray(checkpoint.load(manager, products,
+                    new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
+                    new long[][] {{q, h}, {kv, h}, {kv, h}}));
+            layer.attention().out().setArray(
+                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, q}, products));
+            layer.mlp().gateUp().setArray(checkpoint.load(manager, products,
+                    new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}));
+            layer.mlp().down().setArray(checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products));
         }
-        model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, DataType.FLOAT32));
+        model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, norms));
         return model;
     }
 
@@ -173,14 +176,6 @@ public final class LlamaWeights {
         }
         m.put("model.norm.weight", new long[] {h});
         return m;
-    }
-
-    private static NDArray fused(NDManager manager, NDArray... parts) {
-        NDList list = new NDList(parts);
-        NDArray whole = NDArrays.concat(list, 0);
-        list.close();
-        whole.attach(manager);
-        return whole;
     }
 
     /**

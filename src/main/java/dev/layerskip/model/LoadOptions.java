@@ -7,17 +7,21 @@ import ai.djl.ndarray.types.DataType;
  * How to load a checkpoint.
  *
  * @param device where the weights live ({@code Device.cpu()} or {@code Device.gpu()})
- * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights
+ * @param precision the weight type of the projections and embeddings ({@link WeightPrecision#AUTO}: the
+ *     checkpoint's type where the device computes it well)
  * @param layout how projections are laid out for the products ({@link WeightLayout#AUTO}: packed
  *     for oneDNN on the CPU when it pays)
  */
-public record LoadOptions(Device device, DataType weightType, WeightLayout layout) {
+public record LoadOptions(Device device, WeightPrecision precision, WeightLayout layout) {
 
     /** FP32 on the CPU, weights laid out automatically. */
     public static final LoadOptions CPU_FLOAT32 = new LoadOptions(Device.cpu(), DataType.FLOAT32);
 
+    /** The defaults: the CPU, the weight type and the layout chosen from the checkpoint and the CPU. */
+    public static final LoadOptions CPU_DEFAULTS = new LoadOptions(Device.cpu(), WeightPrecision.AUTO, WeightLayout.AUTO);
+
     /**
-     * Options with the {@link WeightLayout#AUTO} layout.
+     * Options with a fixed weight type and the {@link WeightLayout#AUTO} layout.
      *
      * @param device where the weights live
      * @param weightType FLOAT32, FLOAT16 or BFLOAT16
@@ -26,16 +30,27 @@ public record LoadOptions(Device device, DataType weightType, WeightLayout layou
         this(device, weightType, WeightLayout.AUTO);
     }
 
+    /**
+     * Options with a fixed weight type.
+     *
+     * @param device where the weights live
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16
+     * @param layout how projections are laid out
+     */
+    public LoadOptions(Device device, DataType weightType, WeightLayout layout) {
+        this(device, WeightPrecision.of(weightType), layout);
+    }
+
     /** Validates the fields. */
     public LoadOptions {
         if (device == null) {
             throw new IllegalArgumentException("device must not be null");
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("weight precision must not be null");
+        }
         if (layout == null) {
             throw new IllegalArgumentException("weight layout must not be null");
-        }
-        if (!Ops.isSupportedWeightType(weightType)) {
-            throw new IllegalArgumentException("dtype must be float32, float16 or bfloat16, got " + weightType);
         }
     }
 }

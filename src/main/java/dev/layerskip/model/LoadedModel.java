@@ -1,6 +1,7 @@
 package dev.layerskip.model;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.GenerationDefaults;
@@ -29,9 +30,12 @@ public final class LoadedModel implements AutoCloseable {
     private final GenerationDefaults defaults;
     private final TensorDType storedType;
     private final Optional<SpeculationDefaults> speculationDefaults;
+    private final double loadSeconds;
 
     private LoadedModel(Path directory, NDManager manager, LlamaModel model, TextTokenizer tokenizer,
-            GenerationDefaults defaults, TensorDType storedType, Optional<SpeculationDefaults> speculationDefaults) {
+            GenerationDefaults defaults, TensorDType storedType, Optional<SpeculationDefaults> speculationDefaults,
+            double loadSeconds) {
+        this.loadSeconds = loadSeconds;
         this.speculationDefaults = speculationDefaults;
         this.directory = directory;
         this.manager = manager;
@@ -45,20 +49,23 @@ public final class LoadedModel implements AutoCloseable {
      * Loads a Hugging Face Llama checkpoint directory.
      *
      * @param directory the directory with config.json and safetensors weights
-     * @param options device and weight type
+     * @param options device, weight precision and layout
      * @return the loaded model
      * @throws CheckpointException if a file is missing or invalid (the message names it)
      */
     public static LoadedModel load(Path directory, LoadOptions options) throws CheckpointException {
+        long start = System.nanoTime();
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
-            WeightLayout layout = options.layout().resolve(options.device(), options.weightType(), checkpoint.config());
-            LlamaModel model = LlamaWeights.load(checkpoint, manager, options.weightType(), layout);
+            DataType weightType = options.precision().resolve(options.device(), checkpoint.storedDType());
+            WeightLayout layout = options.layout().resolve(options.device(), weightType, checkpoint.config());
+            LlamaModel model = LlamaWeights.load(checkpoint, manager, weightType, layout);
             TextTokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
                     ? HfTextTokenizer.load(directory)
                     : null;
             return new LoadedModel(directory, manager, model, tokenizer, checkpoint.generationDefaults(),
-                    checkpoint.storedDType(), SpeculationDefaults.read(directory, model.numLayers()));
+                    checkpoint.storedDType(), SpeculationDefaults.read(directory, model.numLayers()),
+                    (System.nanoTime() - start) / 1e9);
         } catch (CheckpointException e) {
             manager.close();
             throw e;
@@ -99,6 +106,11 @@ public final class LoadedModel implements AutoCloseable {
     /** @return the element type the weights were stored in */
     public TensorDType storedType() {
         return storedType;
+    }
+
+    /** @return the seconds {@link #load} took: headers, checks, weights and tokenizer */
+    public double loadSeconds() {
+        return loadSeconds;
     }
 
     /** @return the manager that owns the weights */

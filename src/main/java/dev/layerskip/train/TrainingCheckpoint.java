@@ -158,9 +158,12 @@ public final class TrainingCheckpoint {
         if (info == null) {
             throw new CheckpointException(f.path(), "missing tensor '" + name + "'");
         }
-        java.nio.FloatBuffer data = f.data(info, 0, info.byteSize()).asFloatBuffer();
-        float[] values = new float[data.remaining()];
-        data.get(values);
+        float[] values;
+        try (dev.layerskip.checkpoint.MappedBytes bytes = f.map(info, 0, info.byteSize())) {
+            java.nio.FloatBuffer data = bytes.buffer().asFloatBuffer();
+            values = new float[data.remaining()];
+            data.get(values);
+        }
         return manager.create(values, new ai.djl.ndarray.types.Shape(info.shape()));
     }
 

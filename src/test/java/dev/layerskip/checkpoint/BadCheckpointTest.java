@@ -175,9 +175,16 @@ class BadCheckpointTest {
             SafetensorsWriter.write(file, List.of(SafetensorsWriter.Entry.of("w", t, new long[] {2, 3}, values)), Map.of());
             try (SafetensorsFile reader = SafetensorsFile.open(file); NDManager m = NDManager.newBaseManager("PyTorch")) {
                 TensorInfo info = reader.tensors().get("w");
-                // read back through the checkpoint loader's own conversion
-                float[] read = HfCheckpoint.toArray(m, reader.data(info, 0, info.byteSize()), info.dtype(),
-                        new ai.djl.ndarray.types.Shape(2, 3), ai.djl.ndarray.types.DataType.FLOAT32).toFloatArray();
+                // read back as the loader sees the mapped bytes: F32/F16 as themselves, BF16 as a view of its bits
+                float[] read;
+                try (MappedBytes bytes = reader.map(info, 0, info.byteSize())) {
+                    ai.djl.ndarray.NDArray alias = m.create(bytes.buffer(), new ai.djl.ndarray.types.Shape(2, 3),
+                            t == TensorDType.F32 ? ai.djl.ndarray.types.DataType.FLOAT32 : ai.djl.ndarray.types.DataType.FLOAT16);
+                    ai.djl.ndarray.NDArray view = t == TensorDType.BF16 ? dev.layerskip.model.EngineOps.bf16View(alias) : alias;
+                    read = view.toType(ai.djl.ndarray.types.DataType.FLOAT32, true).toFloatArray();
+                    alias.close();
+                    view.close();
+                }
                 org.junit.jupiter.api.Assertions.assertArrayEquals(values, read, t.name());
             }
         }

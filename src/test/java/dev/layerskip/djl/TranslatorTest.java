@@ -90,7 +90,7 @@ class TranslatorTest {
         assertMessage("'strategy'", Map.of("strategy", "fastest"));
         assertMessage("'exit_layer' must be an integer", Map.of("exit_layer", "two"));
         assertMessage("max_new_tokens must be >= 1", Map.of("max_new_tokens", 0));
-        assertMessage("'dtype' must be float32, float16 or bfloat16", Map.of("dtype", "float8"));
+        assertMessage("'dtype' must be auto, float32, float16 or bfloat16", Map.of("dtype", "float8"));
         assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));
         assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
         assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));

@@ -1,0 +1,66 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+
+import dev.layerskip.checkpoint.StoredTensorCopier;
+import dev.layerskip.checkpoint.TensorDType;
+
+/**
+ * Copies stored checkpoint tensors into the arrays the model uses, straight from the mapped file: BF16 data
+ * is seen as BF16 in place ({@link EngineOps#bf16View}), so a bfloat16 model copies each byte once (or
+ * packs it for oneDNN as that copy, {@link EngineOps#pack}); other types are converted by the copy. Fused
+ * weights (q/k/v, gate/up) are joined first, one more copy per layer at most.
+ *
+ * @param target FLOAT32, FLOAT16 or BFLOAT16
+ * @param pack whether the result is laid out for oneDNN's products (projection weights of a packed model)
+ */
+record WeightCopier(DataType target, boolean pack) implements StoredTensorCopier {
+
+    /** FLOAT32 values as stored or widened, for norm weights. */
+    static final WeightCopier FLOAT32 = new WeightCopier(DataType.FLOAT32, false);
+
+    /** Checks the target type. */
+    WeightCopier {
+        if (!Ops.isSupportedWeightType(target)) {
+            throw new IllegalArgumentException("weights can be read as float32, float16 or bfloat16, not " + target);
+        }
+    }
+
+    @Override
+    public NDArray view(NDArray alias, TensorDType stored) {
+        return stored == TensorDType.BF16 ? EngineOps.bf16View(alias) : alias;
+    }
+
+    @Override
+    public NDArray copy(NDList views) {
+        NDArray joined = views.size() == 1 ? views.get(0) : NDArrays.concat(views, 0); // [rows, in]
+        boolean owned = views.size() > 1; // the join is a copy; a single view is still the file
+        NDArray typed = converted(joined); // [rows, in] in the target type
+        if (typed != joined) {
+            if (owned) {
+                joined.close();
+            }
+            owned = true;
+        }
+        if (pack) {
+            NDArray packed = EngineOps.pack(typed); // [rows, in], laid out for oneDNN
+            if (owned) {
+                typed.close();
+            }
+            return packed;
+        }
+        return owned ? typed : typed.duplicate();
+    }
+
+    /** The array in the target type: itself when it already is, else a converted copy. */
+    private NDArray converted(NDArray x) {
+        boolean bf16 = EngineOps.isBf16(x);
+        if (target == DataType.BFLOAT16) {
+            return bf16 ? x : EngineOps.toBf16(x);
+        }
+        return !bf16 && x.getDataType() == target ? x : x.toType(target, false);
+    }
+}
