@@ -77,13 +77,53 @@ public final class SafetensorsWriter {
      * @throws IOException if writing fails (the target is then untouched)
      */
     public static void write(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
+        ByteBuffer head = header(entries.stream().map(e -> new Layout(e.name(), e.dtype(), e.shape())).toList(), metadata);
+        AtomicFiles.write(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                writeFully(ch, head);
+                for (Entry e : entries) {
+                    writeFully(ch, e.data().duplicate());
+                }
+                ch.force(true);
+            }
+        });
+    }
+
+    /**
+     * The name, type and shape of one tensor in a file's header.
+     *
+     * @param name the tensor name
+     * @param dtype the element type
+     * @param shape the shape
+     */
+    public record Layout(String name, TensorDType dtype, long[] shape) {
+        /** @return the bytes the tensor's data takes, computed in long */
+        public long byteSize() {
+            long n = dtype.bytes();
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+    }
+
+    /**
+     * The header of a safetensors file whose data section holds these tensors back to back, in order: the
+     * 8-byte length, then the JSON padded with spaces to a multiple of 8 bytes. Writers that stream the data
+     * (larger than memory) write it, then each tensor's bytes.
+     *
+     * @param tensors the tensors, in the order of their data
+     * @param metadata string metadata for the {@code __metadata__} entry
+     * @return the header bytes, ready to write
+     */
+    public static ByteBuffer header(List<Layout> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");
         metadata.forEach(meta::addProperty);
         header.add("__metadata__", meta);
         long offset = 0;
-        for (Entry e : entries) {
+        for (Layout e : tensors) {
             JsonObject t = new JsonObject();
             t.addProperty("dtype", e.dtype().name());
             JsonArray shape = new JsonArray();
@@ -93,7 +133,7 @@ public final class SafetensorsWriter {
             t.add("shape", shape);
             JsonArray offsets = new JsonArray();
             offsets.add(offset);
-            offset += e.data().remaining();
+            offset += e.byteSize();
             offsets.add(offset);
             t.add("data_offsets", offsets);
             header.add(e.name(), t);
@@ -106,15 +146,7 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-        AtomicFiles.write(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                writeFully(ch, head);
-                for (Entry e : entries) {
-                    writeFully(ch, e.data().duplicate());
-                }
-                ch.force(true);
-            }
-        });
+        return head;
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

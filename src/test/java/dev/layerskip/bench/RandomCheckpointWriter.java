@@ -1,20 +1,19 @@
 package dev.layerskip.bench;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.HfCheckpointWriter;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.RopeScaling;
-import dev.layerskip.checkpoint.RopeType;
+import dev.layerskip.checkpoint.SafetensorsWriter;
+import dev.layerskip.checkpoint.TensorDType;
 import dev.layerskip.model.LlamaWeights;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -106,31 +105,9 @@ public final class RandomCheckpointWriter {
     }
 
     private static void writeShard(Path file, Map<String, long[]> tensors, int agreeFrom, long[] state) throws IOException {
-        JsonObject header = new JsonObject();
-        long offset = 0;
-        for (Map.Entry<String, long[]> e : tensors.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("dtype", "BF16");
-            JsonArray shape = new JsonArray();
-            for (long d : e.getValue()) {
-                shape.add(d);
-            }
-            t.add("shape", shape);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offset += 2 * elements(e.getValue());
-            offsets.add(offset);
-            t.add("data_offsets", offsets);
-            header.add(e.getKey(), t);
-        }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
-        }
-        head.flip();
+        List<SafetensorsWriter.Layout> layouts = new ArrayList<>();
+        tensors.forEach((name, shape) -> layouts.add(new SafetensorsWriter.Layout(name, TensorDType.BF16, shape)));
+        ByteBuffer head = SafetensorsWriter.header(layouts, Map.of());
         ByteBuffer chunk = ByteBuffer.allocateDirect(16 << 20).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
