@@ -15,8 +15,10 @@ import java.util.Optional;
  * @param numSpeculations the drafts per round d
  * @param draftVocabSize N, the draft head's vocabulary (the N most frequent tokens of {@code token_counts.json}),
  *     or null for the full head
+ * @param pipelined whether greedy requests draft and verify at once on two threads ({@code "pipelined": true},
+ *     written by {@code sweep --pipelined --save-defaults}); d is then how far the drafter runs ahead
  */
-public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize) {
+public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize, boolean pipelined) {
 
     /** The most drafts per round accepted from the file. */
     public static final int MAX_SPECULATIONS = 256;
@@ -35,6 +37,17 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
         if (draftVocabSize != null && draftVocabSize < 1) {
             throw new IllegalArgumentException("draft_vocab_size must be >= 1, got " + draftVocabSize);
         }
+    }
+
+    /**
+     * Defaults decoded in rounds.
+     *
+     * @param exitLayer the draft exit E
+     * @param numSpeculations the drafts per round d
+     * @param draftVocabSize N, or null for the full head
+     */
+    public SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize) {
+        this(exitLayer, numSpeculations, draftVocabSize, false);
     }
 
     /**
@@ -74,15 +87,17 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
         }
         JsonFields f = new JsonFields(LlamaConfigJson.readObject(file), file, "");
         for (String key : f.object().keySet()) {
-            if (!key.equals("exit_layer") && !key.equals("num_speculations") && !key.equals("draft_vocab_size")) {
+            if (!key.equals("exit_layer") && !key.equals("num_speculations") && !key.equals("draft_vocab_size")
+                    && !key.equals("pipelined")) {
                 throw f.error("unknown key '" + key + "' (expected {\"exit_layer\": E, \"num_speculations\": D}"
-                        + " and optionally \"draft_vocab_size\": N)");
+                        + " and optionally \"draft_vocab_size\": N and \"pipelined\": true|false)");
             }
         }
         int exit = (int) f.requiredInteger("exit_layer", 1, numLayers - 1);
         int d = (int) f.requiredInteger("num_speculations", 1, MAX_SPECULATIONS);
         long n = f.optionalInteger("draft_vocab_size", 1, LlamaConfig.MAX_VOCAB_SIZE, 0);
-        return Optional.of(new SpeculationDefaults(exit, d, n == 0 ? null : (int) n));
+        boolean pipelined = f.optionalBoolean("pipelined", false);
+        return Optional.of(new SpeculationDefaults(exit, d, n == 0 ? null : (int) n, pipelined));
     }
 
     /**
@@ -97,6 +112,9 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
         o.addProperty("num_speculations", numSpeculations);
         if (draftVocabSize != null) {
             o.addProperty("draft_vocab_size", draftVocabSize);
+        }
+        if (pipelined) {
+            o.addProperty("pipelined", true);
         }
         HfCheckpointWriter.writeJson(directory.resolve(FILE), o);
     }

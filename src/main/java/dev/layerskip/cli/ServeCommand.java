@@ -127,8 +127,8 @@ final class ServeCommand implements Callable<Integer> {
         if (speculation.draftVocab != null) {
             criteria.optArgument("draft_vocab", speculation.draftVocab);
         }
-        if (speculation.pipelined) {
-            criteria.optArgument("speculative_pipeline", true);
+        if (speculation.pipelined != null) {
+            criteria.optArgument("speculative_pipeline", speculation.pipelined);
         }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);

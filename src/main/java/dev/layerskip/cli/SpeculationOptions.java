@@ -29,10 +29,11 @@ final class SpeculationOptions {
                     + " count-tokens); verification keeps the full head (default: the model's layerskip.json, else all).")
     Integer draftVocab;
 
-    @Option(names = "--pipelined",
+    @Option(names = "--pipelined", negatable = true,
             description = "Self-speculative greedy decoding drafts and verifies at once on two threads (D is how far the"
-                    + " drafter runs ahead); same output, faster for small models on two or more cores.")
-    boolean pipelined;
+                    + " drafter runs ahead); same output, faster for small models on two or more cores. --no-pipelined"
+                    + " decodes in rounds. Default: the model's layerskip.json (\"pipelined\"), else rounds.")
+    Boolean pipelined;
 
     /**
      * @param strategy the strategy these values go with

@@ -70,10 +70,6 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pipelined && saveDefaults) {
-            throw new IllegalArgumentException("--save-defaults records E and d for rounds (layerskip.json has no schedule);"
-                    + " run the sweep without --pipelined to save defaults");
-        }
         Integer[] vocabs = parseVocabs(draftVocabs);
         int[] restricted = java.util.Arrays.stream(vocabs).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
         try (BenchModelOptions.Opened m = bench.open(restricted)) {
@@ -142,7 +138,7 @@ final class SweepCommand implements Callable<Integer> {
                 if (m.directory == null) {
                     throw new IllegalArgumentException("--save-defaults needs --model, not --random-shape");
                 }
-                new SpeculationDefaults(bestE, bestD, bestN).write(m.directory);
+                new SpeculationDefaults(bestE, bestD, bestN, pipelined).write(m.directory);
             }
             report(m, timings.get(0), timings, exits, rowVocab, best, bestE, bestD, bestN, csvFile, pngFile);
         }

@@ -121,7 +121,7 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
         if (draftVocab != null && draftVocab < 1) {
             throw new IllegalArgumentException("argument 'draft_vocab' must be >= 1 (a number of tokens), got " + draftVocab);
         }
-        decoding = decoding.withDraftVocab(draftVocab).withPipeline(Boolean.TRUE.equals(a.bool("speculative_pipeline")));
+        decoding = decoding.withDraftVocab(draftVocab).withPipeline(a.bool("speculative_pipeline"));
         Integer max = a.integer("max_new_tokens");
         Boolean sample = a.bool("do_sample");
         Double temperature = a.number("temperature");

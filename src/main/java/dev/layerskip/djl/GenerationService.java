@@ -110,7 +110,7 @@ public final class GenerationService {
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
         }
-        if (batching.maxBatchSize() > 1 && defaults.decoding().pipelined()) {
+        if (batching.maxBatchSize() > 1 && Boolean.TRUE.equals(defaults.decoding().pipelined())) {
             throw new IllegalArgumentException("argument speculative_pipeline decodes one request on two threads; with"
                     + " max_batch_size " + batching.maxBatchSize() + " requests share batched passes instead: set"
                     + " max_batch_size=1 to pipeline, or drop speculative_pipeline");
@@ -180,7 +180,7 @@ public final class GenerationService {
                         : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
                                 same && base.adaptiveDrafts());
                 generator = settings.withDraftVocab(same ? base.draftVocab() : null)
-                        .withPipeline(same && base.pipelined() && p.draftConfidence() == null)
+                        .withPipeline(!same || p.draftConfidence() != null ? Boolean.FALSE : base.pipelined())
                         .build(model, tokenizer, speculationDefaults, directory);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "

@@ -21,10 +21,11 @@ import java.util.Optional;
  * @param draftVocab N, the draft head's vocabulary (the N most frequent tokens of the checkpoint's
  *     {@code token_counts.json}), or null for the checkpoint's {@code draft_vocab_size}, else the full head
  * @param pipelined whether self-speculative greedy requests draft and verify at once on two threads
- *     ({@link SelfSpeculativeGenerator#withPipeline}); needs a fixed draft length
+ *     ({@link SelfSpeculativeGenerator#withPipeline}; true needs a fixed draft length), or null for the
+ *     checkpoint's {@code layerskip.json} ({@code "pipelined"}, dropped when the draft length is not fixed)
  */
 public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations,
-        Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab, boolean pipelined) {
+        Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab, Boolean pipelined) {
 
     /** Validates what can be validated without the model. */
     public DecodingSettings {
@@ -46,7 +47,7 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
     }
 
     /**
-     * Settings decoded in rounds (not pipelined).
+     * Settings whose schedule (rounds or the pipeline) the checkpoint's {@code layerskip.json} decides.
      *
      * @param strategy the strategy
      * @param exitLayer E, or null for the default
@@ -57,7 +58,7 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
      */
     public DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations, Double draftConfidence,
             boolean adaptiveDrafts, Integer draftVocab) {
-        this(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, draftVocab, false);
+        this(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, draftVocab, null);
     }
 
     /**
@@ -83,10 +84,11 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
     }
 
     /**
-     * @param on whether self-speculative greedy requests run as a two-thread pipeline
+     * @param on whether self-speculative greedy requests run as a two-thread pipeline; null: as the
+     *     checkpoint's {@code layerskip.json} says
      * @return these settings with that choice
      */
-    public DecodingSettings withPipeline(boolean on) {
+    public DecodingSettings withPipeline(Boolean on) {
         return new DecodingSettings(strategy, exitLayer, numSpeculations, draftConfidence, adaptiveDrafts, draftVocab, on);
     }
 
@@ -215,14 +217,16 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
         int e = resolveExitLayer(model.numLayers(), defaults);
         if (strategy == DecodingStrategy.SELF_SPECULATIVE) {
             DraftLength length = resolveDraftLength(defaults);
-            if (pipelined && !(length instanceof DraftLength.Fixed)) {
+            if (Boolean.TRUE.equals(pipelined) && !(length instanceof DraftLength.Fixed)) {
                 throw new IllegalArgumentException("speculative_pipeline needs a fixed draft length (num_speculations"
                         + " is how far the drafter runs ahead); drop draft_confidence");
             }
+            boolean pipe = pipelined != null ? pipelined
+                    : length instanceof DraftLength.Fixed && defaults.map(SpeculationDefaults::pipelined).orElse(false);
             return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory))
-                    .withPipeline(pipelined);
+                    .withPipeline(pipe);
         }
-        if (pipelined) {
+        if (Boolean.TRUE.equals(pipelined)) {
             throw new IllegalArgumentException("speculative_pipeline needs the self-speculative strategy");
         }
         if (numSpeculations != null || draftConfidence != null || adaptiveDrafts) {

@@ -12,7 +12,7 @@ public final class GenerationStatsJson {
 
     /**
      * Adds strategy, exit_layer, timings and tokens/s, and for self-speculation num_speculations,
-     * draft_policy, rounds, drafted, accepted, acceptance_rate, draft_ms and verify_ms.
+     * draft_policy, pipelined, rounds, drafted, accepted, acceptance_rate, draft_ms and verify_ms.
      *
      * @param o the object to add to
      * @param strategy the strategy
@@ -25,6 +25,7 @@ public final class GenerationStatsJson {
         if (generator instanceof SelfSpeculativeGenerator g) {
             o.addProperty("num_speculations", g.draftLength().max());
             o.addProperty("draft_policy", g.draftLength().toString());
+            o.addProperty("pipelined", g.pipelined());
             o.addProperty("rounds", s.rounds());
             o.addProperty("drafted", s.drafted());
             o.addProperty("accepted", s.accepted());

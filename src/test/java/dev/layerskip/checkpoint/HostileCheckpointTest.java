@@ -210,6 +210,9 @@ class HostileCheckpointTest {
             {"{\"exit_layer\": 1, \"num_speculations\": 100000}", "'num_speculations' must be in 1..256"},
             {"{\"exit_layer\": 1}", "required field 'num_speculations' is missing"},
             {"{\"exit_layer\": 1, \"num_speculations\": 2, \"draft\": 3}", "unknown key 'draft'"},
+            {"{\"exit_layer\": 1, \"num_speculations\": 2, \"pipelined\": \"yes\"}",
+                "'pipelined' must be a boolean (true or false), got a string"},
+            {"{\"exit_layer\": 1, \"num_speculations\": 2, \"pipelined\": 1}", "'pipelined' must be a boolean"},
             {"{\"exit_layer\": 1, \"num_speculations\": 2", "malformed JSON"},
         };
         List<String> failures = new ArrayList<>();

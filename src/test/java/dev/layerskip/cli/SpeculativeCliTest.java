@@ -56,7 +56,7 @@ class SpeculativeCliTest {
     }
 
     @Test
-    void pipelinedSweepMatchesAutoregressiveInEveryCellAndDoesNotSaveDefaults(@TempDir Path tmp) throws IOException {
+    void pipelinedSweepMatchesAutoregressiveInEveryCellAndSavesAPipelinedPlan(@TempDir Path tmp) throws IOException {
         CliRun.Result r = CliRun.run("sweep", "--model", MODEL, "--exit-layers", "1,2", "--num-speculations", "1,3",
                 "--max-new-tokens", "12", "--repeats", "1", "--pipelined", "--out", tmp.resolve("s").toString());
         assertEquals(0, r.status(), r.err());
@@ -65,8 +65,31 @@ class SpeculativeCliTest {
         for (String line : lines.subList(1, lines.size())) {
             assertTrue(line.endsWith(",true"), "greedy output equal to autoregressive: " + line);
         }
-        CliRun.assertFails("--save-defaults records E and d for rounds", "sweep", "--model", MODEL, "--pipelined",
-                "--save-defaults", "--out", tmp.resolve("t").toString());
+        // the saved plan records the schedule; generate follows it unless told otherwise, with the same ids
+        Path copy = tmp.resolve("model");
+        Files.createDirectories(copy);
+        try (java.util.stream.Stream<Path> files = Files.list(TestCheckpoints.LLAMA3)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        CliRun.Result saved = CliRun.run("sweep", "--model", copy.toString(), "--exit-layers", "2", "--num-speculations", "2",
+                "--max-new-tokens", "12", "--repeats", "1", "--pipelined", "--save-defaults", "--out", tmp.resolve("t").toString());
+        assertEquals(0, saved.status(), saved.err());
+        assertEquals(JsonParser.parseString("{\"exit_layer\": 2, \"num_speculations\": 2, \"pipelined\": true}"),
+                JsonParser.parseString(Files.readString(copy.resolve("layerskip.json"))));
+        CliRun.Result ar = CliRun.run("generate", "--model", copy.toString(), "--prompt-ids", "1,57,283,14",
+                "--max-new-tokens", "16", "--json");
+        for (String[] flags : new String[][] {{}, {"--no-pipelined"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("generate", "--model", copy.toString(),
+                    "--prompt-ids", "1,57,283,14", "--max-new-tokens", "16", "--json", "--strategy", "self-speculative"));
+            args.addAll(java.util.List.of(flags));
+            CliRun.Result r2 = CliRun.run(args.toArray(new String[0]));
+            assertEquals(0, r2.status(), r2.err());
+            com.google.gson.JsonObject o = JsonParser.parseString(r2.out()).getAsJsonObject();
+            assertEquals(flags.length == 0, o.get("pipelined").getAsBoolean(), String.join(" ", flags));
+            assertEquals(JsonParser.parseString(ar.out()).getAsJsonObject().get("token_ids"), o.get("token_ids"));
+        }
     }
 
     @Test
