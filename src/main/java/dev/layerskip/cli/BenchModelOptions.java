@@ -10,6 +10,7 @@ import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.checkpoint.TensorDType;
 import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.generate.DraftScorer;
+import dev.layerskip.model.DeviceCheck;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.LoadedModel;
@@ -127,6 +128,7 @@ final class BenchModelOptions {
         }
         if (randomShape != null) {
             RandomShape shape = RandomShape.fromName(randomShape);
+            DeviceCheck.require(modelOptions.device());
             DataType type = modelOptions.precision().resolve(modelOptions.device(),
                     TensorDType.fromTorchDtype(shape.config().torchDtype()));
             NDManager manager = NDManager.newBaseManager("PyTorch");

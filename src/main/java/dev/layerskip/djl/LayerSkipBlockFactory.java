@@ -11,6 +11,7 @@ import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
+import dev.layerskip.model.DeviceCheck;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.WeightLayout;
 import dev.layerskip.model.WeightPrecision;
@@ -59,6 +60,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
             new LoadOptions(device, precision, layout);
+            DeviceCheck.require(device);
         } catch (IllegalArgumentException e) {
             model.close(); // DJL does not close a model whose block factory fails
             throw new CheckpointException(modelPath == null ? Path.of(".") : modelPath, e.getMessage(), e);

@@ -52,9 +52,11 @@ public final class LoadedModel implements AutoCloseable {
      * @param options device, weight precision and layout
      * @return the loaded model
      * @throws CheckpointException if a file is missing or invalid (the message names it)
+     * @throws IllegalArgumentException if the device is a GPU this engine cannot use ({@link DeviceCheck})
      */
     public static LoadedModel load(Path directory, LoadOptions options) throws CheckpointException {
         long start = System.nanoTime();
+        DeviceCheck.require(options.device());
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
             DataType weightType = options.precision().resolve(options.device(), checkpoint.storedDType());

@@ -29,6 +29,20 @@ class CliTest {
 
 
     @Test
+    void aGpuTheEngineCannotUseIsOneLineNamingTheCudaBuild() {
+        // this build carries the CPU native library: every command that loads says so in one line
+        for (String[] args : new String[][] {
+                {"generate", "--device", "gpu", "--prompt", "x"},
+                {"info", "--device", "gpu"},
+                {"bench", "--device", "gpu", "--random-shape", "demo"}}) {
+            CliRun.Result r = run(args);
+            assertTrue(r.status() != 0, String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("device gpu(0) needs PyTorch's CUDA build") && r.err().contains("-Pcuda"), r.err());
+        }
+    }
+
+    @Test
     void generateJsonHasTheDocumentedFields() {
         CliRun.Result r = run("generate", "--model", MODEL, "--prompt-ids", "1,298,296,297,36", "--max-new-tokens", "20",
                 "--strategy", "early-exit", "--exit-layer", "2", "--json");

@@ -91,6 +91,8 @@ class TranslatorTest {
         assertMessage("'exit_layer' must be an integer", Map.of("exit_layer", "two"));
         assertMessage("max_new_tokens must be >= 1", Map.of("max_new_tokens", 0));
         assertMessage("'dtype' must be auto, float32, float16 or bfloat16", Map.of("dtype", "float8"));
+        assertMessage("needs PyTorch's CUDA build, and this engine is the CPU build", Map.of("device", "gpu"));
+        assertMessage("'warmup_ms' must be >= 0 (milliseconds), got -5", Map.of("warmup_ms", -5));
         assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));
         assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
         assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));
