@@ -1,7 +1,6 @@
 package dev.layerskip.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -99,24 +98,6 @@ public final class LlamaWeights {
     }
 
     /**
-     * Prepares a projection weight for the model's products: converted to the weight type, then
-     * packed when the model's layout is PACKED.
-     *
-     * @param model the model
-     * @param array the weight as read (FLOAT32 for BF16 models), owned by the weights' manager
-     * @return the weight as the products use it, owned by the same manager
-     */
-    static NDArray forProducts(LlamaModel model, NDArray array) {
-        NDArray typed = precision(model.weightType(), array);
-        if (model.layout() != WeightLayout.PACKED) {
-            return typed;
-        }
-        try (typed) {
-            return EngineOps.pack(typed);
-        }
-    }
-
-    /**
      * An untied LM head as the products use it; when packed, the plain rows stay with the model
      * ({@link LlamaModel#plainHead()}: draft heads index them; +V·H weights in memory).
      */
@@ -126,23 +107,6 @@ public final class LlamaWeights {
         }
         model.keepPlainHead(typed);
         return EngineOps.pack(typed);
-    }
-
-    /**
-     * Converts a weight read as FLOAT32 to BF16 when that is the weight type (DJL cannot cast to
-     * BF16 itself, see {@link EngineOps}); other types are returned as read.
-     *
-     * @param weightType the model's weight type
-     * @param array the weight as read, owned by the weights' manager
-     * @return the weight in the model's type, owned by the same manager
-     */
-    static NDArray precision(DataType weightType, NDArray array) {
-        if (weightType != DataType.BFLOAT16 || EngineOps.isBf16(array)) {
-            return array;
-        }
-        try (array) {
-            return EngineOps.toBf16(array);
-        }
     }
 
     /**
@@ -271,26 +235,17 @@ public final class LlamaWeights {
         }
         buf.flip();
         NDArray array = manager.create(buf.asFloatBuffer(), new ai.djl.ndarray.types.Shape(shape));
+        boolean packed = model.layout() == WeightLayout.PACKED;
         switch (name) {
             case "weight":
                 return array; // norms stay FLOAT32
             case "embed_tokens":
-                return typed(model.weightType(), array); // looked up, never packed
+                return new WeightCopier(model.weightType(), false).fromOwned(array); // looked up, never packed
             case "lm_head":
-                return head(model, typed(model.weightType(), array));
+                return head(model, new WeightCopier(model.weightType(), false).fromOwned(array));
             default:
-                return forProducts(model, typed(model.weightType(), array));
+                return new WeightCopier(model.weightType(), packed).fromOwned(array);
         }
-    }
-
-    /** FLOAT32 values in the given weight type. */
-    private static NDArray typed(DataType type, NDArray array) {
-        if (type == DataType.FLOAT16) {
-            try (array) {
-                return array.toType(DataType.FLOAT16, false);
-            }
-        }
-        return precision(type, array);
     }
 
     private static double nextGaussian(java.util.SplittableRandom random) {

@@ -36,23 +36,37 @@ record WeightCopier(DataType target, boolean pack) implements StoredTensorCopier
 
     @Override
     public NDArray copy(NDList views) {
-        NDArray joined = views.size() == 1 ? views.get(0) : NDArrays.concat(views, 0); // [rows, in]
-        boolean owned = views.size() > 1; // the join is a copy; a single view is still the file
-        NDArray typed = converted(joined); // [rows, in] in the target type
-        if (typed != joined) {
-            if (owned) {
-                joined.close();
-            }
-            owned = true;
+        if (views.size() == 1) {
+            return finish(views.get(0), false); // a single view is still the file
         }
+        return finish(NDArrays.concat(views, 0), true); // [rows, in]; the join is a copy
+    }
+
+    /**
+     * An array the caller owns in the target type, packed when asked: the array itself when nothing
+     * changes, else the result, with the array closed.
+     *
+     * @param array the values, e.g. FLOAT32 random weights; owned by the caller
+     * @return the weight as the model uses it, attached to the array's manager
+     */
+    NDArray fromOwned(NDArray array) {
+        return finish(array, true);
+    }
+
+    private NDArray finish(NDArray x, boolean owned) {
+        NDArray typed = converted(x); // [rows, in] in the target type
+        if (typed != x && owned) {
+            x.close();
+        }
+        boolean typedOwned = owned || typed != x;
         if (pack) {
             NDArray packed = EngineOps.pack(typed); // [rows, in], laid out for oneDNN
-            if (owned) {
+            if (typedOwned) {
                 typed.close();
             }
             return packed;
         }
-        return owned ? typed : typed.duplicate();
+        return typedOwned ? typed : typed.duplicate();
     }
 
     /** The array in the target type: itself when it already is, else a converted copy. */

@@ -56,11 +56,24 @@ public final class NativeMemoryTestSupport {
      * @throws IOException if /proc cannot be read
      */
     public static long residentKiB() throws IOException {
+        return statusKiB("VmRSS");
+    }
+
+    /**
+     * @return VmHWM of this process in KiB: the peak resident memory since start or since
+     *     {@code /proc/self/clear_refs} was last given 5
+     * @throws IOException if /proc cannot be read
+     */
+    public static long peakResidentKiB() throws IOException {
+        return statusKiB("VmHWM");
+    }
+
+    private static long statusKiB(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.generate.NativeMemoryTestSupport;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -36,18 +35,9 @@ public final class LoadMemoryProbe {
         long before = NativeMemoryTestSupport.residentKiB();
         Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // resets the peak (VmHWM) to the current RSS
         try (LoadedModel m = LoadedModel.load(dir, options)) {
-            long peak = peakKiB();
+            long peak = NativeMemoryTestSupport.peakResidentKiB();
             boolean mapped = Files.readString(Path.of("/proc/self/maps")).contains(dir.toAbsolutePath().toString());
             System.out.println((peak - before) + " " + m.model().weightBytes() + " " + mapped);
         }
-    }
-
-    private static long peakKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmHWM in /proc/self/status");
     }
 }
