@@ -3,6 +3,10 @@ package dev.layerskip;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import dev.layerskip.model.WeightLayout;
+
+import org.junit.jupiter.api.Assumptions;
+
 import dev.layerskip.checkpoint.HfCheckpointWriter;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.RopeScaling;
@@ -57,5 +61,17 @@ public final class TestCheckpoints {
             LlamaModel model = randomModel(manager, config, 1);
             HfCheckpointWriter.write(dir, config, LlamaWeights.toHf(model, dtype), maxShardBytes);
         }
+    }
+
+    /**
+     * Skips a case that needs oneDNN-packed bfloat16 weights on a CPU whose oneDNN cannot pack them (no AVX-512):
+     * the same test still runs its bfloat16-plain and float32-packed cases there.
+     *
+     * @param type the case's weight type
+     * @param layout the case's layout
+     */
+    public static void assumePackable(DataType type, WeightLayout layout) {
+        Assumptions.assumeTrue(layout != WeightLayout.PACKED || type != DataType.BFLOAT16 || WeightLayout.canPack(type),
+                "this CPU's oneDNN cannot pack bfloat16 weights (needs AVX-512)");
     }
 }

@@ -59,7 +59,13 @@ public enum WeightLayout {
         }
     }
 
-    private static boolean canPack(DataType weightType) {
+    /**
+     * Whether this CPU's oneDNN packs weights of a type (float32 everywhere; bfloat16 only with AVX-512).
+     *
+     * @param weightType FLOAT32 or BFLOAT16
+     * @return whether {@link #PACKED} works for it here
+     */
+    public static boolean canPack(DataType weightType) {
         try (NDManager probe = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             NDArray w = probe.ones(new Shape(16, 16)); // [out, in]
             if (weightType == DataType.BFLOAT16) {

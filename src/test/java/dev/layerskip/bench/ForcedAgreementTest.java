@@ -15,6 +15,7 @@ import dev.layerskip.generate.DraftLength;
 import dev.layerskip.generate.DraftScorer;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
+import dev.layerskip.generate.PassCosts;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LlamaModel;

@@ -39,6 +39,7 @@ class DraftVocabularyTest {
 
     private static LoadedModel load(String name, String dtype, String layout) throws IOException {
         DataType type = dtype.equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+        TestCheckpoints.assumePackable(type, WeightLayout.valueOf(layout));
         return LoadedModel.load(name.equals("llama3") ? TestCheckpoints.LLAMA3 : TestCheckpoints.LLAMA2,
                 new LoadOptions(Device.cpu(), type, WeightLayout.valueOf(layout)));
     }

@@ -42,6 +42,7 @@ class WeightLayoutGenerationTest {
 
     private static LoadedModel load(String name, String dtype, String layout) throws IOException {
         DataType type = dtype.equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+        TestCheckpoints.assumePackable(type, WeightLayout.valueOf(layout));
         return LoadedModel.load(fixture(name), new LoadOptions(Device.cpu(), type, WeightLayout.valueOf(layout)));
     }
 

@@ -29,7 +29,8 @@ public final class LoadMemoryProbe {
         LoadOptions options = new LoadOptions(Device.cpu(), args[1].equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32,
                 WeightLayout.valueOf(args[2].toUpperCase(java.util.Locale.ROOT)));
         try (NDManager probe = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            EngineOps.pack(EngineOps.toBf16(probe.ones(new Shape(16, 16)))); // the engine and its helper are loaded
+            EngineOps.pack(probe.ones(new Shape(16, 16))); // the engine and its helper are loaded
+            EngineOps.toBf16(probe.ones(new Shape(16, 16)));
         }
         System.gc();
         long before = NativeMemoryTestSupport.residentKiB();
