@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import dev.layerskip.generate.DraftScorer;
+import dev.layerskip.generate.PassCosts;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.model.CostModel;
 import dev.layerskip.model.LlamaModel;

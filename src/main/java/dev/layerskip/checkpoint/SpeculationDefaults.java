@@ -16,9 +16,10 @@ import java.util.Optional;
  * @param draftVocabSize N, the draft head's vocabulary (the N most frequent tokens of {@code token_counts.json}),
  *     or null for the full head
  * @param pipelined whether greedy requests draft and verify at once on two threads ({@code "pipelined": true},
- *     written by {@code sweep --pipelined --save-defaults}); d is then how far the drafter runs ahead
+ *     written by {@code sweep --pipelined --save-defaults}; d is then how far the drafter runs ahead), decode in
+ *     rounds ({@code false}), or null when the file does not say (the plan is then calibrated at load)
  */
-public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize, boolean pipelined) {
+public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize, Boolean pipelined) {
 
     /** The most drafts per round accepted from the file. */
     public static final int MAX_SPECULATIONS = 256;
@@ -40,14 +41,14 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
     }
 
     /**
-     * Defaults decoded in rounds.
+     * Defaults that leave rounds or the pipeline open.
      *
      * @param exitLayer the draft exit E
      * @param numSpeculations the drafts per round d
      * @param draftVocabSize N, or null for the full head
      */
     public SpeculationDefaults(int exitLayer, int numSpeculations, Integer draftVocabSize) {
-        this(exitLayer, numSpeculations, draftVocabSize, false);
+        this(exitLayer, numSpeculations, draftVocabSize, null);
     }
 
     /**
@@ -96,7 +97,7 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
         int exit = (int) f.requiredInteger("exit_layer", 1, numLayers - 1);
         int d = (int) f.requiredInteger("num_speculations", 1, MAX_SPECULATIONS);
         long n = f.optionalInteger("draft_vocab_size", 1, LlamaConfig.MAX_VOCAB_SIZE, 0);
-        boolean pipelined = f.optionalBoolean("pipelined", false);
+        Boolean pipelined = f.object().has("pipelined") ? f.optionalBoolean("pipelined", false) : null;
         return Optional.of(new SpeculationDefaults(exit, d, n == 0 ? null : (int) n, pipelined));
     }
 
@@ -113,8 +114,8 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, Integer dr
         if (draftVocabSize != null) {
             o.addProperty("draft_vocab_size", draftVocabSize);
         }
-        if (pipelined) {
-            o.addProperty("pipelined", true);
+        if (pipelined != null) {
+            o.addProperty("pipelined", pipelined);
         }
         HfCheckpointWriter.writeJson(directory.resolve(FILE), o);
     }

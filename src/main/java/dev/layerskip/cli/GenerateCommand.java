@@ -4,7 +4,10 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import dev.layerskip.checkpoint.GenerationDefaults;
+import dev.layerskip.generate.DecodingPlan;
 import dev.layerskip.generate.DecodingSettings;
+import dev.layerskip.generate.PassProfile;
+import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.GenerationStats;
@@ -72,7 +75,9 @@ final class GenerateCommand implements Callable<Integer> {
         DecodingSettings settings = decoding.settings();
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();
-            Generator generator = settings.build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults(), loaded.directory());
+            DecodingPlan plan = PlanCalibration.plan(settings, loaded.model(), loaded.speculationDefaults(), loaded.directory());
+            Generator generator = plan.settings().build(loaded.model(), loaded.tokenizer(), loaded.speculationDefaults(),
+                    loaded.directory());
             int[] ids = prompt.ids(loaded);
             double warmupMs = Warmup.run(generator, loaded.model().config().vocabSize(), warmupMillis);
             GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops)
@@ -89,6 +94,9 @@ final class GenerateCommand implements Callable<Integer> {
                 JsonObject load = loadJson(loaded);
                 load.addProperty("warmup_ms", warmupMs);
                 o.add("load", load);
+                if (plan.calibrated()) {
+                    o.add("plan", planJson(plan.estimate()));
+                }
                 out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(o));
             } else {
                 out.println();
@@ -114,6 +122,31 @@ final class GenerateCommand implements Callable<Integer> {
     static RepetitionControl repetition(Double penalty, Integer ngram, GenerationDefaults defaults) {
         return RepetitionControl.of(penalty != null ? penalty : defaults.repetitionPenalty(),
                 ngram != null ? ngram : defaults.noRepeatNgramSize());
+    }
+
+    /**
+     * @param e a calibrated plan
+     * @return what calibration chose and predicted, and the pass costs it measured
+     */
+    static JsonObject planJson(DecodingPlan.Estimate e) {
+        JsonObject o = new JsonObject();
+        o.addProperty("num_speculations", e.numSpeculations());
+        o.addProperty("pipelined", e.pipelined());
+        o.addProperty("predicted_speedup", e.predictedSpeedup());
+        o.addProperty("rounds_num_speculations", e.roundsDrafts());
+        o.addProperty("rounds_predicted_speedup", e.roundsSpeedup());
+        o.addProperty("pipeline_num_speculations", e.pipelineDrafts());
+        o.addProperty("pipeline_predicted_speedup", e.pipelineSpeedup());
+        o.addProperty("assumed_acceptance", e.acceptance());
+        PassProfile c = e.costs();
+        o.addProperty("calibration_ms", c.calibrationMs());
+        o.addProperty("full_step_ms", c.fullStepMs());
+        o.addProperty("draft_step_ms", c.draftStepMs());
+        o.addProperty("verify_ms_1_position", c.upper(1));
+        o.addProperty("verify_ms_" + c.rows() + "_positions", c.upper(c.rows()));
+        o.addProperty("drafter_slowdown_beside_verifier", c.drafterSlowdown());
+        o.addProperty("verifier_slowdown_beside_drafter", c.verifierSlowdown());
+        return o;
     }
 
     /**

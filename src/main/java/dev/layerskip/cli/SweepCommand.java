@@ -138,7 +138,7 @@ final class SweepCommand implements Callable<Integer> {
                 if (m.directory == null) {
                     throw new IllegalArgumentException("--save-defaults needs --model, not --random-shape");
                 }
-                new SpeculationDefaults(bestE, bestD, bestN, pipelined).write(m.directory);
+                new SpeculationDefaults(bestE, bestD, bestN, pipelined ? Boolean.TRUE : null).write(m.directory); // rounds only: the schedule stays open
             }
             report(m, timings.get(0), timings, exits, rowVocab, best, bestE, bestD, bestN, csvFile, pngFile);
         }

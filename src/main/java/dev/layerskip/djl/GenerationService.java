@@ -11,6 +11,7 @@ import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.NonFiniteLogitsException;
+import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.Prompts;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
@@ -42,6 +43,7 @@ public final class GenerationService {
     private final Optional<SpeculationDefaults> speculationDefaults;
     private final java.nio.file.Path directory;
     private final GenerationArguments defaults;
+    private final DecodingSettings decoding; // the arguments' settings, with what they and layerskip.json leave open calibrated
     private final Generator defaultGenerator;
     private final BatchSchedulers scheduler; // null: every request decodes alone on its caller's thread
     private final AtomicInteger active = new AtomicInteger();
@@ -102,7 +104,8 @@ public final class GenerationService {
         this.directory = directory;
         this.defaults = defaults;
         try {
-            this.defaultGenerator = defaults.decoding().build(model, tokenizer, speculationDefaults, directory);
+            this.decoding = PlanCalibration.plan(defaults.decoding(), model, speculationDefaults, directory).settings();
+            this.defaultGenerator = decoding.build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "
                     + e.getMessage(), e);
@@ -165,7 +168,7 @@ public final class GenerationService {
      */
     public PreparedGeneration prepare(LmiRequest request) throws InvalidRequestException {
         LmiParameters p = request.parameters();
-        DecodingSettings base = defaults.decoding();
+        DecodingSettings base = decoding;
         DecodingStrategy strategy = base.strategy();
         Generator generator = defaultGenerator;
         if (p.strategy() != null || p.exitLayer() != null || p.numSpeculations() != null || p.draftConfidence() != null) {

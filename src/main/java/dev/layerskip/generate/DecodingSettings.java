@@ -222,7 +222,7 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
                         + " is how far the drafter runs ahead); drop draft_confidence");
             }
             boolean pipe = pipelined != null ? pipelined
-                    : length instanceof DraftLength.Fixed && defaults.map(SpeculationDefaults::pipelined).orElse(false);
+                    : length instanceof DraftLength.Fixed && Boolean.TRUE.equals(defaults.map(SpeculationDefaults::pipelined).orElse(null));
             return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory))
                     .withPipeline(pipe);
         }
@@ -238,7 +238,8 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
         return new AutoregressiveGenerator(model, tokenizer, e);
     }
 
-    private DraftScorer drafter(LlamaModel model, Optional<SpeculationDefaults> defaults, java.nio.file.Path directory) {
+    /** The draft head these settings resolve to: the full head, or a draft vocabulary's. */
+    DraftScorer drafter(LlamaModel model, Optional<SpeculationDefaults> defaults, java.nio.file.Path directory) {
         int v = model.config().vocabSize();
         Optional<Integer> n = resolveDraftVocab(v, defaults);
         if (n.isEmpty()) {

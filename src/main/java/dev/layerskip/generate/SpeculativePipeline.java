@@ -53,6 +53,17 @@ final class SpeculativePipeline {
         return thread;
     });
 
+    /**
+     * Runs a task on one of the pipeline's drafting threads (calibration times passes there).
+     *
+     * @param task the task
+     * @param <T> its result
+     * @return its future
+     */
+    static <T> Future<T> submitToDrafter(java.util.concurrent.Callable<T> task) {
+        return DRAFTERS.submit(task);
+    }
+
     private final LlamaModel model;
     private final int exitLayer;
     private final DraftScorer drafter;

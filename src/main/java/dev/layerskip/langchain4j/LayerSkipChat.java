@@ -15,6 +15,7 @@ import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.RepetitionControl;
 import dev.layerskip.generate.GenerationResult;
@@ -54,7 +55,8 @@ public final class LayerSkipChat {
     private LayerSkipChat(Builder b) {
         this.model = b.model;
         this.generator = b.generator != null ? b.generator
-                : DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE).build(model.model(), model.tokenizer(),
+                : PlanCalibration.plan(DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), model.model(),
+                        model.speculationDefaults(), model.directory()).settings().build(model.model(), model.tokenizer(),
                         model.speculationDefaults(), model.directory());
         this.maxNewTokens = b.maxNewTokens;
         this.modelName = b.modelName != null ? b.modelName : model.directory().getFileName().toString();

@@ -5,6 +5,7 @@ import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
+import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LoadedModel;
@@ -86,15 +87,20 @@ public final class TaskEvaluator {
             throw new IllegalArgumentException("the strategies must include autoregressive exactly once (the reference for "
                     + "speed-up and identical outputs), got " + autoregressive);
         }
-        Set<String> labels = new HashSet<>();
+        List<TaskStrategy> planned = new ArrayList<>(); // what the checkpoint and the user leave open, calibrated as generate does
         for (TaskStrategy s : strategies) {
+            planned.add(new TaskStrategy(PlanCalibration.plan(s.settings(), loaded.model(), loaded.speculationDefaults(),
+                    loaded.directory()).settings()));
+        }
+        Set<String> labels = new HashSet<>();
+        for (TaskStrategy s : planned) {
             String label = s.label(loaded.model(), loaded.speculationDefaults());
             if (!labels.add(label)) {
                 throw new IllegalArgumentException("strategy " + label + " is listed twice");
             }
         }
         this.loaded = loaded;
-        this.strategies = List.copyOf(strategies);
+        this.strategies = List.copyOf(planned);
         this.metric = metric;
         this.maxNewTokens = maxNewTokens;
         this.sampling = sampling;

@@ -1,4 +1,4 @@
-package dev.layerskip.bench;
+package dev.layerskip.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -32,9 +32,13 @@ import java.util.function.UnaryOperator;
  */
 public final class PassCosts {
 
+    /** The most timed runs of one measurement. */
+    public static final int MAX_REPEATS = 500;
+
     private final LlamaModel model;
     private final int context;
     private final int repeats;
+    private final double budgetMs;
 
     /**
      * @param model the model
@@ -42,9 +46,24 @@ public final class PassCosts {
      * @param repeats timed runs per measurement (the median is kept)
      */
     public PassCosts(LlamaModel model, int context, int repeats) {
-        if (context < 1 || repeats < 1) {
-            throw new IllegalArgumentException("context and repeats must be >= 1");
+        this(model, context, repeats, 0);
+    }
+
+    /**
+     * Costs timed for at least {@code repeats} runs and, past them, until {@code budgetMs} is spent (at
+     * most {@value #MAX_REPEATS} runs): cheap passes get many runs, so that their median is that of a
+     * warm JVM even when timing starts cold.
+     *
+     * @param model the model
+     * @param context positions already in the cache when a pass is timed
+     * @param repeats the fewest timed runs per measurement
+     * @param budgetMs keep timing until this many ms are spent on one measurement
+     */
+    public PassCosts(LlamaModel model, int context, int repeats, double budgetMs) {
+        if (context < 1 || repeats < 1 || !(budgetMs >= 0)) {
+            throw new IllegalArgumentException("context and repeats must be >= 1 and the budget >= 0");
         }
+        this.budgetMs = budgetMs;
         this.model = model;
         this.context = context;
         this.repeats = repeats;
@@ -91,6 +110,52 @@ public final class PassCosts {
     }
 
     /**
+     * @param from the first layer
+     * @param to one past the last layer
+     * @param positions new positions in the pass
+     * @param withHead whether the full head scores every position (argmax ids copied), else the output is copied
+     * @return ms of layers [from, to) over that many positions
+     */
+    public double passMs(int from, int to, int positions, boolean withHead) {
+        return time(from, to, positions, withHead ? positions : 0, context, model::exitHead);
+    }
+
+    /**
+     * @param rows positions the head scores at once
+     * @param head a head, x [1, rows, hidden] to logits [1, rows, n]
+     * @return ms of that head (final norm and projection) over {@code rows} positions, argmax ids copied
+     */
+    public double headMs(int rows, UnaryOperator<NDArray> head) {
+        return time(0, 0, rows, rows, context, head);
+    }
+
+    /**
+     * Times the pipeline's two passes at the same time: a drafter's pass of layers [0, E) over one
+     * position on a drafting thread of {@link SpeculativePipeline}, and a verifier's pass of [E, L) and
+     * the head over {@code positions} on the calling thread: what each costs while the two threads share
+     * the machine.
+     *
+     * @param exitLayer E
+     * @param positions the verifier's positions
+     * @return {ms of the drafter's pass, ms of the verifier's pass}, measured concurrently
+     */
+    public double[] concurrentPassMs(int exitLayer, int positions) {
+        java.util.concurrent.Future<Double> drafter = SpeculativePipeline.submitToDrafter(() -> {
+            IntraOpThreads.setForThisThread(model.config());
+            return passMs(0, exitLayer, 1, false);
+        });
+        double verifier = passMs(exitLayer, model.numLayers(), positions, true);
+        try {
+            return new double[] {drafter.get(), verifier};
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while timing the pipeline's passes", e);
+        }
+    }
+
+    /**
      * Predicted speed-up over autoregressive decoding.
      *
      * @param fullStepMs c_full
@@ -109,12 +174,14 @@ public final class PassCosts {
     /** Median ms of layers [from, to) over {@code positions} new positions after {@code start} cached ones, then the head over the last {@code headRows}. */
     private double time(int from, int to, int positions, int headRows, int start, UnaryOperator<NDArray> head) {
         InferenceMode.enterOnThisThread();
-        double[] ms = new double[repeats];
+        double[] ms = new double[Math.max(repeats, MAX_REPEATS)];
+        int timed = 0;
+        long begin = System.nanoTime();
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config()); // as the generators decode
                 NDManager manager = model.manager().newSubManager();
                 KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers())) {
             NDArray x = manager.randomNormal(new Shape(1, positions, model.config().hiddenSize())); // [1, positions, hidden]
-            for (int r = -2; r < repeats; r++) { // two warm-up runs
+            for (int r = -2; r < repeats || r < MAX_REPEATS && (System.nanoTime() - begin) / 1e6 < budgetMs; r++) { // two warm-up runs
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     long t0 = System.nanoTime();
@@ -127,11 +194,12 @@ public final class PassCosts {
                     }
                     if (r >= 0) {
                         ms[r] = (System.nanoTime() - t0) / 1e6;
+                        timed = r + 1;
                     }
                 }
             }
         }
-        Arrays.sort(ms);
-        return ms[repeats / 2];
+        Arrays.sort(ms, 0, timed);
+        return ms[timed / 2];
     }
 }

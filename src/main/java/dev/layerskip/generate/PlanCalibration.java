@@ -1,0 +1,168 @@
+package dev.layerskip.generate;
+
+import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.model.LlamaModel;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Chooses the self-speculative plan (the draft length d, and rounds or the two-thread pipeline) from
+ * the cost of the passes measured on the loaded weights ({@link PassProfile}), for what neither the
+ * user nor the checkpoint's {@code layerskip.json} fixes. Self-speculative decoding
+ * (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>, §4.2) only pays when a round
+ * costs less than the tokens it yields, and what a pass costs depends on the machine: on a CPU,
+ * verifying d+1 positions of packed 16-bit weights costs about one step, while a small model is bound
+ * by per-call overhead, where the pipeline hides verification behind drafting.
+ *
+ * <p>The model, with a the drafter's pass (layers [0, E) over one position), h' the draft head, u(k)
+ * layers [E, L) and the full head over k positions, and α the probability that a draft is accepted
+ * (drafts accepted independently, Leviathan et al., 2023):
+ * <ul>
+ *   <li>a full step: a + u(1);
+ *   <li>a round of d drafts: d·(a + h') + a + u(d+1), yielding (1 − α^(d+1)) / (1 − α) tokens;
+ *   <li>the pipeline of depth d, with each thread's pass slowed by the other's (measured on two threads
+ *       at once): a token every max(a + h', u(d) / d), plus, after each of the 1 − α rejections per
+ *       token, a bubble of one draft step and one verification of one position.
+ * </ul>
+ * The plan with the most tokens per ms wins; the pipeline must beat rounds by {@link #PIPELINE_MARGIN}
+ * (rounds also serve sampled requests and batches) and needs two processors.
+ */
+public final class PlanCalibration {
+
+    /** The acceptance the plan assumes when choosing d (the demo measures 0.83-0.94 on its task files). */
+    public static final double ASSUMED_ACCEPTANCE = 0.8;
+    /** The longest draft considered. */
+    public static final int MAX_DRAFTS = 8;
+    /** How much faster the pipeline must be predicted to be than rounds to be chosen. */
+    public static final double PIPELINE_MARGIN = 1.05;
+    /** Positions in the cache while passes are timed. */
+    private static final int CONTEXT = 32;
+    /** The fewest timed runs per pass (the median is kept), after two warm-up runs. */
+    private static final int REPEATS = 3;
+    /** Cheap passes are timed again until this many ms are spent on each: their median is then a warm one. */
+    private static final double BUDGET_MS = 30;
+
+    private PlanCalibration() {}
+
+    /**
+     * Resolves what the settings and the checkpoint leave open by calibration: d when neither fixes it,
+     * rounds or the pipeline when neither fixes that (a draft confidence or adaptive drafts mean rounds).
+     *
+     * @param settings the user's settings
+     * @param model the loaded model
+     * @param defaults the checkpoint's {@code layerskip.json}
+     * @param directory the checkpoint directory (for a draft vocabulary), or null
+     * @return the plan: the settings with every choice made, and the estimate when something was calibrated
+     * @throws IllegalArgumentException if a setting does not fit the model, naming it
+     * @throws IllegalStateException if the passes cannot run, naming the settings that skip calibration
+     */
+    public static DecodingPlan plan(DecodingSettings settings, LlamaModel model, Optional<SpeculationDefaults> defaults,
+            Path directory) {
+        if (settings.strategy() != DecodingStrategy.SELF_SPECULATIVE) {
+            return new DecodingPlan(settings, null);
+        }
+        boolean fixedDrafts = settings.numSpeculations() != null || defaults.isPresent();
+        boolean roundsOnly = settings.draftConfidence() != null || settings.adaptiveDrafts();
+        Boolean saved = defaults.map(SpeculationDefaults::pipelined).orElse(null);
+        Boolean fixedPipeline = settings.pipelined() != null ? settings.pipelined() : roundsOnly ? Boolean.FALSE : saved;
+        if (fixedDrafts && fixedPipeline != null) {
+            return new DecodingPlan(settings, null);
+        }
+        int e = settings.resolveExitLayer(model.numLayers(), defaults);
+        DraftScorer drafter = settings.drafter(model, defaults, directory);
+        PassProfile profile;
+        try {
+            profile = measure(model, e, drafter, MAX_DRAFTS + 1);
+        } catch (RuntimeException ex) {
+            throw new IllegalStateException("timing the passes to choose the self-speculative plan failed (" + ex.getMessage()
+                    + "); fix num_speculations and speculative_pipeline (--num-speculations, --pipelined/--no-pipelined)"
+                    + " to skip this calibration", ex);
+        }
+        Integer d = fixedDrafts ? settings.resolveDraftLength(defaults).max() : null;
+        DecodingPlan.Estimate estimate = choose(profile, ASSUMED_ACCEPTANCE, d, fixedPipeline,
+                Runtime.getRuntime().availableProcessors());
+        DecodingSettings chosen = new DecodingSettings(settings.strategy(), settings.exitLayer(),
+                estimate.numSpeculations(), settings.draftConfidence(), settings.adaptiveDrafts(), settings.draftVocab(),
+                estimate.pipelined());
+        return new DecodingPlan(chosen, estimate);
+    }
+
+    /**
+     * Times the passes at exit E on the loaded weights (about half a second on a 1B model on two cores,
+     * less on small ones).
+     *
+     * @param model the model
+     * @param exitLayer E in 1..L-1
+     * @param drafter the draft head
+     * @param rows the larger position count verified, at least 2
+     * @return the costs
+     */
+    public static PassProfile measure(LlamaModel model, int exitLayer, DraftScorer drafter, int rows) {
+        long t0 = System.nanoTime();
+        int layers = model.numLayers();
+        int context = Math.max(1, Math.min(CONTEXT, model.config().maxPositions() - rows));
+        PassCosts costs = new PassCosts(model, context, REPEATS, BUDGET_MS);
+        double lower = costs.passMs(0, exitLayer, 1, false);
+        double draftHead = costs.headMs(1, drafter::logits);
+        double upper = costs.passMs(exitLayer, layers, 1, true);
+        double upperRows = costs.passMs(exitLayer, layers, rows, true);
+        double[] shared = costs.concurrentPassMs(exitLayer, rows);
+        return new PassProfile(rows, lower, draftHead, upper, upperRows, shared[0], shared[1], (System.nanoTime() - t0) / 1e6);
+    }
+
+    /**
+     * The best plan for measured costs.
+     *
+     * @param p the pass costs at the plan's exit
+     * @param acceptance α in [0, 1]
+     * @param fixedDrafts d when fixed, else null (chosen in 1..min({@link #MAX_DRAFTS}, rows − 1))
+     * @param fixedPipeline rounds or the pipeline when fixed, else null
+     * @param processors processors available (the pipeline needs two)
+     * @return the choice and its predicted speed-ups over autoregressive decoding
+     */
+    public static DecodingPlan.Estimate choose(PassProfile p, double acceptance, Integer fixedDrafts,
+            Boolean fixedPipeline, int processors) {
+        if (!(acceptance >= 0 && acceptance <= 1)) {
+            throw new IllegalArgumentException("acceptance must be in [0, 1], got " + acceptance);
+        }
+        int from = fixedDrafts != null ? fixedDrafts : 1;
+        int to = fixedDrafts != null ? fixedDrafts : Math.min(MAX_DRAFTS, p.rows() - 1);
+        int bestRounds = from;
+        int bestPipeline = from;
+        for (int d = from; d <= to; d++) {
+            if (roundsSpeedup(p, acceptance, d) > roundsSpeedup(p, acceptance, bestRounds)) {
+                bestRounds = d;
+            }
+            if (pipelineSpeedup(p, acceptance, d) > pipelineSpeedup(p, acceptance, bestPipeline)) {
+                bestPipeline = d;
+            }
+        }
+        double rounds = roundsSpeedup(p, acceptance, bestRounds);
+        double pipeline = processors >= 2 ? pipelineSpeedup(p, acceptance, bestPipeline) : 0;
+        boolean pipe = fixedPipeline != null ? fixedPipeline : pipeline > PIPELINE_MARGIN * rounds;
+        return new DecodingPlan.Estimate(pipe ? bestPipeline : bestRounds, pipe, rounds, bestRounds, pipeline, bestPipeline,
+                acceptance, p);
+    }
+
+    /** Tokens per round over the round's cost, relative to a full step. */
+    static double roundsSpeedup(PassProfile p, double acceptance, int d) {
+        double round = d * p.draftStepMs() + p.lowerMs() + p.upper(d + 1);
+        return expectedTokens(acceptance, d) * p.fullStepMs() / round;
+    }
+
+    /** The pipeline's tokens per ms relative to a full step (see the class comment). */
+    static double pipelineSpeedup(PassProfile p, double acceptance, int d) {
+        double draftStep = p.draftStepMs() * p.drafterSlowdown();
+        double verifyOne = p.upper(1) * p.verifierSlowdown();
+        double verifyAll = p.upper(d) * p.verifierSlowdown();
+        double steady = Math.max(draftStep, verifyAll / d);
+        double bubble = Math.max(0, draftStep + verifyOne - steady);
+        return p.fullStepMs() / (steady + (1 - acceptance) * bubble);
+    }
+
+    /** Expected tokens of a round of d drafts: the agreeing prefix plus the full model's token. */
+    static double expectedTokens(double acceptance, int d) {
+        return acceptance >= 1 ? d + 1 : (1 - Math.pow(acceptance, d + 1)) / (1 - acceptance);
+    }
+}
