@@ -62,6 +62,24 @@ public final class BatchSchedulers implements AutoCloseable {
         return sum;
     }
 
+    /** @return how many times lone requests started decoding as the pipeline, in all schedulers (tests) */
+    int pipelineRuns() {
+        int sum = 0;
+        for (BatchScheduler s : schedulers) {
+            sum += s.pipelineRuns();
+        }
+        return sum;
+    }
+
+    /** @return how many of those pipelines yielded to requests waiting here or elsewhere (tests) */
+    int pipelineYields() {
+        int sum = 0;
+        for (BatchScheduler s : schedulers) {
+            sum += s.pipelineYields();
+        }
+        return sum;
+    }
+
     /**
      * Generates in the least busy scheduler's batches; see {@link BatchScheduler#generate}.
      *

@@ -177,7 +177,31 @@ class PipelineWhenAloneTest {
             assertTrue(scheduler.pipelineRuns() >= 2, "the first request went back to the pipeline once alone: "
                     + scheduler.pipelineRuns() + " runs");
             assertTrue(scheduler.peakRunning() >= 2, "the requests shared steps: peak " + scheduler.peakRunning());
-            assertEquals(0, scheduler.running());
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void aPipelineYieldsToARequestOfAnotherScheduler() throws Exception {
+        SelfSpeculativeGenerator pipelined = speculative(demo, 5, 2).withPipeline(true);
+        int[] first = demo.tokenizer().encode(PROMPTS[0]);
+        int[] second = demo.tokenizer().encode(PROMPTS[1]);
+        GenerationConfig longRun = GenerationConfig.greedy(400, List.of());
+        GenerationConfig shortRun = GenerationConfig.greedy(12, List.of());
+        int[] firstAlone = autoregressive(demo, first, longRun);
+        int[] secondAlone = autoregressive(demo, second, shortRun);
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try (BatchSchedulers schedulers = new BatchSchedulers(demo.model(), demo.tokenizer(), BatchLimits.of(8))) {
+            CountDownLatch started = new CountDownLatch(10);
+            Future<GenerationResult> lone = clients.submit(() -> schedulers.generate(pipelined, first, longRun,
+                    (id, t) -> started.countDown()));
+            assertTrue(started.await(60, TimeUnit.SECONDS), "the first request streams");
+            // with two or more schedulers it lands in another one: two pipelines must not compete for the cores
+            assertArrayEquals(secondAlone, schedulers.generate(pipelined, second, shortRun, TokenListener.NONE).tokenIds());
+            assertArrayEquals(firstAlone, lone.get().tokenIds());
+            assertTrue(schedulers.pipelineYields() >= 1, "the first request's pipeline yielded (" + schedulers.size()
+                    + " schedulers)");
         } finally {
             clients.shutdownNow();
         }
