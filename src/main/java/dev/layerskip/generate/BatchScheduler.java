@@ -282,12 +282,12 @@ public final class BatchScheduler implements AutoCloseable {
      * generator, with no other request running or waiting here or elsewhere.
      */
     private Ticket pipelinable() {
-        if (tickets.size() != 1 || othersWaiting()) {
+        if (tickets.size() != 1) {
             return null;
         }
         Ticket only = tickets.values().iterator().next();
         boolean pipelined = only.generator instanceof SelfSpeculativeGenerator s && s.pipelined();
-        return pipelined && only.row.sampler.config().isGreedy() ? only : null;
+        return pipelined && only.row.sampler.config().isGreedy() && !othersWaiting() ? only : null;
     }
 
     /** Decodes the lone request as the pipeline until it ends or another request waits (then it stays in its batch). */
@@ -321,7 +321,9 @@ public final class BatchScheduler implements AutoCloseable {
         return batches.computeIfAbsent(key, k -> new RollingBatch(model, generator.exitLayer(), drafter, limits.maxBatchSize()));
     }
 
+    /** Releases a request that left the batches (already out of {@code tickets}): its caller sees it no longer running. */
     private void finish(Ticket t) {
+        running = tickets.size();
         t.events.add(DONE);
     }
 
