@@ -42,8 +42,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-name", paramLabel = "NAME", description = "Name in /predictions/{model} (default: the directory name).")
     String modelName;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Requests generating at once (default: ${DEFAULT-VALUE}).")
-    int workers = 1;
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Requests generating at once (default: --max-batch-size, so that a full batch can be in flight).")
+    Integer workers;
 
     @Option(names = "--queue-size", paramLabel = "N", description = "Requests waiting beyond the workers; more get 503 (default: ${DEFAULT-VALUE}).")
     int queueSize = 16;
@@ -80,8 +81,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--max-batch-size", paramLabel = "N",
             description = "Requests decoded together, sharing every forward pass (rolling batching; like LMI's "
-                    + "max_rolling_batch_size); 1 decodes each request alone (default: ${DEFAULT-VALUE}).")
-    int maxBatchSize = 1;
+                    + "max_rolling_batch_size); a request alone decodes as it would unbatched (pipelined when its plan "
+                    + "is); 1 decodes each request alone on its worker (default: ${DEFAULT-VALUE}).")
+    int maxBatchSize = BatchLimits.DEFAULT_MAX_BATCH_SIZE;
 
     @Option(names = "--kv-cache-budget-mb", paramLabel = "MB",
             description = "Most MiB the batches' KV caches may hold; requests wait until theirs fits (default: ${DEFAULT-VALUE}).")
@@ -94,9 +96,13 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         modelOptions.checkedDirectory();
         String name = modelName != null ? modelName : modelOptions.model.toAbsolutePath().normalize().getFileName().toString();
-        ServerConfig config = new ServerConfig(host, port, name, workers, queueSize, maxRequestBytes,
+        if (maxBatchSize < 1 || maxBatchSize > 1024) {
+            throw new IllegalArgumentException("--max-batch-size must be in 1..1024, got " + maxBatchSize);
+        }
+        int threads = workers != null ? workers : maxBatchSize;
+        ServerConfig config = new ServerConfig(host, port, name, threads, queueSize, maxRequestBytes,
                 Duration.ofSeconds(120), Duration.ofSeconds(10),
-                maxConnections != null ? maxConnections : workers + queueSize + ServerConfig.SPARE_CONNECTIONS,
+                maxConnections != null ? maxConnections : threads + queueSize + ServerConfig.SPARE_CONNECTIONS,
                 Duration.ofSeconds(readTimeoutSeconds));
         Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
                 .optModelPath(modelOptions.model)
@@ -105,12 +111,9 @@ final class ServeCommand implements Callable<Integer> {
                 .optArgument("strategy", strategy.cliName())
                 .optArgument("max_new_tokens", maxNewTokens)
                 .optArgument("max_new_tokens_cap", maxNewTokensCap)
-                .optArgument("max_streams", workers)
+                .optArgument("max_streams", threads)
                 .optArgument("max_batch_size", maxBatchSize)
                 .optArgument("kv_cache_budget_mb", kvCacheBudgetMb);
-        if (maxBatchSize < 1 || maxBatchSize > 1024) {
-            throw new IllegalArgumentException("--max-batch-size must be in 1..1024, got " + maxBatchSize);
-        }
         speculation.settings(strategy); // checks the values before the model loads
         if (chatTemplate != null) {
             criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());

@@ -51,6 +51,8 @@ public final class GenerationService {
     private final Map<FinishReason, AtomicLong> finished = new EnumMap<>(FinishReason.class);
 
     /**
+     * A service whose requests each decode alone on their caller's thread (max_batch_size 1).
+     *
      * @param model the model
      * @param tokenizer the tokenizer (text serving needs one)
      * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
@@ -64,6 +66,8 @@ public final class GenerationService {
     }
 
     /**
+     * A service whose requests each decode alone on their caller's thread (max_batch_size 1).
+     *
      * @param model the model
      * @param tokenizer the tokenizer (text serving needs one)
      * @param checkpointDefaults the checkpoint's generation_config.json (EOS ids)
@@ -79,7 +83,10 @@ public final class GenerationService {
 
     /**
      * A service whose concurrent requests share forward passes when {@code batching.maxBatchSize() > 1}
-     * (a {@link BatchScheduler}); with 1, every request decodes alone on its caller's thread.
+     * ({@link BatchSchedulers}); with 1, every request decodes alone on its caller's thread. A pipelined
+     * plan ({@code speculative_pipeline}, or the checkpoint's) with batching means "pipeline when alone,
+     * batch when not": a greedy request that is the only one decodes as the two-thread pipeline, and
+     * joins batched rounds at its next verification once another request arrives.
      *
      * @param model the model
      * @param tokenizer the tokenizer (text serving needs one)
@@ -112,11 +119,6 @@ public final class GenerationService {
         }
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, new AtomicLong());
-        }
-        if (batching.maxBatchSize() > 1 && Boolean.TRUE.equals(defaults.decoding().pipelined())) {
-            throw new IllegalArgumentException("argument speculative_pipeline decodes one request on two threads; with"
-                    + " max_batch_size " + batching.maxBatchSize() + " requests share batched passes instead: set"
-                    + " max_batch_size=1 to pipeline, or drop speculative_pipeline");
         }
         this.scheduler = batching.maxBatchSize() > 1 ? new BatchSchedulers(model, tokenizer, batching) : null;
     }

@@ -96,14 +96,15 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
                 model.setProperty(CHAT_TEMPLATE_PROPERTY, file.toString());
             }
             GenerationArguments defaults = GenerationArguments.from(arguments);
-            int maxStreams = positive(values.integer("max_streams"), 4, "max_streams");
+            BatchLimits batching = batchLimits(values);
+            // every request of a full batch may stream: max_streams defaults to at least max_batch_size
+            int maxStreams = positive(values.integer("max_streams"), Math.max(4, batching.maxBatchSize()), "max_streams");
             int streamQueue = positive(values.integer("stream_queue"), 64, "stream_queue");
             GenerationDefaults checkpointDefaults = GenerationDefaults.read(dir, llama.config());
             Optional<SpeculationDefaults> speculation = SpeculationDefaults.read(dir, llama.config().numLayers());
             tokenizer = HfTextTokenizer.load(dir);
             // builds the default generator: settings that do not fit the model fail here, not on every request
-            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, dir,
-                    batchLimits(values));
+            service = new GenerationService(llama, tokenizer, checkpointDefaults, speculation, defaults, dir, batching);
             Integer warmup = values.integer("warmup_ms");
             if (warmup != null && warmup < 0) {
                 throw new IllegalArgumentException("argument 'warmup_ms' must be >= 0 (milliseconds), got " + warmup);
@@ -145,11 +146,12 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
     }
 
     /**
-     * The rolling-batch limits: {@code max_batch_size} (default 1: every request decodes alone),
+     * The rolling-batch limits: {@code max_batch_size} (default {@link BatchLimits#DEFAULT_MAX_BATCH_SIZE}; 1: every
+     * request decodes alone on its caller's thread),
      * {@code kv_cache_budget_mb} (default 2048) and {@code max_queued} (default 256).
      */
     private static BatchLimits batchLimits(ArgumentValues values) {
-        int size = positive(values.integer("max_batch_size"), 1, "max_batch_size");
+        int size = positive(values.integer("max_batch_size"), BatchLimits.DEFAULT_MAX_BATCH_SIZE, "max_batch_size");
         long budgetMb = values.longValue("kv_cache_budget_mb") != null ? values.longValue("kv_cache_budget_mb")
                 : BatchLimits.DEFAULT_KV_CACHE_BUDGET_BYTES >> 20;
         if (budgetMb < 1 || budgetMb > (1L << 30)) {

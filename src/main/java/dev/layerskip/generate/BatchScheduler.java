@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Rolling (continuous) batching: concurrent requests share every forward pass. One scheduler thread
@@ -29,6 +30,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Admission follows {@link BatchLimits}: at most {@code maxBatchSize} rows in all batches, KV caches
  * within the budget, FIFO; a full queue or a request whose cache alone exceeds the budget is refused
  * with {@link GenerationRejectedException}.
+ *
+ * <p>One client gets the fastest single-sequence plan: while the only running request is a greedy
+ * one of a pipelined {@link SelfSpeculativeGenerator} and nothing waits (here or, in
+ * {@link BatchSchedulers}, in the other schedulers), this thread decodes it as the two-thread
+ * {@link SpeculativePipeline}, verifying itself. As soon as another request waits, the pipeline yields at
+ * its next verification boundary and the request continues in batched rounds with the newcomers; once it
+ * is alone again it goes back to the pipeline. The tokens are the same either way.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -46,6 +54,9 @@ public final class BatchScheduler implements AutoCloseable {
     private volatile int running;
     private volatile int peakRunning;
     private final java.util.concurrent.atomic.AtomicInteger submitting = new java.util.concurrent.atomic.AtomicInteger();
+    private final BooleanSupplier othersBusy;
+    private volatile int pipelineRuns;
+    private volatile int pipelineYields;
 
     /**
      * Starts the scheduler thread.
@@ -55,12 +66,26 @@ public final class BatchScheduler implements AutoCloseable {
      * @param limits batch size, KV budget and queue bound
      */
     public BatchScheduler(LlamaModel model, TextTokenizer tokenizer, BatchLimits limits) {
-        if (model == null || limits == null) {
-            throw new IllegalArgumentException("model and limits are required");
+        this(model, tokenizer, limits, () -> false);
+    }
+
+    /**
+     * Starts the scheduler thread, one of several sharing the cores.
+     *
+     * @param model the model
+     * @param tokenizer decodes streamed text, or null
+     * @param limits batch size, KV budget and queue bound
+     * @param othersBusy whether requests run or wait elsewhere (then a lone request does not take a second core
+     *     for the pipeline)
+     */
+    BatchScheduler(LlamaModel model, TextTokenizer tokenizer, BatchLimits limits, BooleanSupplier othersBusy) {
+        if (model == null || limits == null || othersBusy == null) {
+            throw new IllegalArgumentException("model, limits and othersBusy are required");
         }
         this.model = model;
         this.tokenizer = tokenizer;
         this.limits = limits;
+        this.othersBusy = othersBusy;
         thread = new Thread(this::loop, "layerskip-batch");
         thread.setDaemon(true);
         thread.start();
@@ -84,6 +109,16 @@ public final class BatchScheduler implements AutoCloseable {
     /** @return how many requests are inside {@link #generate} (waiting, decoding or being delivered) */
     public int submitting() {
         return submitting.get();
+    }
+
+    /** @return how many times a lone request started decoding as the two-thread pipeline (tests) */
+    int pipelineRuns() {
+        return pipelineRuns;
+    }
+
+    /** @return how many of those pipelines yielded to waiting requests before their row finished (tests) */
+    int pipelineYields() {
+        return pipelineYields;
     }
 
     /** @return how many requests wait to join */
@@ -184,9 +219,15 @@ public final class BatchScheduler implements AutoCloseable {
                     }
                 }
                 peakRunning = Math.max(peakRunning, tickets.size());
-                for (RollingBatch batch : batches.values()) {
-                    for (BatchRow left : batch.step()) {
-                        finish(tickets.remove(left));
+                running = tickets.size();
+                Ticket alone = pipelinable();
+                if (alone != null) {
+                    pipeline(alone);
+                } else {
+                    for (RollingBatch batch : batches.values()) {
+                        for (BatchRow left : batch.step()) {
+                            finish(tickets.remove(left));
+                        }
                     }
                 }
                 running = tickets.size();
@@ -236,6 +277,42 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * The only running request, if it should decode as the pipeline now: a greedy request of a pipelined
+     * generator, with no other request running or waiting here or elsewhere.
+     */
+    private Ticket pipelinable() {
+        if (tickets.size() != 1) {
+            return null;
+        }
+        Ticket only = tickets.values().iterator().next();
+        boolean pipelined = only.generator instanceof SelfSpeculativeGenerator s && s.pipelined();
+        return pipelined && only.row.sampler.config().isGreedy() && !othersWaiting() ? only : null;
+    }
+
+    /** Decodes the lone request as the pipeline until it ends or another request waits (then it stays in its batch). */
+    private void pipeline(Ticket alone) {
+        SelfSpeculativeGenerator generator = (SelfSpeculativeGenerator) alone.generator;
+        pipelineRuns++; // only this thread writes
+        List<BatchRow> left = batchFor(generator).pipeline(generator.draftLength().max(), this::othersWaiting);
+        if (left.isEmpty()) {
+            pipelineYields++;
+        }
+        for (BatchRow row : left) {
+            finish(tickets.remove(row));
+        }
+    }
+
+    /** @return whether a request waits to join, another scheduler has work, or the scheduler is closing */
+    private boolean othersWaiting() {
+        if (closed || othersBusy.getAsBoolean()) {
+            return true;
+        }
+        synchronized (lock) {
+            return !pending.isEmpty();
+        }
+    }
+
     private RollingBatch batchFor(Generator generator) {
         DraftScorer drafter = generator instanceof SelfSpeculativeGenerator s ? s.drafter() : null;
         // one batch per strategy, exit layer and draft head size (a model builds one draft head per size)
@@ -244,7 +321,9 @@ public final class BatchScheduler implements AutoCloseable {
         return batches.computeIfAbsent(key, k -> new RollingBatch(model, generator.exitLayer(), drafter, limits.maxBatchSize()));
     }
 
+    /** Releases a request that left the batches (already out of {@code tickets}): its caller sees it no longer running. */
     private void finish(Ticket t) {
+        running = tickets.size();
         t.events.add(DONE);
     }
 

@@ -9,7 +9,9 @@ import dev.layerskip.tokenizer.TextTokenizer;
  * others: a small model's step is bound by per-call overhead on one core, so a second core serves a
  * second batch (measured on the 2-core CI machine: see the README's batching section), while a large
  * model's step already uses every core. A request goes to the scheduler with the fewest sequences.
- * The batch size and the KV-cache budget are split evenly between the schedulers.
+ * The batch size and the KV-cache budget are split evenly between the schedulers. A lone request
+ * decodes as the two-thread pipeline (when its generator is pipelined) only while every other scheduler
+ * is idle, so that two pipelines never compete for the cores.
  */
 public final class BatchSchedulers implements AutoCloseable {
 
@@ -28,9 +30,22 @@ public final class BatchSchedulers implements AutoCloseable {
         schedulers = new BatchScheduler[n];
         for (int i = 0; i < n; i++) {
             int size = limits.maxBatchSize() / n + (i < limits.maxBatchSize() % n ? 1 : 0);
+            int self = i;
             schedulers[i] = new BatchScheduler(model, tokenizer,
-                    new BatchLimits(size, Math.max(1, limits.kvCacheBudgetBytes() / n), limits.maxQueued()));
+                    new BatchLimits(size, Math.max(1, limits.kvCacheBudgetBytes() / n), limits.maxQueued()),
+                    () -> busyBesides(self));
         }
+    }
+
+    /** Whether a scheduler other than the given one has a request inside {@link BatchScheduler#generate}. */
+    private boolean busyBesides(int index) {
+        for (int i = 0; i < schedulers.length; i++) {
+            BatchScheduler s = schedulers[i];
+            if (i != index && s != null && s.submitting() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return how many schedulers (stepping threads) run */
@@ -43,6 +58,24 @@ public final class BatchSchedulers implements AutoCloseable {
         int sum = 0;
         for (BatchScheduler s : schedulers) {
             sum += s.running();
+        }
+        return sum;
+    }
+
+    /** @return how many times lone requests started decoding as the pipeline, in all schedulers (tests) */
+    int pipelineRuns() {
+        int sum = 0;
+        for (BatchScheduler s : schedulers) {
+            sum += s.pipelineRuns();
+        }
+        return sum;
+    }
+
+    /** @return how many of those pipelines yielded to requests waiting here or elsewhere (tests) */
+    int pipelineYields() {
+        int sum = 0;
+        for (BatchScheduler s : schedulers) {
+            sum += s.pipelineYields();
         }
         return sum;
     }

@@ -11,6 +11,7 @@ import dev.layerskip.model.RowPositions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sequences decoded together: one forward pass per step serves every row, each row with its own
@@ -187,18 +188,24 @@ final class RollingBatch implements AutoCloseable {
         return removeFinished();
     }
 
+    /** Never yields: the pipeline decodes its row to the end. */
+    static final BooleanSupplier NEVER = () -> false;
+
     /**
-     * Decodes the batch's only row to its end as a two-thread {@link SpeculativePipeline}.
+     * Decodes the batch's only row as a two-thread {@link SpeculativePipeline}, to its end or until
+     * {@code yieldNow} says so at a verification boundary; a yielded row stays in the batch, ready for
+     * {@link #step} rounds (or another pipeline) with the same tokens.
      *
      * @param depth how far the drafter may run ahead of verification
-     * @return the rows that left (the row, once it finished)
+     * @param yieldNow asked after every verification; {@link #NEVER} to decode to the end
+     * @return the rows that left (the row, once it finished; none when it yielded)
      */
-    List<BatchRow> pipeline(int depth) {
+    List<BatchRow> pipeline(int depth, BooleanSupplier yieldNow) {
         if (rows.size() != 1 || !speculative()) {
             throw new IllegalStateException("a pipeline decodes one self-speculative row, the batch has " + rows.size());
         }
         try {
-            new SpeculativePipeline(model, exitLayer, drafter, manager, cache, depth).run(rows.get(0));
+            new SpeculativePipeline(model, exitLayer, drafter, manager, cache, depth).run(rows.get(0), yieldNow);
         } catch (RuntimeException e) {
             rows.get(0).fail(e);
         }

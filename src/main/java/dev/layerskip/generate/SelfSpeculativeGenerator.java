@@ -133,7 +133,7 @@ public final class SelfSpeculativeGenerator implements Generator {
                 RollingBatch batch = new RollingBatch(model, exitLayer, drafter, 1)) {
             batch.join(row);
             if (pipelined && !batch.rows().isEmpty() && row.sampler.config().isGreedy()) { // the first token may already end it
-                batch.pipeline(draftLength.max());
+                batch.pipeline(draftLength.max(), RollingBatch.NEVER);
             }
             while (!batch.rows().isEmpty()) {
                 batch.step();

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>,
@@ -93,12 +94,18 @@ final class SpeculativePipeline {
     }
 
     /**
-     * Decodes lane 0's row until it finishes, is cancelled or fails. Listener calls happen on the
-     * calling thread, which verifies.
+     * Decodes lane 0's row until it finishes, is cancelled or fails, or {@code yieldNow} says so after a
+     * verification. Listener calls happen on the calling thread, which verifies.
+     *
+     * <p>A yielded row is where a rejection leaves it: the cache committed to the verified length (what
+     * the drafter wrote beyond it is void and written again before any pass reads it), {@code row.token}
+     * the token fed next, the drafter stopped and its unverified positions freed. Rounds
+     * ({@link SpeculativeRound}) or another pipeline go on from there with the same tokens.
      *
      * @param row a greedy row, joined (its first token taken), not finished
+     * @param yieldNow asked after every verification: true hands the row back unfinished
      */
-    void run(BatchRow row) {
+    void run(BatchRow row, BooleanSupplier yieldNow) {
         int base = cache.length(0); // the first position not verified yet; row.token is fed there
         DraftHandoff handoff = new DraftHandoff(base, row.token, base + Math.min(depth, row.out.remaining()));
         Future<?> drafting = DRAFTERS.submit(() -> draftLoop(handoff));
@@ -109,6 +116,9 @@ final class SpeculativePipeline {
                     break; // the drafter failed
                 }
                 base = verify(row, items, base, verifying, handoff);
+                if (!row.finished() && yieldNow.getAsBoolean()) {
+                    break; // a verification boundary: the row is consistent, the finally block stops the drafter
+                }
             }
         } catch (RuntimeException e) {
             row.fail(e);

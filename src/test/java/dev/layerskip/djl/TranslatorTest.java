@@ -133,11 +133,18 @@ class TranslatorTest {
     void pipelineArgumentKeepsTheTextAndConflictsAreNamed() throws Exception {
         String full = DjlTestSupport.greedyReference(TestCheckpoints.LLAMA3, PROMPT, 12, 0).text();
         for (int d : new int[] {1, 2, 5}) {
+            // batching is on by default: "pipeline when alone, batch when not"; max_batch_size 1 pipelines on the caller's thread
+            int batch = d == 1 ? 1 : d == 2 ? 4 : 0;
             Criteria.Builder<String, String> b = LayerSkipCriteria.builder(String.class, String.class)
                     .optModelPath(TestCheckpoints.LLAMA3).optArgument("max_new_tokens", 12).optArgument("exit_layer", 2)
                     .optArgument("num_speculations", d).optArgument("speculative_pipeline", "true");
+            if (batch > 0) {
+                b.optArgument("max_batch_size", batch);
+            }
             try (ZooModel<String, String> model = b.build().loadModel(); Predictor<String, String> predictor = model.newPredictor()) {
-                assertEquals(full, predictor.predict(PROMPT), "pipelined, d = " + d);
+                assertEquals(full, predictor.predict(PROMPT), "pipelined, d = " + d + ", max_batch_size " + batch);
+                assertEquals(batch != 1, ((LayerSkipTranslator<?>) model.getTranslator()).service().scheduler().isPresent(),
+                        "batched unless max_batch_size is 1");
             }
         }
         assertMessage("'speculative_pipeline' must be true or false, got 'yes'", Map.of("speculative_pipeline", "yes"));
@@ -145,7 +152,6 @@ class TranslatorTest {
                 Map.of("speculative_pipeline", true, "strategy", "early-exit"));
         assertMessage("speculative_pipeline needs a fixed draft length",
                 Map.of("speculative_pipeline", true, "draft_confidence", "auto"));
-        assertMessage("set max_batch_size=1 to pipeline", Map.of("speculative_pipeline", true, "max_batch_size", 4));
     }
 
     private static void assertMessage(String expected, Map<String, Object> arguments) {

@@ -8,7 +8,9 @@ import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
 
 import dev.layerskip.djl.DjlTestSupport;
+import dev.layerskip.djl.GenerationService;
 import dev.layerskip.djl.LayerSkipCriteria;
+import dev.layerskip.djl.LayerSkipServingTranslator;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -27,7 +29,8 @@ import java.util.concurrent.Future;
 
 /**
  * {@code max_batch_size} over real HTTP: concurrent LMI requests, streaming and not, of
- * different strategies, answered with exactly the text a server that decodes each request alone gives.
+ * different strategies, answered with exactly the text a server that decodes each request alone gives,
+ * with an explicit batch size and with the defaults (which batch).
  */
 class BatchedServingTest {
 
@@ -44,12 +47,20 @@ class BatchedServingTest {
         "{\"inputs\": \"try:\", \"stream\": true, \"parameters\": {\"max_new_tokens\": 15, \"strategy\": \"autoregressive\"}}",
     };
 
+    private static GenerationService service(ZooModel<Input, Output> model) {
+        return ((LayerSkipServingTranslator) model.getTranslator()).service();
+    }
+
     private static List<String> answers(ZooModel<Input, Output> model, int workers) throws Exception {
-        ExecutorService clients = Executors.newFixedThreadPool(BODIES.length);
+        return answers(model, workers, BODIES);
+    }
+
+    private static List<String> answers(ZooModel<Input, Output> model, int workers, String... bodies) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(bodies.length);
         try (EmbeddedServer s = EmbeddedServer.start(model, new ServerConfig("127.0.0.1", 0, "demo", workers, 16, 1 << 16,
                 Duration.ofSeconds(60), Duration.ofSeconds(2)))) {
             List<Future<String>> futures = new ArrayList<>();
-            for (String body : BODIES) {
+            for (String body : bodies) {
                 futures.add(clients.submit(() -> {
                     HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("invocations"))
                             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -74,7 +85,8 @@ class BatchedServingTest {
     void concurrentRequestsGetTheTextOfRequestsDecodedAlone() throws Exception {
         List<String> alone;
         try (ZooModel<Input, Output> model = LayerSkipCriteria.builder(Input.class, Output.class)
-                .optModelPath(DjlTestSupport.DEMO).build().loadModel()) {
+                .optModelPath(DjlTestSupport.DEMO).optArgument("max_batch_size", 1).build().loadModel()) {
+            assertTrue(service(model).scheduler().isEmpty(), "max_batch_size 1 decodes each request alone");
             alone = answers(model, 1);
         }
         try (ZooModel<Input, Output> model = LayerSkipCriteria.builder(Input.class, Output.class)
@@ -82,6 +94,13 @@ class BatchedServingTest {
             List<String> batched = answers(model, BODIES.length);
             assertEquals(alone, batched);
             assertTrue(alone.stream().allMatch(t -> !t.isEmpty()), "every request generated text");
+        }
+        // the defaults batch (the demo's saved plan is pipelined: pipeline when alone, batch when not)
+        try (ZooModel<Input, Output> model = LayerSkipCriteria.builder(Input.class, Output.class)
+                .optModelPath(DjlTestSupport.DEMO).build().loadModel()) {
+            assertTrue(service(model).scheduler().isPresent(), "the defaults batch");
+            assertEquals(alone, answers(model, BODIES.length));
+            assertEquals(List.of(alone.get(0)), answers(model, 1, BODIES[0]), "a lone request");
         }
     }
 }

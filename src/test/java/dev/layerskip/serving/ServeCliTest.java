@@ -69,7 +69,11 @@ class ServeCliTest {
         CliRun.assertFails("workers must be in 1..1024, got 0", "serve", "--workers", "0");
         CliRun.assertFails("read timeout must be at least 1 s", "serve", "--port", "0", "--read-timeout", "0");
         CliRun.assertFails("max connections must exceed workers + queue size (17)", "serve", "--port", "0",
-                "--max-connections", "17");
+                "--workers", "1", "--max-connections", "17");
+        // workers default to --max-batch-size (8), so that a full batch can be in flight
+        CliRun.assertFails("max connections must exceed workers + queue size (24)", "serve", "--port", "0",
+                "--max-connections", "24");
+        CliRun.assertFails("--max-batch-size must be in 1..1024, got 0", "serve", "--port", "0", "--max-batch-size", "0");
         CliRun.assertFails("port must be in 0..65535, got 70000", "serve", "--port", "70000");
         CliRun.assertFails("model directory not found", "serve", "--model", "no/such/dir");
         CliRun.assertFails("max_new_tokens must be >= 1", "serve", "--port", "0", "--max-new-tokens", "0");
