@@ -168,8 +168,10 @@ class TaskEvaluatorTest {
         }
         assertEquals("self-speculative E=5 d=2", models.get(0).getAsJsonObject().getAsJsonArray("results").get(3).getAsJsonObject()
                 .get("strategy").getAsString());
-        assertEquals("self-speculative E=2 d=4", models.get(1).getAsJsonObject().getAsJsonArray("results").get(3).getAsJsonObject()
-                .get("strategy").getAsString());
+        // the baseline has no layerskip.json: E = L/4, d chosen at load by calibration (1..8, timing decides which)
+        String calibrated = models.get(1).getAsJsonObject().getAsJsonArray("results").get(3).getAsJsonObject()
+                .get("strategy").getAsString();
+        assertTrue(calibrated.matches("self-speculative E=2 d=[1-8]"), calibrated);
         List<String> csv = Files.readAllLines(Path.of(prefix + ".csv"));
         assertEquals(9, csv.size());
         BufferedImage png = ImageIO.read(Path.of(prefix + ".png").toFile());
