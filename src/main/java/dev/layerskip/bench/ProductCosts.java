@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
 import dev.layerskip.model.EngineOps;
+import dev.layerskip.model.WeightLayout;
 import dev.layerskip.model.InferenceMode;
 
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class ProductCosts {
      * @param weights how many different weights to cycle through
      * @param rows the row counts
      * @param repeats timed passes over all weights (median kept)
-     * @return ms per product, [method][row count]
+     * @return ms per product, [method][row count]; NaN for a method this CPU cannot run (bfloat16 packed without AVX-512)
      */
     public static double[][] measure(int out, int in, int weights, int[] rows, int repeats) {
         if (out < 1 || in < 1 || weights < 1 || repeats < 1 || rows.length == 0 || Arrays.stream(rows).anyMatch(r -> r < 1)) {
@@ -79,6 +80,10 @@ public final class ProductCosts {
                 f32.add(manager.randomNormal(0, 0.02f, new Shape(out, in), DataType.FLOAT32)); // [out, in]
             }
             for (int m = 0; m < methods.length; m++) {
+                if (methods[m] == Method.BFLOAT16_PACKED && !WeightLayout.canPack(DataType.BFLOAT16)) {
+                    Arrays.fill(ms[m], Double.NaN); // oneDNN packs bfloat16 only with AVX-512
+                    continue;
+                }
                 List<NDArray> prepared = new ArrayList<>();
                 for (NDArray w : f32) {
                     prepared.add(prepare(methods[m], w));

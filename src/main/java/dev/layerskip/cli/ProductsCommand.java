@@ -48,7 +48,7 @@ final class ProductsCommand implements Callable<Integer> {
         for (int m = 0; m < methods.length; m++) {
             w.printf("%-24s", methods[m].label());
             for (double v : ms[m]) {
-                w.printf(" %9.3f", v);
+                w.printf(Double.isNaN(v) ? " %9s" : " %9.3f", Double.isNaN(v) ? "n/a" : v); // n/a: needs AVX-512
             }
             w.println();
         }

@@ -39,6 +39,7 @@ public final class PassCosts {
     private final int context;
     private final int repeats;
     private final double budgetMs;
+    private final int warmups;
 
     /**
      * @param model the model
@@ -50,9 +51,9 @@ public final class PassCosts {
     }
 
     /**
-     * Costs timed for at least {@code repeats} runs and, past them, until {@code budgetMs} is spent (at
-     * most {@value #MAX_REPEATS} runs): cheap passes get many runs, so that their median is that of a
-     * warm JVM even when timing starts cold.
+     * Costs timed after one warm-up run for at least {@code repeats} runs and, past them, until
+     * {@code budgetMs} is spent (at most {@value #MAX_REPEATS} runs): cheap passes get many runs, so that
+     * their median is that of a warm JVM even when timing starts cold, and costly ones few.
      *
      * @param model the model
      * @param context positions already in the cache when a pass is timed
@@ -64,6 +65,7 @@ public final class PassCosts {
             throw new IllegalArgumentException("context and repeats must be >= 1 and the budget >= 0");
         }
         this.budgetMs = budgetMs;
+        this.warmups = budgetMs > 0 ? 1 : 2;
         this.model = model;
         this.context = context;
         this.repeats = repeats;
@@ -130,21 +132,19 @@ public final class PassCosts {
     }
 
     /**
-     * Times the pipeline's two passes at the same time: a drafter's pass of layers [0, E) over one
-     * position on a drafting thread of {@link SpeculativePipeline}, and a verifier's pass of [E, L) and
-     * the head over {@code positions} on the calling thread: what each costs while the two threads share
-     * the machine.
+     * Times one layer over one position on a drafting thread of {@link SpeculativePipeline} and, at the
+     * same time, one layer over {@code positions} on the calling thread: each thread's pass while the
+     * other runs, as the pipeline's drafter and verifier share the machine.
      *
-     * @param exitLayer E
      * @param positions the verifier's positions
-     * @return {ms of the drafter's pass, ms of the verifier's pass}, measured concurrently
+     * @return {ms of the drafter's layer, ms of the verifier's layer}, measured concurrently
      */
-    public double[] concurrentPassMs(int exitLayer, int positions) {
+    public double[] concurrentLayerMs(int positions) {
         java.util.concurrent.Future<Double> drafter = SpeculativePipeline.submitToDrafter(() -> {
             IntraOpThreads.setForThisThread(model.config());
-            return passMs(0, exitLayer, 1, false);
+            return passMs(0, 1, 1, false);
         });
-        double verifier = passMs(exitLayer, model.numLayers(), positions, true);
+        double verifier = passMs(0, 1, positions, false);
         try {
             return new double[] {drafter.get(), verifier};
         } catch (java.util.concurrent.ExecutionException e) {
@@ -181,7 +181,7 @@ public final class PassCosts {
                 NDManager manager = model.manager().newSubManager();
                 KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers())) {
             NDArray x = manager.randomNormal(new Shape(1, positions, model.config().hiddenSize())); // [1, positions, hidden]
-            for (int r = -2; r < repeats || r < MAX_REPEATS && (System.nanoTime() - begin) / 1e6 < budgetMs; r++) { // two warm-up runs
+            for (int r = -warmups; r < repeats || r < MAX_REPEATS && (System.nanoTime() - begin) / 1e6 < budgetMs; r++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     long t0 = System.nanoTime();

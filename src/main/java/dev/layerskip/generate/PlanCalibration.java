@@ -38,10 +38,14 @@ public final class PlanCalibration {
     public static final double PIPELINE_MARGIN = 1.05;
     /** Positions in the cache while passes are timed. */
     private static final int CONTEXT = 32;
-    /** The fewest timed runs per pass (the median is kept), after two warm-up runs. */
-    private static final int REPEATS = 3;
+    /** The fewest timed runs per pass (the median is kept), after one warm-up run: costly passes run twice in all. */
+    private static final int REPEATS = 1;
     /** Cheap passes are timed again until this many ms are spent on each: their median is then a warm one. */
     private static final double BUDGET_MS = 30;
+    /** A layer cheaper than this (ms) is bound by per-call overhead, which the JVM's compiler still lowers at load. */
+    private static final double CHEAP_LAYER_MS = 2;
+    /** How long full steps run before timing, on such models, so that the decoding path is compiled. */
+    private static final double COMPILE_MS = 150;
 
     private PlanCalibration() {}
 
@@ -89,8 +93,8 @@ public final class PlanCalibration {
     }
 
     /**
-     * Times the passes at exit E on the loaded weights (about half a second on a 1B model on two cores,
-     * less on small ones).
+     * Times the passes at exit E on the loaded weights: two runs of each pass on a 1B model, about 30 ms of
+     * runs of each on small ones (after ~150 ms of full steps so that the JVM has compiled the path).
      *
      * @param model the model
      * @param exitLayer E in 1..L-1
@@ -102,13 +106,19 @@ public final class PlanCalibration {
         long t0 = System.nanoTime();
         int layers = model.numLayers();
         int context = Math.max(1, Math.min(CONTEXT, model.config().maxPositions() - rows));
+        if (new PassCosts(model, context, 1).passMs(0, 1, 1, false) < CHEAP_LAYER_MS) {
+            new PassCosts(model, context, 1, COMPILE_MS).passMs(0, layers, 1, true); // timed cold, the small model would look slow
+        }
         PassCosts costs = new PassCosts(model, context, REPEATS, BUDGET_MS);
         double lower = costs.passMs(0, exitLayer, 1, false);
         double draftHead = costs.headMs(1, drafter::logits);
         double upper = costs.passMs(exitLayer, layers, 1, true);
         double upperRows = costs.passMs(exitLayer, layers, rows, true);
-        double[] shared = costs.concurrentPassMs(exitLayer, rows);
-        return new PassProfile(rows, lower, draftHead, upper, upperRows, shared[0], shared[1], (System.nanoTime() - t0) / 1e6);
+        double layerAlone = costs.passMs(0, 1, 1, false);
+        double layerRowsAlone = costs.passMs(0, 1, rows, false);
+        double[] shared = new PassCosts(model, context, REPEATS, 2 * BUDGET_MS).concurrentLayerMs(rows); // longer: the threads must overlap
+        return new PassProfile(rows, lower, draftHead, upper, upperRows, Math.max(1, shared[0] / layerAlone),
+                Math.max(1, shared[1] / layerRowsAlone), (System.nanoTime() - t0) / 1e6);
     }
 
     /**

@@ -26,9 +26,9 @@ import java.util.Optional;
 class PlanCalibrationTest {
 
     /** Overhead-bound (a small model on a CPU): verification of 9 positions costs little more than of 1, no contention. */
-    private static final PassProfile SMALL = new PassProfile(9, 1.0, 0.2, 2.0, 2.4, 1.0, 2.4, 0);
+    private static final PassProfile SMALL = new PassProfile(9, 1.0, 0.2, 2.0, 2.4, 1.0, 1.0, 0);
     /** Bandwidth-bound (1B-like): the two threads of a pipeline slow each other down by 1.8x. */
-    private static final PassProfile LARGE = new PassProfile(9, 15, 15, 55, 71, 27, 128, 0);
+    private static final PassProfile LARGE = new PassProfile(9, 15, 15, 55, 71, 1.8, 1.8, 0);
 
     @Test
     void overheadBoundModelsPipelineAtTheShortestDepthThatHidesVerification() {
@@ -69,6 +69,7 @@ class PlanCalibrationTest {
         assertThrows(IllegalArgumentException.class, () -> PlanCalibration.choose(LARGE, 1.5, null, null, 2));
         assertThrows(IllegalArgumentException.class, () -> new PassProfile(1, 1, 1, 1, 1, 1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new PassProfile(9, Double.NaN, 1, 1, 1, 1, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PassProfile(9, 1, 1, 1, 1, 0.5, 1, 0));
     }
 
     @Test
