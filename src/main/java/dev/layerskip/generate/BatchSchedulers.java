@@ -7,7 +7,7 @@ import dev.layerskip.tokenizer.TextTokenizer;
 /**
  * One {@link BatchScheduler} per core for models that decode on one PyTorch thread, one for the
  * others: a small model's step is bound by per-call overhead on one core, so a second core serves a
- * second batch (measured on the 2-core CI machine: see the README's batching section), while a large
+ * second batch (measured on the 2-core CI machine: see docs/serving.md, "Batched serving"), while a large
  * model's step already uses every core. A request goes to the scheduler with the fewest sequences.
  * The batch size and the KV-cache budget are split evenly between the schedulers. A lone request
  * decodes as the two-thread pipeline (when its generator is pipelined) only while every other scheduler

@@ -10,7 +10,7 @@ import dev.layerskip.checkpoint.LlamaConfig;
  * thread (OpenMP's thread count), and every new thread starts with one per core. Small models are
  * bound by per-call overhead, which parallel regions only add to: measured on the 2-core CI machine,
  * a decoding step of the demo model (hidden 192) costs about half as much with one thread
- * (StepProbe in the README's batching section). Large models stream weights and keep the default.
+ * (StepProbe in docs/serving.md, "Batched serving"). Large models stream weights and keep the default.
  *
  * <p>Rule: one thread below hidden size {@value #SMALL_HIDDEN}, else the engine's default; the system
  * property {@value #PROPERTY} (a positive integer) overrides it for every model.
