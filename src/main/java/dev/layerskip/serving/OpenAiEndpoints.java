@@ -111,6 +111,20 @@ final class OpenAiEndpoints {
             if (path.equals("/v1/models")) {
                 expect(exchange, method, "GET");
                 exchange.sendJson(200, OpenAiJson.models(config.modelName(), created));
+            } else if (path.startsWith("/v1/models/")) {
+                expect(exchange, method, "GET");
+                String raw = path.substring("/v1/models/".length());
+                String id;
+                try {
+                    id = java.net.URLDecoder.decode(raw, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    id = raw; // a malformed %-escape names no model: answered like any unknown one
+                }
+                if (!id.equals(config.modelName())) {
+                    throw new OpenAiException(404, "the model '" + id + "' does not exist here; this server serves '"
+                            + config.modelName() + "'", OpenAiException.INVALID_REQUEST, "model", "model_not_found");
+                }
+                exchange.sendJson(200, OpenAiJson.model(config.modelName(), created));
             } else if (path.equals("/v1/completions") || path.equals("/v1/chat/completions")) {
                 expect(exchange, method, "POST");
                 boolean chat = path.equals("/v1/chat/completions");

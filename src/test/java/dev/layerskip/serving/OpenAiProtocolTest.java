@@ -71,6 +71,26 @@ class OpenAiProtocolTest {
         assertEquals("list", o.get("object").getAsString());
         assertEquals("demo", o.getAsJsonArray("data").get(0).getAsJsonObject().get("id").getAsString());
         assertEquals("model", o.getAsJsonArray("data").get(0).getAsJsonObject().get("object").getAsString());
+        // GET /v1/models/{id} (what client.models.retrieve sends): the served model, or OpenAI's 404
+        HttpResponse<String> one = CLIENT.send(HttpRequest.newBuilder(OpenAiClientsTest.server.uri().resolve("v1/models/demo"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, one.statusCode(), one.body());
+        JsonObject m = JsonParser.parseString(one.body()).getAsJsonObject();
+        assertEquals("demo", m.get("id").getAsString());
+        assertEquals("model", m.get("object").getAsString());
+        assertEquals(o.getAsJsonArray("data").get(0), m);
+        for (String missing : new String[] {"gpt-4o", "demo%2Fx", "dem%6F2"}) {
+            HttpResponse<String> r404 = CLIENT.send(HttpRequest.newBuilder(OpenAiClientsTest.server.uri().resolve("v1/models/"
+                    + missing)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, r404.statusCode(), r404.body());
+            JsonObject e = JsonParser.parseString(r404.body()).getAsJsonObject().getAsJsonObject("error");
+            assertEquals("model_not_found", e.get("code").getAsString(), missing);
+            assertEquals("model", e.get("param").getAsString());
+            assertTrue(e.get("message").getAsString().contains("this server serves 'demo'"), e.toString());
+        }
+        HttpResponse<String> post = CLIENT.send(HttpRequest.newBuilder(OpenAiClientsTest.server.uri().resolve("v1/models/demo"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode(), post.body());
     }
 
     @Test

@@ -128,17 +128,32 @@ public final class OpenAiJson {
      * @return the JSON text
      */
     public static String models(String model, long created) {
+        JsonArray data = new JsonArray();
+        data.add(modelObject(model, created));
+        JsonObject o = new JsonObject();
+        o.addProperty("object", "list");
+        o.add("data", data);
+        return GSON.toJson(o);
+    }
+
+    /**
+     * The {@code GET /v1/models/{model}} answer: one model object.
+     *
+     * @param model the model name
+     * @param created seconds since the epoch
+     * @return the JSON text
+     */
+    public static String model(String model, long created) {
+        return GSON.toJson(modelObject(model, created));
+    }
+
+    private static JsonObject modelObject(String model, long created) {
         JsonObject m = new JsonObject();
         m.addProperty("id", model);
         m.addProperty("object", "model");
         m.addProperty("created", created);
         m.addProperty("owned_by", "layerskip");
-        JsonArray data = new JsonArray();
-        data.add(m);
-        JsonObject o = new JsonObject();
-        o.addProperty("object", "list");
-        o.add("data", data);
-        return GSON.toJson(o);
+        return m;
     }
 
     /**
