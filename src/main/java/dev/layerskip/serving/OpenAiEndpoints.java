@@ -156,6 +156,7 @@ final class OpenAiEndpoints {
                         + config.modelName() + "'", OpenAiException.INVALID_REQUEST, "model", "model_not_found");
             }
             String prompt = chat ? chatPrompt(request) : request.prompt();
+            checkMaxTokens(request, service.defaults().maxNewTokensCap());
             PreparedGeneration prepared;
             try {
                 prepared = service.prepare(new LmiRequest(prompt, parameters(request), request.stream()));
@@ -164,6 +165,7 @@ final class OpenAiEndpoints {
                         .replace("parameters.", "");
                 throw OpenAiException.invalid(chat ? "messages" : "prompt", message);
             }
+            checkContext(request, prepared.promptIds().length, service.model().config().maxPositions());
             if (request.stream()) {
                 stream(exchange, request, prepared);
             } else {
@@ -265,6 +267,25 @@ final class OpenAiEndpoints {
         Double temperature = r.temperature() != null && r.temperature() > 0 ? r.temperature() : null;
         return new LmiParameters(r.maxTokens(), sample, temperature, null, r.topP(), r.seed(), r.stop(), false, false,
                 r.strategy(), r.exitLayer(), r.numSpeculations(), null, null, null, r.presencePenalty(), r.frequencyPenalty());
+    }
+
+    /** A completion budget over the server's cap is refused naming the field the client sent, as OpenAI does. */
+    private static void checkMaxTokens(OpenAiRequest r, int cap) throws OpenAiException {
+        if (r.maxTokens() != null && r.maxTokens() > cap) {
+            throw OpenAiException.invalid(r.maxTokensField(), "'" + r.maxTokensField() + "' is " + r.maxTokens()
+                    + " but this server allows at most " + cap + " (its max_new_tokens_cap)");
+        }
+    }
+
+    /** A prompt and an asked-for completion that do not fit the context together: OpenAI's 400, not a silent clamp. */
+    private static void checkContext(OpenAiRequest r, int promptTokens, int context) throws OpenAiException {
+        if (r.maxTokens() != null && (long) promptTokens + r.maxTokens() > context) {
+            String input = r.chat() ? "messages" : "prompt";
+            throw new OpenAiException(400, "this model's maximum context length is " + context + " tokens, but "
+                    + (promptTokens + (long) r.maxTokens()) + " were requested (" + promptTokens + " in the " + input + ", "
+                    + r.maxTokens() + " in '" + r.maxTokensField() + "'); shorten the " + input + " or lower '"
+                    + r.maxTokensField() + "'", OpenAiException.INVALID_REQUEST, r.maxTokensField(), "context_length_exceeded");
+        }
     }
 
     private static String finishReason(GenerationResult result, StopTrimmer trimmer) {

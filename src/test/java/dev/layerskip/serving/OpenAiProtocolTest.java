@@ -137,6 +137,25 @@ class OpenAiProtocolTest {
     }
 
     @Test
+    void completionBudgetsBeyondTheContextOrTheCapAreRefusedByTheFieldTheClientSent() throws Exception {
+        // the demo's context is 1,024 tokens: a prompt of a few tokens plus 1,024 more does not fit (no silent clamp)
+        JsonObject e = error(post("v1/completions", "{\"prompt\": \"def \", \"max_tokens\": 1024}"), 400);
+        assertEquals("context_length_exceeded", e.get("code").getAsString());
+        assertEquals("max_tokens", e.get("param").getAsString());
+        assertTrue(e.get("message").getAsString().startsWith("this model's maximum context length is 1024 tokens"), e.toString());
+        assertTrue(e.get("message").getAsString().contains("in the prompt, 1024 in 'max_tokens'"), e.toString());
+        e = error(post("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"max_completion_tokens\": 1100}"), 400);
+        assertEquals("max_completion_tokens", e.get("param").getAsString());
+        assertTrue(e.get("message").getAsString().contains("in the messages, 1100 in 'max_completion_tokens'"), e.toString());
+        // beyond the server's max_new_tokens_cap (4096 by default): named as sent, not as the LMI parameter
+        e = error(post("v1/completions", "{\"prompt\": \"def \", \"max_tokens\": 5000}"), 400);
+        assertEquals("max_tokens", e.get("param").getAsString());
+        assertEquals("'max_tokens' is 5000 but this server allows at most 4096 (its max_new_tokens_cap)",
+                e.get("message").getAsString());
+    }
+
+    @Test
     void presenceAndFrequencyPenaltiesApplyOnTopOfTheCheckpointsRepetitionControl() throws Exception {
         String prompt = "class Stack:\n    def __init__(self):\n";
         HttpResponse<String> r = post("v1/completions", "{\"prompt\": \"class Stack:\\n    def __init__(self):\\n\", "

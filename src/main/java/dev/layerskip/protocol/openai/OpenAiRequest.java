@@ -11,6 +11,7 @@ import java.util.List;
  * @param prompt the prompt of a completion request, or null for chat
  * @param messages the messages of a chat request (empty for a completion)
  * @param maxTokens max_tokens (or max_completion_tokens), ≥ 1
+ * @param maxTokensField which of the two the client sent ({@code max_tokens} or {@code max_completion_tokens}), or null
  * @param temperature temperature in [0, 2]; 0 means greedy decoding
  * @param topP top_p in (0, 1]
  * @param seed the sampling seed
@@ -23,7 +24,7 @@ import java.util.List;
  * @param presencePenalty presence_penalty in [-2, 2], 0 = off
  * @param frequencyPenalty frequency_penalty in [-2, 2], 0 = off
  */
-public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens,
+public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens, String maxTokensField,
         Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
         String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty) {
 

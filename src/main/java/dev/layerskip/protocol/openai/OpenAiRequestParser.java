@@ -204,7 +204,7 @@ public final class OpenAiRequestParser {
         if (d != null && d < 1) {
             throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
         }
-        return new OpenAiRequest(model, prompt, messages, max, temperature, topP, seed, stops(o), stream != null && stream,
+        return new OpenAiRequest(model, prompt, messages, max, max == null ? null : maxField, temperature, topP, seed, stops(o), stream != null && stream,
                 includeUsage, strategy, exit, d, penalties[0], penalties[1]);
     }
 
