@@ -23,6 +23,7 @@ import dev.layerskip.tokenizer.TextTokenizer;
 import org.slf4j.LoggerFactory;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -205,7 +206,8 @@ public final class GenerationService {
             throw new InvalidRequestException("parameters.max_new_tokens is " + max + " but this server allows at most "
                     + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
         }
-        GenerationConfig config = new GenerationConfig(max, sampling, checkpointDefaults.eosTokenIds(), p.stopSequences())
+        GenerationConfig config = new GenerationConfig(max, sampling, p.ignoreEos() ? List.of() : checkpointDefaults.eosTokenIds(),
+                p.stopSequences())
                 .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults)
                         .withOpenAiPenalties(p.presencePenalty() != null ? p.presencePenalty() : 0,
                                 p.frequencyPenalty() != null ? p.frequencyPenalty() : 0));
@@ -215,6 +217,9 @@ public final class GenerationService {
             throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
         }
         int[] ids = tokenizer.encode(request.inputs());
+        if (p.truncate() != null && ids.length > p.truncate()) {
+            ids = java.util.Arrays.copyOfRange(ids, ids.length - p.truncate(), ids.length); // TGI: the last N tokens
+        }
         try {
             Prompts.check(ids, model.config());
         } catch (IllegalArgumentException e) {

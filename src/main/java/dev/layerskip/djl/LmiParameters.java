@@ -24,15 +24,18 @@ import java.util.List;
  * @param noRepeatNgramSize no_repeat_ngram_size: &ge; 0, 0 = off
  * @param presencePenalty OpenAI's presence_penalty in [-2, 2] (0 = off; set by the OpenAI routes)
  * @param frequencyPenalty OpenAI's frequency_penalty in [-2, 2] (0 = off; set by the OpenAI routes)
+ * @param ignoreEos ignore_eos (TGI / LMI): generation does not stop at the checkpoint's end-of-sequence ids
+ * @param truncate truncate (TGI / LMI): keep only the last N prompt tokens, ≥ 1, or null for the whole prompt
  */
 public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
         Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
         String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
-        Double repetitionPenalty, Integer noRepeatNgramSize, Double presencePenalty, Double frequencyPenalty) {
+        Double repetitionPenalty, Integer noRepeatNgramSize, Double presencePenalty, Double frequencyPenalty,
+        boolean ignoreEos, Integer truncate) {
 
     /** No parameter set: every value from the model's defaults. */
     public static final LmiParameters NONE = new LmiParameters(
-            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null, null, null, false, null);
 
     /**
      * Parameters without OpenAI's presence and frequency penalties.
@@ -58,7 +61,7 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
             String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
             Double repetitionPenalty, Integer noRepeatNgramSize) {
         this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
-                strategy, exitLayer, numSpeculations, draftConfidence, repetitionPenalty, noRepeatNgramSize, null, null);
+                strategy, exitLayer, numSpeculations, draftConfidence, repetitionPenalty, noRepeatNgramSize, null, null, false, null);
     }
 
     /**
@@ -82,11 +85,14 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
             Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
             String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
         this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
-                strategy, exitLayer, numSpeculations, draftConfidence, null, null, null, null);
+                strategy, exitLayer, numSpeculations, draftConfidence, null, null, null, null, false, null);
     }
 
     /** Copies the stop list. */
     public LmiParameters {
         stopSequences = stopSequences == null ? List.of() : List.copyOf(stopSequences);
+        if (truncate != null && truncate < 1) {
+            throw new IllegalArgumentException("truncate must be >= 1 (prompt tokens kept), got " + truncate);
+        }
     }
 }

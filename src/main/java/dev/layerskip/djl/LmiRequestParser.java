@@ -24,8 +24,9 @@ public final class LmiRequestParser {
 
     private static final Set<String> TOP_LEVEL = Set.of("inputs", "parameters", "stream");
     private static final Set<String> PARAMETERS = Set.of("max_new_tokens", "do_sample", "temperature", "top_k",
-            "top_p", "seed", "stop_sequences", "details", "return_full_text", "strategy", "exit_layer",
-            "num_speculations", "draft_confidence", "repetition_penalty", "no_repeat_ngram_size");
+            "top_p", "seed", "stop_sequences", "stop", "details", "return_full_text", "strategy", "exit_layer",
+            "num_speculations", "draft_confidence", "repetition_penalty", "no_repeat_ngram_size", "ignore_eos", "truncate",
+            "best_of", "watermark", "top_n_tokens", "decoder_input_details", "typical_p");
 
     private LmiRequestParser() {}
 
@@ -139,38 +140,74 @@ public final class LmiRequestParser {
         if (ngram != null && ngram < 0) {
             throw new InvalidRequestException("parameters.no_repeat_ngram_size must be >= 0 (0 = off), got " + ngram);
         }
+        Integer truncate = integer(p, "truncate", at);
+        if (truncate != null && truncate < 1) {
+            throw new InvalidRequestException("parameters.truncate must be >= 1 (prompt tokens kept), got " + truncate);
+        }
+        refuseUnsupported(p, at);
         return new LmiParameters(max, bool(p, "do_sample", at), temperature, topK, topP, seed,
                 stops(p, at), Boolean.TRUE.equals(bool(p, "details", at)),
                 Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence,
-                repetitionPenalty, ngram);
+                repetitionPenalty, ngram, null, null, Boolean.TRUE.equals(bool(p, "ignore_eos", at)), truncate);
     }
 
+    /**
+     * TGI / LMI fields this server reads but implements only at their neutral value: best_of 1, watermark false,
+     * top_n_tokens 0, decoder_input_details false, typical_p 1. Another value is a 400 saying so.
+     */
+    private static void refuseUnsupported(JsonObject p, String at) throws InvalidRequestException {
+        Integer bestOf = integer(p, "best_of", at);
+        if (bestOf != null && bestOf != 1) {
+            throw new InvalidRequestException(at + "best_of: only 1 is supported (one sequence per request), got " + bestOf);
+        }
+        if (Boolean.TRUE.equals(bool(p, "watermark", at))) {
+            throw new InvalidRequestException(at + "watermark: watermarking is not supported; false is accepted");
+        }
+        Integer topN = integer(p, "top_n_tokens", at);
+        if (topN != null && topN != 0) {
+            throw new InvalidRequestException(at + "top_n_tokens: token log-probabilities are not supported; 0 is accepted, got "
+                    + topN);
+        }
+        if (Boolean.TRUE.equals(bool(p, "decoder_input_details", at))) {
+            throw new InvalidRequestException(at + "decoder_input_details: prompt log-probabilities are not supported;"
+                    + " false is accepted");
+        }
+        Double typical = number(p, "typical_p", at);
+        if (typical != null && typical != 1.0) {
+            throw new InvalidRequestException(at + "typical_p: typical sampling is not supported; 1.0 (off) is accepted, got "
+                    + typical);
+        }
+    }
+
+    /** stop_sequences, or TGI's name for them, stop: a list of strings (not both). */
     private static List<String> stops(JsonObject p, String at) throws InvalidRequestException {
-        JsonElement e = p.get("stop_sequences");
+        boolean tgi = p.has("stop") && !p.get("stop").isJsonNull();
+        if (tgi && p.has("stop_sequences") && !p.get("stop_sequences").isJsonNull()) {
+            throw new InvalidRequestException(at + "stop and " + at + "stop_sequences name the same list: give one");
+        }
+        String name = tgi ? "stop" : "stop_sequences";
+        JsonElement e = p.get(name);
         if (e == null || e.isJsonNull()) {
             return List.of();
         }
-        if (StrictJson.isString(e)) {
-            return nonEmpty(List.of(e.getAsString()), at);
-        }
         if (!e.isJsonArray()) {
-            throw new InvalidRequestException(at + "stop_sequences must be a list of strings, got " + StrictJson.brief(e));
+            throw new InvalidRequestException(at + name + " must be a list of strings, got " + StrictJson.brief(e));
         }
         List<String> out = new ArrayList<>();
         JsonArray a = e.getAsJsonArray();
         for (int i = 0; i < a.size(); i++) {
             if (!StrictJson.isString(a.get(i))) {
-                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must be a string, got " + StrictJson.brief(a.get(i)));
+                throw new InvalidRequestException(at + name + "[" + i + "] must be a string, got " + StrictJson.brief(a.get(i)));
             }
             out.add(a.get(i).getAsString());
         }
-        return nonEmpty(out, at);
+        return nonEmpty(out, at + name);
     }
 
-    private static List<String> nonEmpty(List<String> stops, String at) throws InvalidRequestException {
+    private static List<String> nonEmpty(List<String> stops, String field) throws InvalidRequestException {
         for (int i = 0; i < stops.size(); i++) {
             if (stops.get(i).isEmpty()) {
-                throw new InvalidRequestException(at + "stop_sequences[" + i + "] must not be empty");
+                throw new InvalidRequestException(field + "[" + i + "] must not be empty");
             }
         }
         return stops;

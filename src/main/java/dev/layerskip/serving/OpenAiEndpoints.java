@@ -266,7 +266,8 @@ final class OpenAiEndpoints {
         Boolean sample = r.temperature() != null ? Boolean.valueOf(r.temperature() > 0) : r.topP() != null ? Boolean.TRUE : null;
         Double temperature = r.temperature() != null && r.temperature() > 0 ? r.temperature() : null;
         return new LmiParameters(r.maxTokens(), sample, temperature, null, r.topP(), r.seed(), r.stop(), false, false,
-                r.strategy(), r.exitLayer(), r.numSpeculations(), null, null, null, r.presencePenalty(), r.frequencyPenalty());
+                r.strategy(), r.exitLayer(), r.numSpeculations(), null, null, null, r.presencePenalty(), r.frequencyPenalty(),
+                false, null);
     }
 
     /** A completion budget over the server's cap is refused naming the field the client sent, as OpenAI does. */

@@ -172,6 +172,35 @@ class ServingConfigTest {
     }
 
     @Test
+    void tgiFieldsThatLmiClientsSendAreHonoured() throws Exception {
+        String prompt = "x = 1\ny = 2\nz = 3\ndef ";
+        String body = "{\"inputs\": \"" + prompt.replace("\n", "\\n") + "\", \"parameters\": {\"max_new_tokens\": 24, \"details\": true%s}}";
+        JsonObject plain = json(predict(request(String.format(body, ""))));
+        // stop is TGI's name for stop_sequences: the same answer
+        JsonObject stopSequences = json(predict(request(String.format(body, ", \"stop_sequences\": [\"\\n\"]"))));
+        JsonObject stop = json(predict(request(String.format(body, ", \"stop\": [\"\\n\"]"))));
+        assertEquals(stopSequences.get("generated_text"), stop.get("generated_text"));
+        assertEquals("stop_sequence", stop.getAsJsonObject("details").get("finish_reason").getAsString());
+        // truncate keeps the last N prompt tokens; beyond the prompt it changes nothing
+        int promptTokens = plain.getAsJsonObject("details").get("prompt_tokens").getAsInt();
+        JsonObject whole = json(predict(request(String.format(body, ", \"truncate\": " + (promptTokens + 5)))));
+        assertEquals(plain.get("generated_text"), whole.get("generated_text"));
+        JsonObject cut = json(predict(request(String.format(body, ", \"truncate\": 2"))));
+        assertEquals(2, cut.getAsJsonObject("details").get("prompt_tokens").getAsInt());
+        // neutral values of the fields this server does not implement are accepted
+        JsonObject neutral = json(predict(request(String.format(body, ", \"best_of\": 1, \"watermark\": false,"
+                + " \"top_n_tokens\": 0, \"decoder_input_details\": false, \"typical_p\": 1.0, \"ignore_eos\": false"))));
+        assertEquals(plain.get("generated_text"), neutral.get("generated_text"));
+        // ignore_eos drops the checkpoint's end-of-sequence ids from the generation
+        GenerationService service = ((LayerSkipServingTranslator) model.getTranslator()).service();
+        LmiRequest ignoring = LmiRequestParser.parse(String.format(body, ", \"ignore_eos\": true")
+                .getBytes(StandardCharsets.UTF_8), null);
+        assertTrue(service.prepare(ignoring).config().eosTokenIds().isEmpty());
+        assertFalse(service.prepare(LmiRequestParser.parse(String.format(body, "").getBytes(StandardCharsets.UTF_8), null))
+                .config().eosTokenIds().isEmpty());
+    }
+
+    @Test
     void badRequestsGet400NamingTheField() throws Exception {
         String longPrompt = "x = 1\n".repeat(1200);
         Map<String, String> cases = new java.util.LinkedHashMap<>();
@@ -197,6 +226,17 @@ class ServingConfigTest {
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"do_sample\": 1}}", "parameters.do_sample must be true or false");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"seed\": \"x\"}}", "parameters.seed must be an integer");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"stop_sequences\": [1]}}", "parameters.stop_sequences[0] must be a string");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"stop_sequences\": \"\\n\"}}", "parameters.stop_sequences must be a list of strings");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"stop\": [\"\"]}}", "parameters.stop[0] must not be empty");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"stop\": [\"x\"], \"stop_sequences\": [\"y\"]}}",
+                "parameters.stop and parameters.stop_sequences name the same list");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"ignore_eos\": 1}}", "parameters.ignore_eos must be true or false");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"truncate\": 0}}", "parameters.truncate must be >= 1");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"best_of\": 2}}", "parameters.best_of: only 1 is supported");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"watermark\": true}}", "parameters.watermark: watermarking is not supported");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"top_n_tokens\": 5}}", "parameters.top_n_tokens: token log-probabilities");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"decoder_input_details\": true}}", "parameters.decoder_input_details:");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"typical_p\": 0.9}}", "parameters.typical_p: typical sampling");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"exit_layer\": 0}}", "parameters.exit_layer must be >= 1");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"exit_layer\": 8}}", "exit layer 8 is outside 1..7");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"num_speculations\": 0}}", "parameters.num_speculations must be >= 1");
