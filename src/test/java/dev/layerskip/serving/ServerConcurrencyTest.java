@@ -182,7 +182,7 @@ class ServerConcurrencyTest {
         GenerationService service = ((LayerSkipServingTranslator) model.getTranslator()).service();
         try (EmbeddedServer s = EmbeddedServer.start(model, new ServerConfig("127.0.0.1", 0, "demo", 1, 2, 1 << 16,
                 Duration.ofSeconds(60), Duration.ofSeconds(10)))) {
-            RawHttp.leaveWhileGenerating(s.port(), RawHttp.post("/v1/completions", "{\"prompt\": \"def \", \"max_tokens\": 1900,"
+            RawHttp.leaveWhileGenerating(s.port(), RawHttp.post("/v1/completions", "{\"prompt\": \"def \", \"max_tokens\": 1000,"
                     + " \"strategy\": \"autoregressive\"}"), service);
             RawHttp.Reply next = RawHttp.send(s.port(), RawHttp.post("/v1/completions", "{\"prompt\": \"def \", \"max_tokens\": 2}"));
             assertEquals(200, next.status(), next.body());
