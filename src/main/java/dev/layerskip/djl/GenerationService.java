@@ -212,7 +212,9 @@ public final class GenerationService {
                         .withOpenAiPenalties(p.presencePenalty() != null ? p.presencePenalty() : 0,
                                 p.frequencyPenalty() != null ? p.frequencyPenalty() : 0));
         try {
-            Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
+            if (p.truncate() == null) { // with truncate a prompt may be longer than the context (the body size still bounds it)
+                Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
+            }
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
         }

@@ -187,6 +187,11 @@ class ServingConfigTest {
         assertEquals(plain.get("generated_text"), whole.get("generated_text"));
         JsonObject cut = json(predict(request(String.format(body, ", \"truncate\": 2"))));
         assertEquals(2, cut.getAsJsonObject("details").get("prompt_tokens").getAsInt());
+        // a prompt far beyond the context (more bytes than 64 x 1,024) is fine when truncate keeps what fits
+        String huge = "x = 1\\n".repeat(12_000) + "def ";
+        JsonObject kept = json(predict(request("{\"inputs\": \"" + huge + "\", \"parameters\": {\"max_new_tokens\": 4,"
+                + " \"details\": true, \"truncate\": 16}}")));
+        assertEquals(16, kept.getAsJsonObject("details").get("prompt_tokens").getAsInt(), kept.toString());
         // neutral values of the fields this server does not implement are accepted
         JsonObject neutral = json(predict(request(String.format(body, ", \"best_of\": 1, \"watermark\": false,"
                 + " \"top_n_tokens\": 0, \"decoder_input_details\": false, \"typical_p\": 1.0, \"ignore_eos\": false"))));
