@@ -34,6 +34,11 @@ public final class AutoregressiveGenerator implements Generator {
     }
 
     @Override
+    public BatchPlan plan() {
+        return BatchPlan.steps(exitLayer);
+    }
+
+    @Override
     public int exitLayer() {
         return exitLayer;
     }
@@ -43,7 +48,7 @@ public final class AutoregressiveGenerator implements Generator {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), null, length -> {});
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
-                RollingBatch batch = new RollingBatch(model, exitLayer, null, 1)) {
+                RollingBatch batch = new RollingBatch(model, plan(), 1)) {
             batch.join(row);
             while (!batch.rows().isEmpty()) {
                 batch.step();

@@ -47,7 +47,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final BatchLimits limits;
     private final Object lock = new Object();
     private final ArrayDeque<Ticket> pending = new ArrayDeque<>(); // guarded by lock
-    private final Map<String, RollingBatch> batches = new LinkedHashMap<>(); // scheduler thread only
+    private final Map<BatchPlan.Key, RollingBatch> batches = new LinkedHashMap<>(); // scheduler thread only
     private final Map<BatchRow, Ticket> tickets = new IdentityHashMap<>(); // scheduler thread only
     private final Thread thread;
     private volatile boolean closed;
@@ -150,10 +150,10 @@ public final class BatchScheduler implements AutoCloseable {
 
     private GenerationResult submit(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
         Ticket ticket = new Ticket(generator, listener);
-        DraftLength policy = generator instanceof SelfSpeculativeGenerator s ? s.draftLength() : null;
+        DraftLength policy = generator.plan().draftLength();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, ticket, model.config(), policy, length -> { });
         ticket.row = row;
-        long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), policy != null, row);
+        long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), generator.plan().speculative(), row);
         if (alone > limits.kvCacheBudgetBytes()) {
             throw new GenerationRejectedException("this request needs " + mib(alone) + " MiB of KV cache (prompt "
                     + promptIds.length + " + up to " + row.limit + " new tokens) but kv_cache_budget_mb is "
@@ -286,15 +286,14 @@ public final class BatchScheduler implements AutoCloseable {
             return null;
         }
         Ticket only = tickets.values().iterator().next();
-        boolean pipelined = only.generator instanceof SelfSpeculativeGenerator s && s.pipelined();
+        boolean pipelined = only.generator.plan().pipelined();
         return pipelined && only.row.sampler.config().isGreedy() && !othersWaiting() ? only : null;
     }
 
     /** Decodes the lone request as the pipeline until it ends or another request waits (then it stays in its batch). */
     private void pipeline(Ticket alone) {
-        SelfSpeculativeGenerator generator = (SelfSpeculativeGenerator) alone.generator;
         pipelineRuns++; // only this thread writes
-        List<BatchRow> left = batchFor(generator).pipeline(generator.draftLength().max(), this::othersWaiting);
+        List<BatchRow> left = batchFor(alone.generator).pipeline(this::othersWaiting);
         if (left.isEmpty()) {
             pipelineYields++;
         }
@@ -314,11 +313,8 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private RollingBatch batchFor(Generator generator) {
-        DraftScorer drafter = generator instanceof SelfSpeculativeGenerator s ? s.drafter() : null;
-        // one batch per strategy, exit layer and draft head size (a model builds one draft head per size)
-        String key = (drafter == null ? "autoregressive:" : "self-speculative:") + generator.exitLayer()
-                + (drafter == null ? "" : ":" + drafter.size());
-        return batches.computeIfAbsent(key, k -> new RollingBatch(model, generator.exitLayer(), drafter, limits.maxBatchSize()));
+        BatchPlan plan = generator.plan();
+        return batches.computeIfAbsent(plan.batchKey(), k -> new RollingBatch(model, plan, limits.maxBatchSize()));
     }
 
     /** Releases a request that left the batches (already out of {@code tickets}): its caller sees it no longer running. */

@@ -17,6 +17,9 @@ public sealed interface Generator permits AutoregressiveGenerator, SelfSpeculati
      */
     GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener);
 
+    /** @return how this generator's rows are decoded: what batch schedulers batch by and run */
+    BatchPlan plan();
+
     /** @return the exit layer E: the last layer run for every token (L for the full model), or
      *     the draft exit of self-speculation */
     int exitLayer();

@@ -38,6 +38,22 @@ public final class RepetitionProcessor {
         this.length = promptIds.length;
     }
 
+    private RepetitionProcessor(RepetitionProcessor other) {
+        this.control = other.control;
+        this.promptLength = other.promptLength;
+        this.tokens = other.tokens.clone();
+        this.length = other.length;
+    }
+
+    /**
+     * An independent copy of this context (the pipeline's drafting thread keeps its own).
+     *
+     * @return the copy
+     */
+    public RepetitionProcessor copy() {
+        return new RepetitionProcessor(this);
+    }
+
     /** @return whether the settings change any logit (else callers may skip {@link #apply}) */
     public boolean active() {
         return control.isActive();

@@ -28,8 +28,8 @@ import java.util.function.BooleanSupplier;
 final class RollingBatch implements AutoCloseable {
 
     private final LlamaModel model;
+    private final BatchPlan plan;
     private final int exitLayer;
-    private final DraftScorer drafter; // null unless self-speculative
     private final int maxRows;
     private final NDManager manager;
     private final List<BatchRow> rows = new ArrayList<>(); // row i uses cache lane i
@@ -37,17 +37,16 @@ final class RollingBatch implements AutoCloseable {
 
     /**
      * @param model the model
-     * @param exitLayer E: the last layer of every step (autoregressive) or of every draft
-     * @param drafter how self-speculative rows score drafts (E &lt; L), or null for autoregressive rows
+     * @param plan the rows' exit layer, drafting and schedule
      * @param maxRows the most rows at once
      */
-    RollingBatch(LlamaModel model, int exitLayer, DraftScorer drafter, int maxRows) {
+    RollingBatch(LlamaModel model, BatchPlan plan, int maxRows) {
         if (maxRows < 1) {
             throw new IllegalArgumentException("max batch size must be >= 1, got " + maxRows);
         }
         this.model = model;
-        this.exitLayer = exitLayer;
-        this.drafter = drafter;
+        this.plan = plan;
+        this.exitLayer = plan.exitLayer();
         this.maxRows = maxRows;
         this.manager = model.manager().newSubManager();
     }
@@ -102,7 +101,7 @@ final class RollingBatch implements AutoCloseable {
     }
 
     private boolean speculative() {
-        return drafter != null;
+        return plan.speculative();
     }
 
     private int cacheLayers() {
@@ -176,7 +175,7 @@ final class RollingBatch implements AutoCloseable {
         }
         try {
             if (speculative()) {
-                new SpeculativeRound(model, exitLayer, drafter, manager, cache).run(rows);
+                new SpeculativeRound(model, exitLayer, plan.drafter(), manager, cache).run(rows);
             } else {
                 decodeOne();
             }
@@ -192,20 +191,21 @@ final class RollingBatch implements AutoCloseable {
     static final BooleanSupplier NEVER = () -> false;
 
     /**
-     * Decodes the batch's only row as a two-thread {@link SpeculativePipeline}, to its end or until
+     * Decodes the batch's only row as a two-thread {@link SpeculativePipeline} (the drafter runs up to
+     * the row's maximum draft length ahead of verification), to its end or until
      * {@code yieldNow} says so at a verification boundary; a yielded row stays in the batch, ready for
      * {@link #step} rounds (or another pipeline) with the same tokens.
      *
-     * @param depth how far the drafter may run ahead of verification
      * @param yieldNow asked after every verification; {@link #NEVER} to decode to the end
      * @return the rows that left (the row, once it finished; none when it yielded)
      */
-    List<BatchRow> pipeline(int depth, BooleanSupplier yieldNow) {
+    List<BatchRow> pipeline(BooleanSupplier yieldNow) {
         if (rows.size() != 1 || !speculative()) {
             throw new IllegalStateException("a pipeline decodes one self-speculative row, the batch has " + rows.size());
         }
         try {
-            new SpeculativePipeline(model, exitLayer, drafter, manager, cache, depth).run(rows.get(0), yieldNow);
+            new SpeculativePipeline(model, exitLayer, plan.drafter(), manager, cache, rows.get(0).draftLength.max())
+                    .run(rows.get(0), yieldNow);
         } catch (RuntimeException e) {
             rows.get(0).fail(e);
         }

@@ -111,6 +111,11 @@ public final class SelfSpeculativeGenerator implements Generator {
     }
 
     @Override
+    public BatchPlan plan() {
+        return new BatchPlan(exitLayer, drafter, draftLength, pipelined ? Schedule.PIPELINE : Schedule.ROUNDS);
+    }
+
+    @Override
     public int exitLayer() {
         return exitLayer;
     }
@@ -130,10 +135,10 @@ public final class SelfSpeculativeGenerator implements Generator {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), draftLength, cacheProbe);
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
-                RollingBatch batch = new RollingBatch(model, exitLayer, drafter, 1)) {
+                RollingBatch batch = new RollingBatch(model, plan(), 1)) {
             batch.join(row);
             if (pipelined && !batch.rows().isEmpty() && row.sampler.config().isGreedy()) { // the first token may already end it
-                batch.pipeline(draftLength.max(), RollingBatch.NEVER);
+                batch.pipeline(RollingBatch.NEVER);
             }
             while (!batch.rows().isEmpty()) {
                 batch.step();

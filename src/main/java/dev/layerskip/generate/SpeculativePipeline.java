@@ -24,12 +24,13 @@ import java.util.function.BooleanSupplier;
 /**
  * Self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et al., 2024</a>,
  * §4.2) as a two-stage pipeline over the layers, for one greedy sequence (repetition control
- * included): a drafting thread owns
- * layers [0, E) and the draft head, the calling thread owns layers [E, L) and the full head, and the
- * two run at the same time on two cores.
+ * included): a drafting thread owns layers [0, E) and the draft head ({@link Drafter}), the calling
+ * thread owns layers [E, L) and the full head ({@link Verifier}), and the two run at the same time on
+ * two cores. Drafting, verification and the accept rule are those of the rounds; only the schedule
+ * differs.
  *
  * <p>The drafter feeds a token through [0, E) at position p, keeps x_E (the exit query cache), takes
- * its greedy draft g_p, feeds g_p at p+1, and so on, at most {@code depth} positions ahead of the
+ * its greedy draft g_p (penalised as a round's draft), feeds g_p at p+1, and so on, at most {@code depth} positions ahead of the
  * first unverified one. The verifier runs [E, L) once over every kept x_E that is ready and takes the
  * full model's token f_p at each of those positions. Accept rule (greedy, by
  * {@link SpeculativeAcceptance#decideGreedy}): f_p is emitted at every position whose input was the
@@ -66,30 +67,30 @@ final class SpeculativePipeline {
     }
 
     private final LlamaModel model;
-    private final int exitLayer;
-    private final DraftScorer drafter;
     private final NDManager manager;
     private final KvCache cache;
+    private final Drafter drafter;
+    private final Verifier verifier;
     private final int depth;
 
     /**
      * @param model the model
      * @param exitLayer E in 1..L-1
-     * @param drafter the draft head; its greedy pick runs on the device
+     * @param scorer how drafts are scored
      * @param manager the generation's manager (it owns the cache)
      * @param cache a one-lane cache over every layer
      * @param depth how many positions the drafter may run ahead of verification, at least 1
      */
-    SpeculativePipeline(LlamaModel model, int exitLayer, DraftScorer drafter, NDManager manager, KvCache cache,
+    SpeculativePipeline(LlamaModel model, int exitLayer, DraftScorer scorer, NDManager manager, KvCache cache,
             int depth) {
         if (depth < 1) {
             throw new IllegalArgumentException("pipeline depth must be >= 1, got " + depth);
         }
         this.model = model;
-        this.exitLayer = exitLayer;
-        this.drafter = drafter;
         this.manager = manager;
         this.cache = cache;
+        this.drafter = new Drafter(model, exitLayer, scorer, cache);
+        this.verifier = new Verifier(model, exitLayer, cache);
         this.depth = depth;
     }
 
@@ -108,7 +109,8 @@ final class SpeculativePipeline {
     void run(BatchRow row, BooleanSupplier yieldNow) {
         int base = cache.length(0); // the first position not verified yet; row.token is fed there
         DraftHandoff handoff = new DraftHandoff(base, row.token, base + Math.min(depth, row.out.remaining()));
-        Future<?> drafting = DRAFTERS.submit(() -> draftLoop(handoff));
+        RepetitionProcessor context = row.penalties.active() ? row.penalties.copy() : null; // the drafter's own
+        Future<?> drafting = DRAFTERS.submit(() -> draftLoop(handoff, context, row.sampler));
         try (NDManager verifying = manager.newSubManager()) {
             while (!row.finished()) {
                 List<DraftedPosition> items = handoff.awaitReady();
@@ -136,8 +138,14 @@ final class SpeculativePipeline {
     private int verify(BatchRow row, List<DraftedPosition> items, int base, NDManager verifying, DraftHandoff handoff) {
         int k = items.size();
         row.beginStep();
-        long t0 = System.nanoTime();
-        long[] targets; // f at each item's position: the full model's next token
+        int[] drafts = new int[k]; // g_i: the draft fed at position base+i+1
+        long draftNanos = 0;
+        for (int i = 0; i < k; i++) {
+            drafts[i] = items.get(i).draft();
+            draftNanos += items.get(i).nanos();
+        }
+        RoundTimer timer = RoundTimer.verifyingDraftsOf(draftNanos);
+        int[] emitted; // [agreeing drafts..., f]
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList states = new NDList(k);
@@ -146,71 +154,28 @@ final class SpeculativePipeline {
             }
             NDArray kept = k == 1 ? items.get(0).exitState() : NDArrays.concat(states, 1); // [1, k, hidden]
             kept.attach(verifying); // the verifier's activations stay out of the drafter's manager
-            NDArray logits = model.exitHead(model.forwardLayers(kept, exitLayer, model.numLayers(), cache,
-                    RowPositions.aligned(0, 1, base, k))); // [1, k, vocab]
-            boolean[] finite = FiniteCheck.finitePositions(logits); // [k]: every emitted token comes from these
-            for (int i = 0; i < k; i++) {
-                if (!finite[i]) {
-                    throw FiniteCheck.failure("exit layer " + model.numLayers() + ", position " + (base + i));
-                }
+            Verification verification = verifier.verify(kept, RowPositions.aligned(0, 1, base, k));
+            RuntimeException failure = verification.nonFinite(0, k, base);
+            if (failure != null) {
+                throw failure;
             }
-            targets = row.picksOnDevice() ? logits.argMax(2).toLongArray() // [1, k]: only ids are copied
-                    : penalisedTargets(row, logits.toFloatArray(), items); // [k, vocab] copied, penalised on the host
+            // Positions base..base+k-1 verify drafts 0..k-2; the last item's draft is checked only by the rejection test below.
+            emitted = verification.emitted(0, row, row.penalties.length(), Arrays.copyOf(drafts, k - 1), new double[k - 1][]);
         } finally {
             for (DraftedPosition item : items) {
                 item.exitState().close();
             }
         }
-        int[] drafts = new int[k];
-        int[] full = new int[k];
-        long draftNanos = 0;
-        for (int i = 0; i < k; i++) {
-            drafts[i] = items.get(i).draft();
-            full[i] = (int) targets[i];
-            draftNanos += items.get(i).nanos();
-        }
-        // Accept rule: position i emits f_i; the next position stays valid while the draft it was fed, g_i, equals f_i.
-        int[] emitted = SpeculativeAcceptance.decideGreedy(Arrays.copyOf(drafts, k - 1), full); // [agreeing drafts..., f]
         int n = emitted.length;
-        boolean rejected = full[n - 1] != drafts[n - 1]; // the drafter fed a wrong token after the last emitted one
-        int newBase = base + n;
+        boolean rejected = emitted[n - 1] != drafts[n - 1]; // the drafter fed a wrong token after the last emitted one
         if (rejected) {
-            handoff.restart(newBase, full[n - 1]);
+            handoff.restart(base + n, emitted[n - 1]);
         }
-        cache.commit(0, newBase);
-        row.cacheProbe.accept(newBase);
-        int agreed = rejected ? n - 1 : n; // each emitted position checked one draft
-        row.stats.record(n, agreed, draftNanos, System.nanoTime() - t0);
-        row.listener.onDraft(Arrays.copyOf(drafts, n), agreed);
-        row.acceptStep(emitted);
+        verifier.commit(row, 0, base, emitted, Arrays.copyOf(drafts, n), rejected ? n - 1 : n, timer);
         if (!row.finished()) {
-            handoff.allowUpTo(newBase + Math.min(depth, row.out.remaining()));
+            handoff.allowUpTo(base + n + Math.min(depth, row.out.remaining()));
         }
-        return newBase;
-    }
-
-    /**
-     * The full model's greedy tokens under repetition control, position by position up to the first
-     * that differs from its draft (later positions are void; they get -1). Position i's context is the
-     * accepted text and the drafts before it, as in the rounds of {@link SpeculativeRound}; the drafts
-     * themselves are picked without penalties (they are only proposals).
-     */
-    private static long[] penalisedTargets(BatchRow row, float[] flat, List<DraftedPosition> items) {
-        int k = items.size();
-        int vocab = flat.length / k;
-        int context = row.penalties.length(); // the accepted text, through the token fed at the base
-        long[] targets = new long[k];
-        Arrays.fill(targets, -1);
-        for (int i = 0; i < k; i++) {
-            float[] logits = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab); // [vocab] at base + i
-            targets[i] = Sampler.argmax(row.penalties.apply(logits));
-            if (targets[i] != items.get(i).draft()) {
-                break;
-            }
-            row.penalties.push(items.get(i).draft()); // the next position follows this draft
-        }
-        row.penalties.truncate(context);
-        return targets;
+        return base + n;
     }
 
     /** Waits for the stopped drafter to return (within one draft step); an interrupt is kept for the caller. */
@@ -231,8 +196,12 @@ final class SpeculativePipeline {
         }
     }
 
-    /** The drafting thread: layers [0, E) and the draft head, position after position. */
-    private void draftLoop(DraftHandoff handoff) {
+    /**
+     * The drafting thread: layers [0, E) and the draft head, position after position. Its drafts are
+     * picked like a round's, penalised with their own context: the accepted text, then its earlier
+     * drafts (a copy of the row's context, cut back where a new epoch restarts).
+     */
+    private void draftLoop(DraftHandoff handoff, RepetitionProcessor context, Sampler sampler) {
         InferenceMode.enterOnThisThread();
         IntraOpThreads.setForThisThread(model.config()); // a pool thread of this class: kept between generations
         try (NDManager drafting = manager.newSubManager()) {
@@ -240,13 +209,16 @@ final class SpeculativePipeline {
             int draft = 0;
             while ((work = handoff.next(work, draft)) != null) {
                 long t0 = System.nanoTime();
+                if (context != null) {
+                    context.truncate(work.position()); // every token before this position is accepted or an earlier draft
+                    context.push(work.token());
+                }
                 NDArray exitState; // [1, 1, hidden]: x_E at this position, handed to the verifier
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray x = model.embed(drafting.create(new int[] {work.token()}).reshape(1, 1)); // [1, 1, hidden]
-                    exitState = model.forwardLayers(x, 0, exitLayer, cache,
+                    exitState = drafter.feed(drafting, new int[] {work.token()},
                             RowPositions.aligned(0, 1, work.position(), 1)); // [1, 1, hidden]
-                    draft = drafter.greedyRows(drafter.logits(exitState))[0]; // one id copied
+                    draft = drafter.picker(exitState, 1).pick(0, context, sampler, false).token();
                     NDScope.unregister(exitState);
                 }
                 handoff.offer(work, new DraftedPosition(exitState, draft, System.nanoTime() - t0));

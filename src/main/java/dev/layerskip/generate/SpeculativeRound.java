@@ -5,13 +5,12 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 
 import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.RowPositions;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,18 +34,16 @@ import java.util.List;
  */
 final class SpeculativeRound {
 
-    private final LlamaModel model;
-    private final int exitLayer;
-    private final DraftScorer drafter;
     private final NDManager manager;
     private final KvCache cache;
+    private final Drafter drafter;
+    private final Verifier verifier;
 
-    SpeculativeRound(LlamaModel model, int exitLayer, DraftScorer drafter, NDManager manager, KvCache cache) {
-        this.model = model;
-        this.exitLayer = exitLayer;
-        this.drafter = drafter;
+    SpeculativeRound(LlamaModel model, int exitLayer, DraftScorer scorer, NDManager manager, KvCache cache) {
         this.manager = manager;
         this.cache = cache;
+        this.drafter = new Drafter(model, exitLayer, scorer, cache);
+        this.verifier = new Verifier(model, exitLayer, cache);
     }
 
     /**
@@ -55,174 +52,79 @@ final class SpeculativeRound {
      * @param rows the rows, none finished
      */
     void run(List<BatchRow> rows) {
-        int k = rows.size();
-        int[] start = new int[k]; // position of each row's last token, not yet in the cache
-        int[] limit = new int[k]; // at most remaining-1 drafts: a round yields up to drafts+1 tokens
-        int[] count = new int[k];
-        int[] context = new int[k];
-        int[] input = new int[k];
-        boolean[] open = new boolean[k];
-        int[][] drafts = new int[k][];
-        double[][][] draftProbs = new double[k][][]; // q per draft, kept when sampling for the accept rule
-        for (int r = 0; r < k; r++) {
-            BatchRow row = rows.get(r);
-            row.beginStep();
-            start[r] = cache.length(r);
-            limit[r] = Math.min(row.drafts, row.out.remaining() - 1);
-            context[r] = row.penalties.length(); // prompt + accepted output, the last token included
-            input[r] = row.token;
-            open[r] = limit[r] > 0;
-            drafts[r] = new int[limit[r]];
-            draftProbs[r] = new double[limit[r]][];
+        List<RoundRow> round = new ArrayList<>(rows.size());
+        for (int r = 0; r < rows.size(); r++) {
+            round.add(new RoundRow(rows.get(r), cache.length(r)));
         }
+        RoundTimer timer = RoundTimer.drafting();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDList exitStates = new NDList(); // x_E of steps 0..i, each [rows, 1, hidden]
-            long t0 = System.nanoTime();
-            long t1 = t0;
-            int steps = 0;
-            while (true) {
-                boolean drafting = false;
-                int[] real = new int[k];
-                int[] at = new int[k];
-                for (int r = 0; r < k; r++) {
-                    real[r] = count[r] == steps ? 1 : 0; // a row feeds its newest token once, then pads
-                    at[r] = start[r] + steps;
-                    drafting |= open[r];
-                }
-                if (!drafting) {
-                    t1 = System.nanoTime(); // the last pass feeds the final drafts: verification cost
-                }
-                NDArray x = model.embed(manager.create(input).reshape(k, 1)); // [rows, 1, hidden]
-                NDArray xE = model.forwardLayers(x, 0, exitLayer, cache, new RowPositions(0, at, 1, real)); // [rows, 1, hidden]
-                exitStates.add(xE);
-                steps++;
-                if (!drafting) {
-                    break;
-                }
-                draft(rows, drafter.logits(xE), open, count, limit, drafts, draftProbs, input); // [rows, 1, N or vocab]
-            }
+            NDList exitStates = draft(round, timer); // x_E of every step, each [rows, 1, hidden]
+            int steps = exitStates.size();
             // Layers [E, L) over every row's positions s..s+d from the kept x_E; padding goes to the scratch slot.
             NDArray kept = steps == 1 ? exitStates.get(0) : NDArrays.concat(exitStates, 1); // [rows, steps, hidden]
-            int[] verified = new int[k];
-            for (int r = 0; r < k; r++) {
-                verified[r] = count[r] + 1;
+            int[] starts = new int[round.size()];
+            int[] verified = new int[round.size()];
+            for (int r = 0; r < round.size(); r++) {
+                starts[r] = round.get(r).start;
+                verified[r] = round.get(r).count() + 1;
             }
-            NDArray full = model.exitHead(model.forwardLayers(kept, exitLayer, model.numLayers(), cache,
-                    new RowPositions(0, start, steps, verified))); // [rows, steps, vocab]
-            // Every emitted token comes from these logits, so this check guards the output (drafts need none).
-            boolean[] finite = FiniteCheck.finitePositions(full); // [rows, steps]
-            long[] targets = null;
-            long now = System.nanoTime();
-            for (int r = 0; r < k; r++) {
-                BatchRow row = rows.get(r);
-                int d = count[r];
-                boolean allFinite = true;
-                for (int i = 0; i <= d; i++) {
-                    allFinite &= finite[r * steps + i];
-                }
-                if (!allFinite) {
-                    row.fail(FiniteCheck.failure("exit layer " + model.numLayers() + ", positions " + start[r] + ".."
-                            + (start[r] + d)));
-                    continue;
-                }
-                int[] draftIds = Arrays.copyOf(drafts[r], d);
-                int[] accepted;
-                if (row.picksOnDevice()) {
-                    if (targets == null) {
-                        targets = full.argMax(2).toLongArray(); // [rows, steps]: only ids are copied
-                    }
-                    int[] rowTargets = new int[d + 1];
-                    for (int i = 0; i <= d; i++) {
-                        rowTargets[i] = (int) targets[r * steps + i];
-                    }
-                    accepted = SpeculativeAcceptance.decideGreedy(draftIds, rowTargets);
-                } else {
-                    NDArray rowLogits = full.get(new NDIndex().addIndices(r).addSliceDim(0, d + 1)); // [d+1, vocab]
-                    float[][] verifyRows = split(rowLogits.toFloatArray(), d + 1);
-                    for (int i = d; i >= 0; i--) { // last row first: the context only shrinks
-                        row.penalties.truncate(context[r] + i); // row i follows the last token and drafts 0..i-1
-                        row.penalties.apply(verifyRows[i]);
-                    }
-                    accepted = SpeculativeAcceptance.decide(draftIds, Arrays.copyOf(draftProbs[r], d), verifyRows,
-                            row.sampler);
-                }
-                row.penalties.truncate(context[r]);
-                // Positions s .. s+k hold the last token and the k accepted drafts; the rest is discarded.
-                cache.commit(r, start[r] + accepted.length);
-                row.cacheProbe.accept(cache.length(r));
-                row.stats.record(d, accepted.length - 1, t1 - t0, now - t1);
-                row.listener.onDraft(draftIds, accepted.length - 1);
-                row.acceptStep(accepted);
+            Verification verification = verifier.verify(kept, new RowPositions(0, starts, steps, verified));
+            for (int r = 0; r < round.size(); r++) {
+                accept(r, round.get(r), verification, timer);
             }
         }
-    }
-
-    /** Takes one draft for every row still drafting, from the exit head's logits of this step. */
-    private void draft(List<BatchRow> rows, NDArray logits, boolean[] open, int[] count, int[] limit,
-            int[][] drafts, double[][][] draftProbs, int[] input) {
-        int k = rows.size(); // logits: [rows, 1, N or vocab]; not checked: a bad draft is only a proposal
-        int[] onDevice = null;
-        float[] top = null;
-        for (int r = 0; r < k; r++) {
-            if (!open[r]) {
-                continue;
-            }
-            BatchRow row = rows.get(r);
-            double threshold = row.draftLength.stopBelow();
-            int next;
-            double confidence = 1;
-            if (row.picksOnDevice()) {
-                if (onDevice == null) {
-                    onDevice = drafter.greedyRows(logits); // on the device: one id per row is copied
-                }
-                next = onDevice[r];
-                if (threshold > 0) {
-                    if (top == null) {
-                        top = logits.softmax(2).max(new int[] {2}).toFloatArray(); // [rows, 1]
-                    }
-                    confidence = top[r];
-                }
-            } else {
-                float[] values = row.penalties.apply(drafter.vocabularyRow(k == 1 ? logits : logits.get(r))); // [vocab], -inf outside a draft vocabulary
-                if (row.sampler.config().isGreedy()) {
-                    next = Sampler.argmax(values);
-                } else {
-                    draftProbs[r][count[r]] = drafter.distribution(row.sampler, values); // drawn from here, reused to accept
-                    next = row.sampler.draw(draftProbs[r][count[r]]);
-                }
-                confidence = threshold > 0 ? topProbability(values) : 1;
-            }
-            drafts[r][count[r]++] = next;
-            row.penalties.push(next); // the next draft's context includes this one
-            input[r] = next;
-            if (confidence < threshold || count[r] == limit[r]) {
-                open[r] = false;
-            }
-        }
-    }
-
-    private static float[][] split(float[] flat, int n) {
-        int v = flat.length / n;
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
-        }
-        return out;
     }
 
     /**
-     * The softmax probability of the most likely token.
-     *
-     * @param logits one row of logits
-     * @return its top probability
+     * Draft steps until no row drafts: step i feeds every row's newest token at s+i through [0, E) and
+     * rows still drafting take a draft; the last step only feeds the final drafts (its cost counts as
+     * verification).
      */
-    static double topProbability(float[] logits) {
-        float max = logits[Sampler.argmax(logits)];
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
+    private NDList draft(List<RoundRow> round, RoundTimer timer) {
+        int k = round.size();
+        NDList exitStates = new NDList();
+        for (int step = 0; ; step++) {
+            int[] input = new int[k];
+            int[] at = new int[k];
+            int[] real = new int[k];
+            boolean drafting = false;
+            for (int r = 0; r < k; r++) {
+                RoundRow row = round.get(r);
+                input[r] = row.input();
+                at[r] = row.start + step;
+                real[r] = row.realAt(step);
+                drafting |= row.open();
+            }
+            if (!drafting) {
+                timer.verificationStarts();
+            }
+            NDArray exitState = drafter.feed(manager, input, new RowPositions(0, at, 1, real)); // [rows, 1, hidden]
+            exitStates.add(exitState);
+            if (!drafting) {
+                return exitStates;
+            }
+            DraftPicker picker = drafter.picker(exitState, k);
+            for (int r = 0; r < k; r++) {
+                RoundRow row = round.get(r);
+                if (row.open()) {
+                    BatchRow b = row.row;
+                    row.take(picker.pick(r, b.penalties, b.sampler, b.draftLength.stopBelow() > 0));
+                }
+            }
         }
-        return 1 / sum;
+    }
+
+    /** Decides and commits one row's round; a non-finite verification ends only that row. */
+    private void accept(int r, RoundRow round, Verification verification, RoundTimer timer) {
+        BatchRow row = round.row;
+        RuntimeException failure = verification.nonFinite(r, round.count() + 1, round.start);
+        if (failure != null) {
+            row.fail(failure);
+            return;
+        }
+        int[] drafts = round.drafts();
+        int[] emitted = verification.emitted(r, row, round.context, drafts, round.draftProbs());
+        verifier.commit(row, r, round.start, emitted, drafts, emitted.length - 1, timer);
     }
 }

@@ -102,7 +102,9 @@ class BatchedGenerationTest {
                 List<int[]> alone = new ArrayList<>();
                 Random random = new Random(5);
                 int exit = speculative ? 3 : m.model().numLayers();
-                try (RollingBatch batch = new RollingBatch(m.model(), exit, speculative ? DraftScorer.full(m.model()) : null, 8)) {
+                try (RollingBatch batch = new RollingBatch(m.model(), speculative
+                        ? new BatchPlan(exit, DraftScorer.full(m.model()), new DraftLength.Fixed(5), Schedule.ROUNDS)
+                        : BatchPlan.steps(exit), 8)) {
                     for (int i = 0; i < 6; i++) {
                         int[] prompt = m.tokenizer().encode(PROMPTS[i]);
                         GenerationConfig config = GenerationConfig.greedy(10 + 7 * i, m.defaults().eosTokenIds());

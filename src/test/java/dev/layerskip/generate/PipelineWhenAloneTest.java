@@ -67,12 +67,13 @@ class PipelineWhenAloneTest {
         BatchRow row = new BatchRow(prompt, config, m.tokenizer(), TokenListener.NONE, m.model().config(),
                 new DraftLength.Fixed(depth), l -> { });
         AtomicInteger verifications = new AtomicInteger();
-        try (RollingBatch batch = new RollingBatch(m.model(), exit, DraftScorer.full(m.model()), 1)) {
+        try (RollingBatch batch = new RollingBatch(m.model(),
+                new BatchPlan(exit, DraftScorer.full(m.model()), new DraftLength.Fixed(depth), Schedule.PIPELINE), 1)) {
             batch.join(row);
             boolean pipeline = true;
             while (!batch.rows().isEmpty()) {
                 if (pipeline) {
-                    batch.pipeline(depth, () -> verifications.incrementAndGet() % period == 0);
+                    batch.pipeline(() -> verifications.incrementAndGet() % period == 0);
                 } else {
                     batch.step();
                 }
