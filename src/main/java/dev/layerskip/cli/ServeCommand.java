@@ -70,9 +70,20 @@ final class ServeCommand implements Callable<Integer> {
     int maxNewTokensCap = GenerationArguments.DEFAULT_MAX_NEW_TOKENS_CAP;
 
     @Option(names = "--max-connections", paramLabel = "N",
-            description = "Connections served at once; more get 503 and are closed (default: workers + queue + "
-                    + ServerConfig.SPARE_CONNECTIONS + ").")
+            description = "Connections open at once (idle and slow ones cost no thread); more get 503 and are closed "
+                    + "(default: " + ServerConfig.DEFAULT_MAX_CONNECTIONS + ", or workers + queue + 1 if more).")
     Integer maxConnections;
+
+    @Option(names = "--header-timeout", paramLabel = "SECONDS",
+            description = "Longest a client may take to send a request's line and headers once it started; slower "
+                    + "clients get 408 and are disconnected (default: "
+                    + "3, or --read-timeout if shorter).")
+    Long headerTimeoutSeconds;
+
+    @Option(names = "--max-pending-mb", paramLabel = "MB",
+            description = "Most MiB that unfinished requests of all connections may hold together; the connection "
+                    + "that would pass it gets 503 (default: 64, or 4 x --max-request-bytes if more).")
+    Long maxPendingMb;
 
     @Option(names = "--read-timeout", paramLabel = "SECONDS",
             description = "Longest a client may take to send its request, headers and body; slower clients get 408 "
@@ -100,10 +111,17 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-batch-size must be in 1..1024, got " + maxBatchSize);
         }
         int threads = workers != null ? workers : maxBatchSize;
+        if (maxPendingMb != null && (maxPendingMb < 1 || maxPendingMb > (1L << 20))) {
+            throw new IllegalArgumentException("--max-pending-mb must be in 1..1048576, got " + maxPendingMb);
+        }
         ServerConfig config = new ServerConfig(host, port, name, threads, queueSize, maxRequestBytes,
                 Duration.ofSeconds(120), Duration.ofSeconds(10),
-                maxConnections != null ? maxConnections : threads + queueSize + ServerConfig.SPARE_CONNECTIONS,
-                Duration.ofSeconds(readTimeoutSeconds));
+                maxConnections != null ? maxConnections
+                        : Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, threads + queueSize + 1),
+                Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(headerTimeoutSeconds != null ? headerTimeoutSeconds
+                        : Math.min(ServerConfig.DEFAULT_HEADER_TIMEOUT.toSeconds(), readTimeoutSeconds)),
+                maxPendingMb != null ? Math.multiplyExact(maxPendingMb, 1L << 20)
+                        : Math.max(ServerConfig.DEFAULT_MAX_PENDING_BYTES, 4L * maxRequestBytes));
         Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
                 .optModelPath(modelOptions.model)
                 .optDevice(modelOptions.device())

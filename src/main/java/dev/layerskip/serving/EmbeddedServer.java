@@ -87,6 +87,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup io;
     private final Channel listener;
+    private final ConnectionLimiter limiter;
     private volatile boolean closing;
 
     private EmbeddedServer(ZooModel<Input, Output> model, ServerConfig config) throws IOException {
@@ -99,7 +100,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 + config.modelName() + "\",\"status\":\"READY\"}]}"));
         route("/invocations", false, Set.of("POST"), this::predict);
         route("/predictions/", true, Set.of("POST"), this::predictNamed);
-        ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.readTimeout());
+        this.limiter = new ConnectionLimiter(config.maxConnections(), config.readTimeout(),
+                config.maxPendingBytes());
         HttpDecoderConfig decoding = new HttpDecoderConfig().setMaxInitialLineLength(HttpErrors.MAX_REQUEST_LINE)
                 .setMaxHeaderSize(HttpErrors.MAX_HEADER_BYTES).setMaxChunkSize(64 * 1024).setStrictLineParsing(true);
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("layerskip-http-accept", true),
@@ -113,10 +115,12 @@ public final class EmbeddedServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         HttpConnectionHandler connection = new HttpConnectionHandler(EmbeddedServer.this::handle,
-                                config.readTimeout(), config.chunkTimeout(), () -> closing);
+                                config.readTimeout(), config.headerTimeout(), config.chunkTimeout(), () -> closing,
+                                limiter::requestArrived);
                         ConnectionLimiter.register(channel, connection);
                         channel.pipeline().addLast(limiter, new HttpRequestDecoder(decoding), new HttpResponseEncoder(),
-                                new JsonBodyAggregator(config.maxRequestBytes()), connection);
+                                new RequestHeadSignal(connection), new JsonBodyAggregator(config.maxRequestBytes()),
+                                connection);
                     }
                 });
         ChannelFuture bound = bootstrap.bind(new InetSocketAddress(config.host(), config.port())).awaitUninterruptibly();
@@ -167,7 +171,12 @@ public final class EmbeddedServer implements AutoCloseable {
         return URI.create("http://" + config.host() + ":" + port() + "/");
     }
 
-    /** @return the request read timeout in force: a request must arrive whole within it */
+    /** @return the bytes all connections' unfinished requests hold now (tests) */
+    long pendingRequestBytes() {
+        return limiter.pendingBytes();
+    }
+
+    /** @return the read timeout: the longest a request may take to arrive whole */
     public Duration readTimeout() {
         return config.readTimeout();
     }

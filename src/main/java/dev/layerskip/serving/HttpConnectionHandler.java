@@ -20,9 +20,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * One connection of the embedded server, on its Netty event loop: times out a request that does not
- * arrive whole within the read timeout (408 JSON once part of it arrived; an idle connection is just
- * closed), answers every request the decoder marked as malformed with the JSON error and closes, checks
+ * One connection of the embedded server, on its Netty event loop: times out a request whose line and
+ * headers do not arrive within the header timeout, or which does not arrive whole within the read timeout,
+ * both counted from its first byte (408 JSON; an idle connection is just closed after the read timeout), answers every request the decoder marked as malformed with the JSON error and closes, checks
  * the HTTP version, header count and URI, then hands the request to the dispatcher as an {@link Exchange}.
  * One request at a time per connection: a pipelined next request waits until the answer is sent; a third
  * closes the connection.
@@ -32,37 +32,68 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOGGER = LoggerFactory.getLogger(HttpConnectionHandler.class);
 
     private final Consumer<Exchange> dispatcher;
+    /** What the connection waits for when its deadline fires. */
+    private enum Awaiting { NEXT_REQUEST, HEADERS, BODY }
+
     private final Duration readTimeout;
+    private final Duration headerTimeout;
     private final Duration writeTimeout;
     private final BooleanSupplier closing;
+    private final Consumer<io.netty.channel.Channel> requestArrived;
     private ChannelHandlerContext context;
     private ScheduledFuture<?> deadline;
+    private Awaiting awaiting = Awaiting.NEXT_REQUEST;
+    private long firstByteNanos;
     private boolean bytesSeen;
     private boolean busy;
     private FullHttpRequest pending;
 
     /**
      * @param dispatcher answers a well-formed request (called on the event loop)
-     * @param readTimeout the longest a request may take to arrive whole
+     * @param readTimeout the longest a request may take to arrive whole, from its first byte
+     * @param headerTimeout the longest its line and headers may take, from its first byte
      * @param writeTimeout the longest a write may wait for the client
      * @param closing whether the server is shutting down (answers then close the connection)
+     * @param requestArrived told when a request arrived whole (its bytes no longer count as pending)
      */
-    HttpConnectionHandler(Consumer<Exchange> dispatcher, Duration readTimeout, Duration writeTimeout, BooleanSupplier closing) {
+    HttpConnectionHandler(Consumer<Exchange> dispatcher, Duration readTimeout, Duration headerTimeout,
+            Duration writeTimeout, BooleanSupplier closing, Consumer<io.netty.channel.Channel> requestArrived) {
         this.dispatcher = dispatcher;
         this.readTimeout = readTimeout;
+        this.headerTimeout = headerTimeout;
         this.writeTimeout = writeTimeout;
         this.closing = closing;
+        this.requestArrived = requestArrived;
     }
 
     /** Called by the first handler of the pipeline whenever bytes arrive, before they are decoded. */
     void bytesArrived() {
-        bytesSeen = true;
+        if (!bytesSeen) {
+            bytesSeen = true;
+            firstByteNanos = System.nanoTime();
+            if (!busy) {
+                armDeadline(Awaiting.HEADERS, headerTimeout.toNanos()); // a request started: its headers are due
+            }
+        }
+    }
+
+    /** Called when a request's line and headers were decoded: the rest is due within the read timeout. */
+    void headArrived() {
+        if (!busy && awaiting == Awaiting.HEADERS) {
+            armDeadline(Awaiting.BODY, readTimeout.toNanos() - (System.nanoTime() - firstByteNanos));
+        }
+    }
+
+    /** The connection was answered by the pipeline's first handler and closes: no deadline answers it again. */
+    void abandon() {
+        busy = true;
+        cancelDeadline();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         context = ctx;
-        armDeadline();
+        armDeadline(Awaiting.NEXT_REQUEST, readTimeout.toNanos());
         super.channelActive(ctx);
     }
 
@@ -84,6 +115,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         cancelDeadline();
         bytesSeen = false;
+        requestArrived.accept(ctx.channel());
         if (busy) {
             if (pending != null) { // more than one request ahead of its answer: not served
                 request.release();
@@ -199,8 +231,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
             FullHttpRequest next = pending;
             pending = null;
             process(next);
+        } else if (bytesSeen) { // part of the next request arrived during the answer: its headers are due now
+            firstByteNanos = System.nanoTime();
+            armDeadline(Awaiting.HEADERS, headerTimeout.toNanos());
         } else {
-            armDeadline();
+            armDeadline(Awaiting.NEXT_REQUEST, readTimeout.toNanos());
         }
     }
 
@@ -208,9 +243,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         LingeringClose.after(context.writeAndFlush(HttpErrors.response(path, status, message)));
     }
 
-    private void armDeadline() {
+    private void armDeadline(Awaiting what, long nanos) {
         cancelDeadline();
-        deadline = context.executor().schedule(this::timedOut, readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        awaiting = what;
+        deadline = context.executor().schedule(this::timedOut, Math.max(0, nanos), TimeUnit.NANOSECONDS);
     }
 
     private void cancelDeadline() {
@@ -225,11 +261,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         if (busy || !context.channel().isActive()) {
             return;
         }
-        if (bytesSeen) {
-            busy = true; // nothing more is read from this connection
-            fail(null, 408, "the request did not arrive whole within " + readTimeout.toSeconds() + " s");
-        } else {
+        if (!bytesSeen) {
             context.close(); // an idle connection
+            return;
         }
+        busy = true; // nothing more is read from this connection
+        fail(null, 408, awaiting == Awaiting.BODY
+                ? "the request did not arrive whole within " + readTimeout.toSeconds() + " s"
+                : "the request line and headers did not arrive within " + headerTimeout.toSeconds() + " s");
     }
 }

@@ -73,6 +73,11 @@ class ServeCliTest {
         // workers default to --max-batch-size (8), so that a full batch can be in flight
         CliRun.assertFails("max connections must exceed workers + queue size (24)", "serve", "--port", "0",
                 "--max-connections", "24");
+        CliRun.assertFails("header timeout must be at least 1 s and at most the read timeout (10 s), got PT11S", "serve",
+                "--port", "0", "--header-timeout", "11");
+        CliRun.assertFails("--max-pending-mb must be in 1..1048576, got 0", "serve", "--port", "0", "--max-pending-mb", "0");
+        CliRun.assertFails("max pending bytes must be at least max request bytes (4194304)", "serve", "--port", "0",
+                "--max-pending-mb", "2", "--max-request-bytes", "4194304");
         CliRun.assertFails("--max-batch-size must be in 1..1024, got 0", "serve", "--port", "0", "--max-batch-size", "0");
         CliRun.assertFails("port must be in 0..65535, got 70000", "serve", "--port", "70000");
         CliRun.assertFails("model directory not found", "serve", "--model", "no/such/dir");
