@@ -15,6 +15,7 @@ import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.Prompts;
 import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
+import dev.layerskip.generate.TokenLogprob;
 import dev.layerskip.generate.Warmup;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
@@ -247,6 +248,11 @@ public final class GenerationService {
                 @Override
                 public void onToken(int tokenId, String textDelta) {
                     listener.onToken(tokenId, textDelta);
+                }
+
+                @Override
+                public void onLogprob(TokenLogprob logprob) {
+                    listener.onLogprob(logprob);
                 }
 
                 @Override

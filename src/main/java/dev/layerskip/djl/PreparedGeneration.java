@@ -22,6 +22,14 @@ public record PreparedGeneration(
         promptIds = promptIds.clone();
     }
 
+    /**
+     * @param options which log-probabilities to report
+     * @return a copy whose generation reports them
+     */
+    public PreparedGeneration withLogprobs(dev.layerskip.generate.LogprobOptions options) {
+        return new PreparedGeneration(request, promptIds, strategy, generator, config.withLogprobs(options));
+    }
+
     @Override
     public int[] promptIds() {
         return promptIds.clone();

@@ -23,6 +23,7 @@ final class BatchRow {
     final int limit;
     private final long startNanos = System.nanoTime();
     private long prefillNanos;
+    private java.util.List<TokenLogprob> promptLogprobs = java.util.List.of();
     private long endNanos;
     int token; // the last accepted token: fed by the next step, not yet in the cache
     int drafts; // the next round's draft limit
@@ -62,15 +63,30 @@ final class BatchRow {
         return sampler.config().isGreedy() && !penalties.active();
     }
 
+    /** @return which log-probabilities this sequence reports */
+    LogprobOptions logprobs() {
+        return out.config().logprobs();
+    }
+
+    /**
+     * Keeps the prompt tokens' log-probabilities (positions 1.., each from the position before it).
+     *
+     * @param values one per prompt token after the first
+     */
+    void promptLogprobs(java.util.List<TokenLogprob> values) {
+        promptLogprobs = java.util.List.copyOf(values);
+    }
+
     /**
      * Accepts the token chosen from the prompt's last position.
      *
      * @param first the token
+     * @param logprob its log-probability, or null when none is reported
      */
-    void acceptFirst(int first) {
+    void acceptFirst(int first, TokenLogprob logprob) {
         prefillNanos = System.nanoTime() - startNanos;
         token = first;
-        finished = out.accept(first);
+        finished = out.accept(first, logprob);
     }
 
     /** Called before a step feeds {@link #token}: it joins the repetition context. */
@@ -83,14 +99,15 @@ final class BatchRow {
      * token for a self-speculative round; stops at the first that ends the generation.
      *
      * @param accepted the tokens, at least one
+     * @param logprobs their log-probabilities, or null when none are reported
      */
-    void acceptStep(int... accepted) {
+    void acceptStep(int[] accepted, TokenLogprob[] logprobs) {
         for (int i = 0; i < accepted.length && !finished; i++) {
             if (i > 0) {
                 penalties.push(token); // every accepted token but the last, which the next step feeds
             }
             token = accepted[i];
-            finished = out.accept(token);
+            finished = out.accept(token, logprobs == null ? null : logprobs[i]);
         }
         if (draftLength != null) {
             drafts = draftLength.next(drafts, stats.lastDrafted, stats.lastAccepted);
@@ -140,6 +157,6 @@ final class BatchRow {
                 ? new GenerationStats(prompt.length, out.count(), prefillNanos, decodeNanos, 0, 0, 0, 0, 0)
                 : new GenerationStats(prompt.length, out.count(), prefillNanos, decodeNanos, stats.rounds,
                         stats.drafted, stats.accepted, stats.draftNanos, stats.verifyNanos);
-        return new GenerationResult(prompt, out.tokens(), out.text(), out.finishReason(), s);
+        return new GenerationResult(prompt, out.tokens(), out.text(), out.finishReason(), s, out.logprobs(), promptLogprobs);
     }
 }

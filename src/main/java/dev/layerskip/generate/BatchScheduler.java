@@ -359,6 +359,11 @@ public final class BatchScheduler implements AutoCloseable {
         }
 
         @Override
+        public void onLogprob(TokenLogprob logprob) {
+            events.add(() -> consumer.onLogprob(logprob));
+        }
+
+        @Override
         public void onDraft(int[] draftIds, int accepted) {
             events.add(() -> consumer.onDraft(draftIds, accepted));
         }

@@ -10,9 +10,10 @@ import java.util.List;
  * @param eosTokenIds generation stops after any of these ids (the id is kept in the output ids)
  * @param stopStrings generation stops once the text contains any of these (needs a tokenizer)
  * @param repetition repetition control applied to every position's logits ({@link RepetitionControl#NONE} = off)
+ * @param logprobs which log-probabilities to report ({@link LogprobOptions#NONE} = none)
  */
 public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds,
-        List<String> stopStrings, RepetitionControl repetition) {
+        List<String> stopStrings, RepetitionControl repetition, LogprobOptions logprobs) {
 
     /** Validates the fields. */
     public GenerationConfig {
@@ -24,6 +25,9 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
         }
         if (repetition == null) {
             throw new IllegalArgumentException("repetition control must not be null (RepetitionControl.NONE = off)");
+        }
+        if (logprobs == null) {
+            throw new IllegalArgumentException("logprobs must not be null (LogprobOptions.NONE = none)");
         }
         eosTokenIds = List.copyOf(eosTokenIds);
         stopStrings = List.copyOf(stopStrings);
@@ -43,7 +47,7 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      * @param stopStrings the stop strings
      */
     public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings) {
-        this(maxNewTokens, sampling, eosTokenIds, stopStrings, RepetitionControl.NONE);
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, RepetitionControl.NONE, LogprobOptions.NONE);
     }
 
     /**
@@ -51,7 +55,29 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      * @return a copy with it
      */
     public GenerationConfig withRepetition(RepetitionControl control) {
-        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, control);
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, control, logprobs);
+    }
+
+    /**
+     * @param options which log-probabilities to report
+     * @return a copy with them
+     */
+    public GenerationConfig withLogprobs(LogprobOptions options) {
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, options);
+    }
+
+    /**
+     * Settings without log-probabilities.
+     *
+     * @param maxNewTokens the most tokens to generate, ≥ 1
+     * @param sampling greedy or sampling settings
+     * @param eosTokenIds the EOS ids
+     * @param stopStrings the stop strings
+     * @param repetition the repetition control
+     */
+    public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings,
+            RepetitionControl repetition) {
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, LogprobOptions.NONE);
     }
 
     /**

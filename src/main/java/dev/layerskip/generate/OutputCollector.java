@@ -12,6 +12,7 @@ final class OutputCollector {
 
     private final GenerationConfig config;
     private final TextTokenizer tokenizer;
+    private final java.util.List<TokenLogprob> logprobs = new java.util.ArrayList<>();
     private final TokenListener listener;
     private final int limit;
     private int[] tokens = new int[16];
@@ -43,11 +44,15 @@ final class OutputCollector {
      * Accepts one token: streams it and checks the stop conditions.
      *
      * @param token the token id
+     * @param logprob its log-probability, or null when none is reported
      * @return true when generation must stop after this token
      */
-    boolean accept(int token) {
+    boolean accept(int token, TokenLogprob logprob) {
         if (finish != null) {
             throw new IllegalStateException("generation already finished: " + finish);
+        }
+        if (logprob != null) {
+            logprobs.add(logprob);
         }
         if (count == tokens.length) {
             tokens = Arrays.copyOf(tokens, count * 2);
@@ -95,11 +100,19 @@ final class OutputCollector {
             text.setLength(0);
             text.append(full);
         }
+        if (logprob != null) {
+            listener.onLogprob(logprob);
+        }
         listener.onToken(token, delta);
         if (finish == null && listener.cancelled()) {
             finish = FinishReason.CANCELLED;
         }
         return finish != null;
+    }
+
+    /** @return the generation settings */
+    GenerationConfig config() {
+        return config;
     }
 
     /** @return how many tokens were accepted */
@@ -110,6 +123,11 @@ final class OutputCollector {
     /** @return how many more tokens may be accepted */
     int remaining() {
         return limit - count;
+    }
+
+    /** @return the accepted tokens' log-probabilities (empty when none are reported) */
+    java.util.List<TokenLogprob> logprobs() {
+        return logprobs;
     }
 
     /** @return the accepted tokens */

@@ -27,6 +27,9 @@ import java.util.function.BooleanSupplier;
  */
 final class RollingBatch implements AutoCloseable {
 
+    /** Prompt positions whose logits are computed and copied at once for prompt log-probabilities. */
+    private static final int PROMPT_SLICE = 64;
+
     private final LlamaModel model;
     private final BatchPlan plan;
     private final int exitLayer;
@@ -138,6 +141,7 @@ final class RollingBatch implements AutoCloseable {
             }
             int p = row.prompt.length;
             int first;
+            TokenLogprob firstLogprob;
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray ids = manager.create(row.prompt).reshape(1, p); // [1, seq]
@@ -148,8 +152,12 @@ final class RollingBatch implements AutoCloseable {
                 FiniteCheck.requireFinite(logits, "exit layer " + cacheLayers() + ", position " + (p - 1));
                 cache.commit(lane, p);
                 first = pick(logits, List.of(row))[0];
+                if (row.logprobs().prompt()) {
+                    row.promptLogprobs(promptLogprobs(hidden, row));
+                }
+                firstLogprob = logprob(logits, 0, first, row);
             }
-            row.acceptFirst(first);
+            row.acceptFirst(first, firstLogprob);
         } catch (RuntimeException e) {
             row.fail(e);
         }
@@ -237,7 +245,8 @@ final class RollingBatch implements AutoCloseable {
                     continue;
                 }
                 cache.commit(r, starts[r] + 1);
-                row.acceptStep(next[r]);
+                row.acceptStep(new int[] {next[r]}, row.logprobs().enabled()
+                        ? new TokenLogprob[] {logprob(logits, r, next[r], row)} : null);
             }
         }
     }
@@ -266,6 +275,37 @@ final class RollingBatch implements AutoCloseable {
                 float[] values = k == 1 ? logits.toFloatArray() : logits.get(r).toFloatArray(); // [vocab]
                 out[r] = row.sampler.next(row.penalties.apply(values));
             }
+        }
+        return out;
+    }
+
+    /**
+     * A row's token log-probability from its logits, or null when the row reports none.
+     *
+     * @param logits [rows, 1, vocab]
+     */
+    private static TokenLogprob logprob(NDArray logits, int r, int token, BatchRow row) {
+        if (!row.logprobs().enabled()) {
+            return null;
+        }
+        float[] values = logits.getShape().get(0) == 1 ? logits.toFloatArray() : logits.get(r).toFloatArray(); // [vocab]
+        return TokenLogprob.of(values, token, row.logprobs().top());
+    }
+
+    /** Each prompt token's log-probability after the first, from the exit head over the prompt, in slices. */
+    private List<TokenLogprob> promptLogprobs(NDArray hidden, BatchRow row) {
+        int p = row.prompt.length; // hidden: [1, p, hidden]
+        List<TokenLogprob> out = new ArrayList<>(p - 1);
+        for (int from = 0; from < p - 1; from += PROMPT_SLICE) {
+            int to = Math.min(p - 1, from + PROMPT_SLICE);
+            NDArray logits = model.exitHead(hidden.get(new NDIndex().addAllDim().addSliceDim(from, to))); // [1, to-from, vocab]
+            float[] flat = logits.toFloatArray();
+            int vocab = flat.length / (to - from);
+            for (int i = from; i < to; i++) {
+                float[] row1 = java.util.Arrays.copyOfRange(flat, (i - from) * vocab, (i - from + 1) * vocab); // [vocab]
+                out.add(TokenLogprob.of(row1, row.prompt[i + 1], row.logprobs().top()));
+            }
+            logits.close();
         }
         return out;
     }

@@ -146,6 +146,7 @@ final class SpeculativePipeline {
         }
         RoundTimer timer = RoundTimer.verifyingDraftsOf(draftNanos);
         int[] emitted; // [agreeing drafts..., f]
+        TokenLogprob[] logprobs = null;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList states = new NDList(k);
@@ -161,6 +162,7 @@ final class SpeculativePipeline {
             }
             // Positions base..base+k-1 verify drafts 0..k-2; the last item's draft is checked only by the rejection test below.
             emitted = verification.emitted(0, row, row.penalties.length(), Arrays.copyOf(drafts, k - 1), new double[k - 1][]);
+            logprobs = verification.logprobs(0, row, emitted);
         } finally {
             for (DraftedPosition item : items) {
                 item.exitState().close();
@@ -171,7 +173,7 @@ final class SpeculativePipeline {
         if (rejected) {
             handoff.restart(base + n, emitted[n - 1]);
         }
-        verifier.commit(row, 0, base, emitted, Arrays.copyOf(drafts, n), rejected ? n - 1 : n, timer);
+        verifier.commit(row, 0, base, emitted, Arrays.copyOf(drafts, n), rejected ? n - 1 : n, timer, logprobs);
         if (!row.finished()) {
             handoff.allowUpTo(base + n + Math.min(depth, row.out.remaining()));
         }

@@ -125,6 +125,7 @@ final class SpeculativeRound {
         }
         int[] drafts = round.drafts();
         int[] emitted = verification.emitted(r, row, round.context, drafts, round.draftProbs());
-        verifier.commit(row, r, round.start, emitted, drafts, emitted.length - 1, timer);
+        verifier.commit(row, r, round.start, emitted, drafts, emitted.length - 1, timer,
+                verification.logprobs(r, row, emitted));
     }
 }

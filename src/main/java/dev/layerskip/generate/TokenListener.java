@@ -21,6 +21,14 @@ public interface TokenListener {
     void onToken(int tokenId, String textDelta);
 
     /**
+     * Called just before {@link #onToken} for the same token when the generation reports
+     * log-probabilities ({@link GenerationConfig#logprobs()}).
+     *
+     * @param logprob the token's log-probability and its alternatives
+     */
+    default void onLogprob(TokenLogprob logprob) {}
+
+    /**
      * Called once per self-speculative round with the drafted tokens and how many were accepted.
      *
      * @param draftIds the drafted ids

@@ -78,6 +78,30 @@ final class Verification {
         return SpeculativeAcceptance.decide(drafts, draftProbs, rows, row.sampler);
     }
 
+    /**
+     * The log-probabilities of emitted tokens under the full model's raw logits at their positions
+     * (the verifier's: those of autoregressive decoding).
+     *
+     * @param r the row
+     * @param row its state: which log-probabilities it reports
+     * @param emitted the tokens emitted at positions 0, 1, ...
+     * @return one per token, or null when the row reports none
+     */
+    TokenLogprob[] logprobs(int r, BatchRow row, int[] emitted) {
+        if (!row.logprobs().enabled()) {
+            return null;
+        }
+        int top = row.logprobs().top();
+        int n = emitted.length;
+        float[] flat = logits.get(new NDIndex().addIndices(r).addSliceDim(0, n)).toFloatArray(); // [n, vocab]
+        int vocab = flat.length / n;
+        TokenLogprob[] out = new TokenLogprob[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = TokenLogprob.of(Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab), emitted[i], top);
+        }
+        return out;
+    }
+
     /** Row r's first n positions copied to the host, position i penalised with the context plus drafts 0..i-1. */
     private float[][] penalisedRows(int r, int n, RepetitionProcessor context, int[] drafts) {
         int length = context.length();

@@ -54,12 +54,14 @@ final class Verifier {
      * @param checked the drafts this round checked against the full model
      * @param agreed how many of them agreed
      * @param timer the round's timer
+     * @param logprobs the tokens' log-probabilities ({@link Verification#logprobs}), or null
      */
-    void commit(BatchRow row, int lane, int start, int[] emitted, int[] checked, int agreed, RoundTimer timer) {
+    void commit(BatchRow row, int lane, int start, int[] emitted, int[] checked, int agreed, RoundTimer timer,
+            TokenLogprob[] logprobs) {
         cache.commit(lane, start + emitted.length);
         row.cacheProbe.accept(cache.length(lane));
         row.stats.record(checked.length, agreed, timer.draftNanos(), timer.verifyNanos());
         row.listener.onDraft(checked, agreed);
-        row.acceptStep(emitted);
+        row.acceptStep(emitted, logprobs);
     }
 }
