@@ -239,40 +239,73 @@ public final class GenerationService {
      * @return the result
      */
     public GenerationResult run(PreparedGeneration prepared, TokenListener listener) {
+        return runAll(List.of(prepared), List.of(listener)).get(0);
+    }
+
+    /**
+     * Runs several generations of one prompt (a request's choices, e.g. with different seeds) on the
+     * calling thread: with batching, as rows of one batch that read the prompt once; without, one after
+     * the other.
+     *
+     * @param choices the prepared generations, all of the same request and generator
+     * @param listeners one per choice
+     * @return the results, in order
+     */
+    public List<GenerationResult> runAll(List<PreparedGeneration> choices, List<TokenListener> listeners) {
         active.incrementAndGet();
         try {
             if (closing) {
                 throw new IllegalStateException("the model is closing");
             }
-            TokenListener stoppable = new TokenListener() {
-                @Override
-                public void onToken(int tokenId, String textDelta) {
-                    listener.onToken(tokenId, textDelta);
+            List<TokenListener> stoppable = listeners.stream().map(this::stoppable).toList();
+            PreparedGeneration first = choices.get(0);
+            List<GenerationResult> results = new java.util.ArrayList<>();
+            if (scheduler != null) {
+                results.addAll(scheduler.generateAll(first.generator(), first.promptIds(),
+                        choices.stream().map(PreparedGeneration::config).toList(), stoppable));
+            } else {
+                for (int i = 0; i < choices.size(); i++) {
+                    PreparedGeneration c = choices.get(i);
+                    results.add(c.generator().generate(c.promptIds(), c.config(), stoppable.get(i)));
                 }
-
-                @Override
-                public void onLogprob(TokenLogprob logprob) {
-                    listener.onLogprob(logprob);
-                }
-
-                @Override
-                public void onDraft(int[] draftIds, int accepted) {
-                    listener.onDraft(draftIds, accepted);
-                }
-
-                @Override
-                public boolean cancelled() {
-                    return closing || listener.cancelled();
-                }
-            };
-            GenerationResult result = scheduler != null
-                    ? scheduler.generate(prepared.generator(), prepared.promptIds(), prepared.config(), stoppable)
-                    : prepared.generator().generate(prepared.promptIds(), prepared.config(), stoppable);
-            finished.get(result.finishReason()).incrementAndGet();
-            return result;
+            }
+            for (GenerationResult result : results) {
+                finished.get(result.finishReason()).incrementAndGet();
+            }
+            return results;
         } finally {
             active.decrementAndGet();
         }
+    }
+
+    /** The listener, also stopped when the model closes. */
+    private TokenListener stoppable(TokenListener listener) {
+        return new TokenListener() {
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                listener.onToken(tokenId, textDelta);
+            }
+
+            @Override
+            public void onPromptLogprobs(List<TokenLogprob> logprobs) {
+                listener.onPromptLogprobs(logprobs);
+            }
+
+            @Override
+            public void onLogprob(TokenLogprob logprob) {
+                listener.onLogprob(logprob);
+            }
+
+            @Override
+            public void onDraft(int[] draftIds, int accepted) {
+                listener.onDraft(draftIds, accepted);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return closing || listener.cancelled();
+            }
+        };
     }
 
     /**

@@ -30,6 +30,24 @@ public record PreparedGeneration(
         return new PreparedGeneration(request, promptIds, strategy, generator, config.withLogprobs(options));
     }
 
+    /**
+     * The i-th choice of this request: sampled choices draw with seed + i (greedy ones are identical).
+     *
+     * @param i the choice's index, from 0
+     * @return the generation of that choice
+     */
+    public PreparedGeneration choice(int i) {
+        dev.layerskip.generate.SamplingConfig s = config.sampling();
+        if (i == 0 || s.isGreedy()) {
+            return this;
+        }
+        dev.layerskip.generate.SamplingConfig seeded = new dev.layerskip.generate.SamplingConfig(s.temperature(), s.topK(),
+                s.topP(), s.seed() + i);
+        return new PreparedGeneration(request, promptIds, strategy, generator, new dev.layerskip.generate.GenerationConfig(
+                config.maxNewTokens(), seeded, config.eosTokenIds(), config.stopStrings(), config.repetition(),
+                config.logprobs()));
+    }
+
     @Override
     public int[] promptIds() {
         return promptIds.clone();

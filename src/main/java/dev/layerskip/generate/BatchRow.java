@@ -24,6 +24,8 @@ final class BatchRow {
     private final long startNanos = System.nanoTime();
     private long prefillNanos;
     private java.util.List<TokenLogprob> promptLogprobs = java.util.List.of();
+    private boolean forkSource; // other rows fork from this one after its prompt
+    private float[] prefillLogits; // [vocab], kept for them until the batch steps
     private long endNanos;
     int token; // the last accepted token: fed by the next step, not yet in the cache
     int drafts; // the next round's draft limit
@@ -63,6 +65,35 @@ final class BatchRow {
         return sampler.config().isGreedy() && !penalties.active();
     }
 
+    /** Marks this row as the one that reads a prompt other rows share (choices of one request). */
+    void shareItsPrompt() {
+        forkSource = true;
+    }
+
+    /** @return whether rows fork from this one */
+    boolean forkSource() {
+        return forkSource;
+    }
+
+    /**
+     * Keeps the logits of the prompt's last position for the rows that fork from this one.
+     *
+     * @param logits [vocab], or null to drop them
+     */
+    void prefillLogits(float[] logits) {
+        prefillLogits = logits;
+    }
+
+    /** @return the kept logits of the prompt's last position, or null */
+    float[] prefillLogits() {
+        return prefillLogits;
+    }
+
+    /** @return the prompt tokens' log-probabilities, when reported */
+    java.util.List<TokenLogprob> promptLogprobs() {
+        return promptLogprobs;
+    }
+
     /** @return which log-probabilities this sequence reports */
     LogprobOptions logprobs() {
         return out.config().logprobs();
@@ -75,6 +106,7 @@ final class BatchRow {
      */
     void promptLogprobs(java.util.List<TokenLogprob> values) {
         promptLogprobs = java.util.List.copyOf(values);
+        listener.onPromptLogprobs(promptLogprobs);
     }
 
     /**

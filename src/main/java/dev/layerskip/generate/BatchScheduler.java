@@ -56,6 +56,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger submitting = new java.util.concurrent.atomic.AtomicInteger();
     private final BooleanSupplier othersBusy;
     private volatile int pipelineRuns;
+    private volatile int forkedRows;
     private volatile int pipelineYields;
 
     /**
@@ -111,6 +112,11 @@ public final class BatchScheduler implements AutoCloseable {
         return submitting.get();
     }
 
+    /** @return how many rows joined by copying another choice's prompt instead of reading it (tests) */
+    int forkedRows() {
+        return forkedRows;
+    }
+
     /** @return how many times a lone request started decoding as the two-thread pipeline (tests) */
     int pipelineRuns() {
         return pipelineRuns;
@@ -140,65 +146,113 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws IllegalArgumentException if the prompt does not fit the model
      */
     public GenerationResult generate(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
+        return generateAll(generator, promptIds, List.of(config), List.of(listener)).get(0);
+    }
+
+    /**
+     * Generates several continuations of one prompt (a request's choices) as rows of a shared batch; the
+     * prompt is read once when they join together, the other rows copy its cache entries and draw their own
+     * first tokens. Blocks until all are done; every listener is called on the calling thread.
+     *
+     * @param generator the strategy
+     * @param promptIds the prompt ids
+     * @param configs what to generate, one per continuation (e.g. different seeds)
+     * @param listeners one per continuation
+     * @return the results, in order
+     * @throws GenerationRejectedException when the queue has no room for them all or one's cache exceeds the budget
+     * @throws IllegalArgumentException if the prompt does not fit the model
+     */
+    public List<GenerationResult> generateAll(Generator generator, int[] promptIds, List<GenerationConfig> configs,
+            List<TokenListener> listeners) {
+        if (configs.isEmpty() || configs.size() != listeners.size()) {
+            throw new IllegalArgumentException("need one listener per config, got " + configs.size() + " and "
+                    + listeners.size());
+        }
         submitting.incrementAndGet();
         try {
-            return submit(generator, promptIds, config, listener);
+            return submit(generator, promptIds, configs, listeners);
         } finally {
             submitting.decrementAndGet();
         }
     }
 
-    private GenerationResult submit(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
-        Ticket ticket = new Ticket(generator, listener);
-        DraftLength policy = generator.plan().draftLength();
-        BatchRow row = new BatchRow(promptIds, config, tokenizer, ticket, model.config(), policy, length -> { });
-        ticket.row = row;
-        long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), generator.plan().speculative(), row);
-        if (alone > limits.kvCacheBudgetBytes()) {
-            throw new GenerationRejectedException("this request needs " + mib(alone) + " MiB of KV cache (prompt "
-                    + promptIds.length + " + up to " + row.limit + " new tokens) but kv_cache_budget_mb is "
-                    + mib(limits.kvCacheBudgetBytes()));
+    private List<GenerationResult> submit(Generator generator, int[] promptIds, List<GenerationConfig> configs,
+            List<TokenListener> listeners) {
+        BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+        List<Ticket> group = new ArrayList<>();
+        for (int i = 0; i < configs.size(); i++) {
+            Ticket ticket = new Ticket(generator, listeners.get(i), events, group.isEmpty() ? null : group.get(0));
+            ticket.row = new BatchRow(promptIds, configs.get(i), tokenizer, ticket, model.config(),
+                    generator.plan().draftLength(), length -> { });
+            long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), generator.plan().speculative(), ticket.row);
+            if (alone > limits.kvCacheBudgetBytes()) {
+                throw new GenerationRejectedException("this request needs " + mib(alone) + " MiB of KV cache (prompt "
+                        + promptIds.length + " + up to " + ticket.row.limit + " new tokens) but kv_cache_budget_mb is "
+                        + mib(limits.kvCacheBudgetBytes()));
+            }
+            group.add(ticket);
         }
+        if (group.size() > 1) {
+            group.get(0).row.shareItsPrompt();
+        }
+        enqueue(group);
+        replay(group, events);
+        List<GenerationResult> results = new ArrayList<>();
+        for (Ticket t : group) {
+            results.add(t.row.result());
+        }
+        return results;
+    }
+
+    private void enqueue(List<Ticket> group) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the batch scheduler is closed");
             }
-            if (pending.size() >= limits.maxQueued()) {
+            if (pending.size() + group.size() > limits.maxQueued()) {
                 throw new GenerationRejectedException("the batch queue is full: " + pending.size()
-                        + " requests wait (max_queued " + limits.maxQueued() + ")");
+                        + " requests wait (max_queued " + limits.maxQueued() + ")"
+                        + (group.size() > 1 ? " and this request brings " + group.size() : ""));
             }
-            pending.add(ticket);
+            pending.addAll(group);
             lock.notifyAll();
         }
+    }
+
+    /** Replays the group's events to its listeners on this thread until every row is done; rethrows a listener's error. */
+    private void replay(List<Ticket> group, BlockingQueue<Runnable> events) {
         RuntimeException listenerError = null;
-        while (true) {
+        int done = 0;
+        while (done < group.size()) {
             Runnable event;
             try {
-                event = ticket.events.poll(20, TimeUnit.MILLISECONDS);
+                event = events.poll(20, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                ticket.cancel = true; // finish at the next token, then report the interruption
+                group.forEach(t -> t.cancel = true); // finish at the next token, then report the interruption
                 Thread.currentThread().interrupt();
                 continue;
             }
             if (event == DONE) {
-                break;
+                done++;
+                continue;
             }
             if (event != null && listenerError == null) {
                 try {
                     event.run();
                 } catch (RuntimeException e) {
                     listenerError = e; // as with a generator: the consumer's error ends the generation
-                    ticket.cancel = true;
+                    group.forEach(t -> t.cancel = true);
                 }
             }
-            if (listenerError == null && listener.cancelled()) {
-                ticket.cancel = true;
+            for (Ticket t : group) {
+                if (listenerError == null && t.consumer.cancelled()) {
+                    t.cancel = true;
+                }
             }
         }
         if (listenerError != null) {
             throw listenerError;
         }
-        return row.result();
     }
 
     private static long mib(long bytes) {
@@ -211,7 +265,12 @@ public final class BatchScheduler implements AutoCloseable {
             while (awaitWork()) {
                 Ticket next;
                 while ((next = nextAdmitted()) != null) {
-                    batchFor(next.generator).join(next.row);
+                    RollingBatch batch = batchFor(next.generator);
+                    if (next.forkOf != null && batch.joinFork(next.row, next.forkOf.row)) {
+                        forkedRows++; // only this thread writes
+                    } else {
+                        batch.join(next.row);
+                    }
                     if (next.row.finished()) {
                         finish(next);
                     } else {
@@ -343,19 +402,27 @@ public final class BatchScheduler implements AutoCloseable {
     /** One request: its row, and the events its caller's thread replays to the real listener. */
     private static final class Ticket implements TokenListener {
         final Generator generator;
-        final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+        final BlockingQueue<Runnable> events; // shared by the tickets of one request
+        final Ticket forkOf; // the request's first ticket, whose prompt this one shares; null for it
         BatchRow row;
         volatile boolean cancel;
         final TokenListener consumer;
 
-        Ticket(Generator generator, TokenListener consumer) {
+        Ticket(Generator generator, TokenListener consumer, BlockingQueue<Runnable> events, Ticket forkOf) {
             this.generator = generator;
             this.consumer = consumer;
+            this.events = events;
+            this.forkOf = forkOf;
         }
 
         @Override
         public void onToken(int tokenId, String textDelta) {
             events.add(() -> consumer.onToken(tokenId, textDelta));
+        }
+
+        @Override
+        public void onPromptLogprobs(List<TokenLogprob> logprobs) {
+            events.add(() -> consumer.onPromptLogprobs(logprobs));
         }
 
         @Override

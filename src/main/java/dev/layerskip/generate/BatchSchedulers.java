@@ -1,5 +1,7 @@
 package dev.layerskip.generate;
 
+import java.util.List;
+
 import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
@@ -90,6 +92,25 @@ public final class BatchSchedulers implements AutoCloseable {
      * @return the result
      */
     public GenerationResult generate(Generator generator, int[] promptIds, GenerationConfig config, TokenListener listener) {
+        return leastBusy().generate(generator, promptIds, config, listener);
+    }
+
+    /**
+     * Generates a request's choices together in the least busy scheduler's batches; see
+     * {@link BatchScheduler#generateAll}.
+     *
+     * @param generator the strategy
+     * @param promptIds the prompt ids
+     * @param configs one per choice
+     * @param listeners one per choice
+     * @return the results, in order
+     */
+    public List<GenerationResult> generateAll(Generator generator, int[] promptIds, List<GenerationConfig> configs,
+            List<TokenListener> listeners) {
+        return leastBusy().generateAll(generator, promptIds, configs, listeners);
+    }
+
+    private BatchScheduler leastBusy() {
         BatchScheduler least = schedulers[0];
         int load = Integer.MAX_VALUE;
         for (BatchScheduler s : schedulers) {
@@ -99,7 +120,7 @@ public final class BatchSchedulers implements AutoCloseable {
                 least = s;
             }
         }
-        return least.generate(generator, promptIds, config, listener);
+        return least;
     }
 
     @Override

@@ -155,12 +155,53 @@ final class RollingBatch implements AutoCloseable {
                 if (row.logprobs().prompt()) {
                     row.promptLogprobs(promptLogprobs(hidden, row));
                 }
+                if (row.forkSource()) {
+                    row.prefillLogits(logits.toFloatArray()); // [vocab]: the choices forked from it draw from these
+                }
                 firstLogprob = logprob(logits, 0, first, row);
             }
             row.acceptFirst(first, firstLogprob);
         } catch (RuntimeException e) {
             row.fail(e);
         }
+        admit(row);
+    }
+
+    /**
+     * Joins a row whose prompt another row of this batch has just read (another choice of the same
+     * request): the prompt's cache entries are copied from that row's lane instead of computed again,
+     * and the row draws its own first token from the same logits. Nothing happens, and false is returned,
+     * unless the source is here, has not stepped since it joined, and the prompts are equal.
+     *
+     * @param row the row
+     * @param source the row that read the prompt ({@link BatchRow#shareItsPrompt})
+     * @return whether the row joined
+     */
+    boolean joinFork(BatchRow row, BatchRow source) {
+        int sourceLane = rows.indexOf(source);
+        float[] logits = source.prefillLogits(); // [vocab]
+        if (!hasRoom() || sourceLane < 0 || logits == null || cache.length(sourceLane) != source.prompt.length
+                || !java.util.Arrays.equals(row.prompt, source.prompt)) {
+            return false;
+        }
+        int[] shape = shapeWith(row);
+        try {
+            cache.grow(shape[0], shape[1]);
+            cache.copyLane(sourceLane, rows.size());
+            int first = row.picksOnDevice() ? Sampler.argmax(logits) : row.sampler.next(row.penalties.apply(logits.clone()));
+            if (row.logprobs().prompt()) {
+                row.promptLogprobs(source.promptLogprobs());
+            }
+            row.acceptFirst(first, row.logprobs().enabled() ? TokenLogprob.of(logits, first, row.logprobs().top()) : null);
+        } catch (RuntimeException e) {
+            row.fail(e);
+        }
+        admit(row);
+        return true;
+    }
+
+    /** Adds a joined row to the batch unless its first token already ended it. */
+    private void admit(BatchRow row) {
         if (row.finished()) {
             row.markEnd();
             if (rows.isEmpty()) {
@@ -180,6 +221,9 @@ final class RollingBatch implements AutoCloseable {
     List<BatchRow> step() {
         if (rows.isEmpty()) {
             return List.of();
+        }
+        for (BatchRow row : rows) {
+            row.prefillLogits(null); // a row that stepped can no longer be forked from
         }
         try {
             if (speculative()) {

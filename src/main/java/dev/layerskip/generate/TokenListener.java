@@ -29,6 +29,14 @@ public interface TokenListener {
     default void onLogprob(TokenLogprob logprob) {}
 
     /**
+     * Called once after the prompt was read, when the generation reports prompt log-probabilities
+     * ({@link LogprobOptions#prompt()}), before any token.
+     *
+     * @param logprobs each prompt token's after the first
+     */
+    default void onPromptLogprobs(java.util.List<TokenLogprob> logprobs) {}
+
+    /**
      * Called once per self-speculative round with the drafted tokens and how many were accepted.
      *
      * @param draftIds the drafted ids

@@ -172,6 +172,20 @@ public final class KvCache implements AutoCloseable {
      * @param to the lane overwritten
      */
     public void moveLane(int from, int to) {
+        if (from != to) {
+            copyLane(from, to);
+            lengths[from] = 0;
+        }
+    }
+
+    /**
+     * Copies a lane's committed positions into another lane (the target's own are replaced): a
+     * sequence forked after its prompt (several choices of one prompt) shares the prompt's entries.
+     *
+     * @param from the source lane
+     * @param to the target lane
+     */
+    public void copyLane(int from, int to) {
         checkLane(from);
         checkLane(to);
         if (from == to) {
@@ -189,7 +203,6 @@ public final class KvCache implements AutoCloseable {
             }
         }
         lengths[to] = n;
-        lengths[from] = 0;
     }
 
     /**

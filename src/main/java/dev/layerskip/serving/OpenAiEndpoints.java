@@ -6,22 +6,18 @@ import ai.djl.repository.zoo.ZooModel;
 
 import dev.layerskip.djl.GenerationService;
 import dev.layerskip.djl.InvalidRequestException;
-import dev.layerskip.generate.GenerationRejectedException;
 import dev.layerskip.djl.LayerSkipServingTranslator;
 import dev.layerskip.djl.LayerSkipTranslatorFactory;
 import dev.layerskip.djl.LmiParameters;
 import dev.layerskip.djl.LmiRequest;
 import dev.layerskip.djl.PreparedGeneration;
 import dev.layerskip.djl.Utf8Text;
-import dev.layerskip.generate.FinishReason;
-import dev.layerskip.generate.GenerationResult;
-import dev.layerskip.generate.TokenListener;
+import dev.layerskip.generate.LogprobOptions;
 import dev.layerskip.protocol.openai.ChatTemplate;
 import dev.layerskip.protocol.openai.OpenAiException;
 import dev.layerskip.protocol.openai.OpenAiJson;
 import dev.layerskip.protocol.openai.OpenAiRequest;
 import dev.layerskip.protocol.openai.OpenAiRequestParser;
-import dev.layerskip.protocol.openai.StopTrimmer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The OpenAI-compatible endpoints of the {@link EmbeddedServer}: {@code GET /v1/models},
@@ -166,92 +161,13 @@ final class OpenAiEndpoints {
                 throw OpenAiException.invalid(chat ? "messages" : "prompt", message);
             }
             checkContext(request, prepared.promptIds().length, service.model().config().maxPositions());
-            if (request.stream()) {
-                stream(exchange, request, prepared);
-            } else {
-                StopTrimmer trimmer = new StopTrimmer(request.stop());
-                StringBuilder text = new StringBuilder();
-                TokenListener listener = new TokenListener() {
-                    @Override
-                    public void onToken(int tokenId, String textDelta) {
-                        text.append(trimmer.accept(textDelta));
-                    }
-
-                    @Override
-                    public boolean cancelled() {
-                        return !exchange.isOpen(); // the client left: stop generating
-                    }
-                };
-                GenerationResult result;
-                try {
-                    result = service.run(prepared, listener);
-                } catch (GenerationRejectedException e) {
-                    throw new OpenAiException(503, e.getMessage() + "; retry later", "server_error", null, "overloaded");
-                }
-                if (!exchange.isOpen()) {
-                    throw new IOException("client disconnected");
-                }
-                text.append(trimmer.finish());
-                exchange.sendJson(200, OpenAiJson.response(chat, id(chat), Instant.now().getEpochSecond(),
-                        config.modelName(), text.toString(), finishReason(result, trimmer), usage(prepared, result)));
+            if (request.logprobs() >= 0) {
+                prepared = prepared.withLogprobs(new LogprobOptions(request.logprobs(), request.echo()));
             }
+            new OpenAiCompletion(service, exchange, request, prepared, config.modelName()).respond();
         } catch (OpenAiException e) {
             exchange.sendJson(e.status(), OpenAiJson.error(e));
         }
-    }
-
-    private void stream(Exchange exchange, OpenAiRequest request, PreparedGeneration prepared) throws IOException {
-        boolean chat = request.chat();
-        String id = id(chat);
-        long now = Instant.now().getEpochSecond();
-        String model = config.modelName();
-        exchange.responseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        exchange.responseHeaders().set("Cache-Control", "no-cache");
-        exchange.startStream(200);
-        if (chat) {
-            event(exchange, OpenAiJson.chunk(true, id, now, model, "assistant", "", null));
-        }
-        StopTrimmer trimmer = new StopTrimmer(request.stop());
-        boolean[] gone = new boolean[1];
-        TokenListener listener = new TokenListener() {
-            @Override
-            public void onToken(int tokenId, String textDelta) {
-                String text = trimmer.accept(textDelta);
-                if (!text.isEmpty() && !gone[0]) {
-                    try {
-                        event(exchange, OpenAiJson.chunk(chat, id, now, model, null, text, null));
-                    } catch (IOException e) {
-                        gone[0] = true; // the client left: stop generating
-                    }
-                }
-            }
-
-            @Override
-            public boolean cancelled() {
-                return gone[0] || !exchange.isOpen();
-            }
-        };
-        GenerationResult result;
-        try {
-            result = service.run(prepared, listener);
-        } catch (RuntimeException e) {
-            LOGGER.error("streaming generation failed", e);
-            event(exchange, OpenAiJson.error("generation failed: " + e, "server_error", null, null));
-            done(exchange);
-            return;
-        }
-        if (gone[0] || !exchange.isOpen()) {
-            throw new IOException("client disconnected");
-        }
-        String rest = trimmer.finish();
-        if (!rest.isEmpty()) {
-            event(exchange, OpenAiJson.chunk(chat, id, now, model, null, rest, null));
-        }
-        event(exchange, OpenAiJson.chunk(chat, id, now, model, null, null, finishReason(result, trimmer)));
-        if (request.includeUsage()) {
-            event(exchange, OpenAiJson.usageChunk(chat, id, now, model, usage(prepared, result)));
-        }
-        done(exchange);
     }
 
     private String chatPrompt(OpenAiRequest request) throws OpenAiException {
@@ -289,33 +205,11 @@ final class OpenAiEndpoints {
         }
     }
 
-    private static String finishReason(GenerationResult result, StopTrimmer trimmer) {
-        return trimmer.stopped() || result.finishReason() == FinishReason.EOS
-                || result.finishReason() == FinishReason.STOP_STRING ? "stop" : "length";
-    }
-
-    private static OpenAiJson.Usage usage(PreparedGeneration prepared, GenerationResult result) {
-        return new OpenAiJson.Usage(prepared.promptIds().length, result.tokenIds().length);
-    }
-
-    private static String id(boolean chat) {
-        return (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-    }
-
     private static void expect(Exchange exchange, String method, String allowed) throws OpenAiException {
         if (!method.equals(allowed)) {
             exchange.responseHeaders().set("Allow", allowed);
             throw new OpenAiException(405, "use " + allowed + " for " + exchange.path(),
                     OpenAiException.INVALID_REQUEST, null, "method_not_allowed");
         }
-    }
-
-    private static void event(Exchange exchange, String json) throws IOException {
-        exchange.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void done(Exchange exchange) throws IOException {
-        exchange.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        exchange.endStream();
     }
 }

@@ -177,8 +177,8 @@ class OpenAiProtocolTest {
 
     @Test
     void unsupportedSettingsAreOpenAiErrorsNamingTheParameter() throws Exception {
-        JsonObject e = error(post("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 2}"), 400);
-        assertEquals("only n = 1 is supported, got 2", e.get("message").getAsString());
+        JsonObject e = error(post("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 9}"), 400);
+        assertEquals("'n' must be in 1..8 on this server, got 9", e.get("message").getAsString());
         assertEquals("invalid_request_error", e.get("type").getAsString());
         assertEquals("n", e.get("param").getAsString());
         assertEquals("unsupported_parameter", e.get("code").getAsString());

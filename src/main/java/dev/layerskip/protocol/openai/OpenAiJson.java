@@ -5,10 +5,14 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Writes the OpenAI wire format: completion and chat-completion responses, their streamed chunks,
- * the model list and errors. {@code logprobs} is always null (not computed).
+ * Writes the OpenAI wire format: completion and chat-completion responses (one or more choices, with
+ * log-probabilities when asked for), their streamed chunks, the model list and errors.
  */
 public final class OpenAiJson {
 
@@ -41,34 +45,127 @@ public final class OpenAiJson {
     }
 
     /**
+     * One token's log-probability as the wire shows it.
+     *
+     * @param token the token's text
+     * @param logprob its log-probability, or null (the first token of an echoed prompt has none)
+     * @param top the most likely tokens at its position with theirs (empty for none asked), or null with a null logprob
+     */
+    public record Logprob(String token, Double logprob, List<Logprob> top) {}
+
+    /**
+     * One choice of a whole response.
+     *
+     * @param index the choice's index
+     * @param text its text
+     * @param finishReason stop or length
+     * @param logprobs its log-probabilities ({@link #chatLogprobs} or {@link #completionLogprobs}), or null
+     */
+    public record Choice(int index, String text, String finishReason, JsonObject logprobs) {}
+
+    /**
      * A whole (non-streamed) response.
      *
      * @param chat chat completion (else text completion)
      * @param id the response id
      * @param created seconds since the epoch
      * @param model the model name
-     * @param text the generated text
-     * @param finishReason stop or length
-     * @param usage the token counts
+     * @param choices the choices, by index
+     * @param usage the token counts (all choices' completion tokens together)
      * @return the JSON text
      */
-    public static String response(boolean chat, String id, long created, String model, String text, String finishReason,
-            Usage usage) {
-        JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
-        if (chat) {
-            JsonObject message = new JsonObject();
-            message.addProperty("role", "assistant");
-            message.addProperty("content", text);
-            choice.add("message", message);
-        } else {
-            choice.addProperty("text", text);
+    public static String response(boolean chat, String id, long created, String model, List<Choice> choices, Usage usage) {
+        JsonArray array = new JsonArray();
+        for (Choice c : choices) {
+            JsonObject choice = new JsonObject();
+            choice.addProperty("index", c.index());
+            if (chat) {
+                JsonObject message = new JsonObject();
+                message.addProperty("role", "assistant");
+                message.addProperty("content", c.text());
+                choice.add("message", message);
+            } else {
+                choice.addProperty("text", c.text());
+            }
+            choice.add("logprobs", c.logprobs() == null ? JsonNull.INSTANCE : c.logprobs());
+            choice.addProperty("finish_reason", c.finishReason());
+            array.add(choice);
         }
-        choice.add("logprobs", JsonNull.INSTANCE);
-        choice.addProperty("finish_reason", finishReason);
-        JsonObject o = head(chat ? "chat.completion" : "text_completion", id, created, model, choice);
+        JsonObject o = head(chat ? "chat.completion" : "text_completion", id, created, model, null);
+        o.add("choices", array);
         o.add("usage", usage.json());
         return GSON.toJson(o);
+    }
+
+    /**
+     * Chat log-probabilities: {@code {"content": [{"token", "logprob", "bytes", "top_logprobs"}], "refusal": null}}.
+     *
+     * @param tokens the tokens
+     * @return the object
+     */
+    public static JsonObject chatLogprobs(List<Logprob> tokens) {
+        JsonArray content = new JsonArray();
+        for (Logprob t : tokens) {
+            JsonObject entry = chatEntry(t);
+            JsonArray top = new JsonArray();
+            for (Logprob alternative : t.top()) {
+                top.add(chatEntry(alternative));
+            }
+            entry.add("top_logprobs", top);
+            content.add(entry);
+        }
+        JsonObject o = new JsonObject();
+        o.add("content", content);
+        o.add("refusal", JsonNull.INSTANCE);
+        return o;
+    }
+
+    private static JsonObject chatEntry(Logprob t) {
+        JsonObject entry = new JsonObject();
+        entry.addProperty("token", t.token());
+        entry.addProperty("logprob", t.logprob());
+        JsonArray bytes = new JsonArray();
+        for (byte b : t.token().getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xff);
+        }
+        entry.add("bytes", bytes);
+        return entry;
+    }
+
+    /**
+     * Completion log-probabilities: {@code {"tokens", "token_logprobs", "top_logprobs", "text_offset"}}.
+     *
+     * @param tokens the tokens
+     * @param firstOffset where the first token's text starts in the choice's text (streams: in the whole text)
+     * @return the object
+     */
+    public static JsonObject completionLogprobs(List<Logprob> tokens, int firstOffset) {
+        JsonArray text = new JsonArray();
+        JsonArray values = new JsonArray();
+        JsonArray tops = new JsonArray();
+        JsonArray offsets = new JsonArray();
+        int offset = firstOffset;
+        for (Logprob t : tokens) {
+            text.add(t.token());
+            values.add(t.logprob() == null ? JsonNull.INSTANCE : new JsonPrimitive(t.logprob()));
+            if (t.top() == null) {
+                tops.add(JsonNull.INSTANCE);
+            } else {
+                JsonObject top = new JsonObject();
+                for (Logprob alternative : t.top()) {
+                    top.addProperty(alternative.token(), alternative.logprob());
+                }
+                tops.add(top);
+            }
+            offsets.add(offset);
+            offset += t.token().length();
+        }
+        JsonObject o = new JsonObject();
+        o.add("tokens", text);
+        o.add("token_logprobs", values);
+        o.add("top_logprobs", tops);
+        o.add("text_offset", offsets);
+        return o;
     }
 
     /**
@@ -78,15 +175,17 @@ public final class OpenAiJson {
      * @param id the response id (the same for every chunk)
      * @param created seconds since the epoch
      * @param model the model name
+     * @param index the choice's index
      * @param role the role to announce (first chat chunk), or null
      * @param text the text delta, or null for none
      * @param finishReason null until the last chunk
+     * @param logprobs the log-probabilities of the chunk's tokens, or null
      * @return the JSON text
      */
-    public static String chunk(boolean chat, String id, long created, String model, String role, String text,
-            String finishReason) {
+    public static String chunk(boolean chat, String id, long created, String model, int index, String role, String text,
+            String finishReason, JsonObject logprobs) {
         JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
+        choice.addProperty("index", index);
         if (chat) {
             JsonObject delta = new JsonObject();
             if (role != null) {
@@ -99,7 +198,7 @@ public final class OpenAiJson {
         } else {
             choice.addProperty("text", text == null ? "" : text);
         }
-        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.add("logprobs", logprobs == null ? JsonNull.INSTANCE : logprobs);
         choice.addProperty("finish_reason", finishReason);
         return GSON.toJson(head(chat ? "chat.completion.chunk" : "text_completion", id, created, model, choice));
     }

@@ -23,10 +23,16 @@ import java.util.List;
  * @param numSpeculations LayerSkip: tokens drafted per self-speculative round
  * @param presencePenalty presence_penalty in [-2, 2], 0 = off
  * @param frequencyPenalty frequency_penalty in [-2, 2], 0 = off
+ * @param n how many choices, 1..{@link OpenAiRequestParser#MAX_N}
+ * @param logprobs how many alternatives each token's log-probability carries (chat: top_logprobs with
+ *     logprobs true; completions: logprobs 0..5), or -1 for no log-probabilities
+ * @param echo completions: the prompt is returned before the text (with its tokens' log-probabilities when
+ *     logprobs is set)
  */
 public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens, String maxTokensField,
         Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
-        String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty) {
+        String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty,
+        int n, int logprobs, boolean echo) {
 
     /** Copies the lists; exactly one of prompt and messages is given. */
     public OpenAiRequest {
@@ -34,6 +40,15 @@ public record OpenAiRequest(String model, String prompt, List<ChatMessage> messa
         stop = stop == null ? List.of() : List.copyOf(stop);
         if ((prompt == null) == messages.isEmpty()) {
             throw new IllegalArgumentException("a request has either a prompt or messages");
+        }
+        if (n < 1 || n > OpenAiRequestParser.MAX_N) {
+            throw new IllegalArgumentException("n must be in 1.." + OpenAiRequestParser.MAX_N + ", got " + n);
+        }
+        if (logprobs < -1 || logprobs > 20) {
+            throw new IllegalArgumentException("logprobs must be in -1..20, got " + logprobs);
+        }
+        if (echo && prompt == null) {
+            throw new IllegalArgumentException("echo is a completions field");
         }
     }
 

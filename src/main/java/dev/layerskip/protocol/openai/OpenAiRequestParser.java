@@ -21,10 +21,17 @@ import java.util.TreeSet;
 /**
  * Parses OpenAI completion and chat-completion request bodies. The JSON must be strict; every error
  * names the field. Fields this server implements are used; fields whose default it matches are accepted
- * at that default only ({@code n: 1}, no log probabilities, no tools, ...), anything else is a
- * 400, and unknown fields are refused rather than silently ignored.
+ * at that default only (no tools, no suffix, ...), anything else is a 400, and unknown fields are refused
+ * rather than silently ignored.
  */
 public final class OpenAiRequestParser {
+
+    /** The most choices a request may ask for ({@code n}). */
+    public static final int MAX_N = 8;
+    /** The most alternatives per token on {@code /v1/completions} ({@code logprobs}), as OpenAI allows. */
+    public static final int MAX_COMPLETION_LOGPROBS = 5;
+    /** The most alternatives per token on {@code /v1/chat/completions} ({@code top_logprobs}), as OpenAI allows. */
+    public static final int MAX_TOP_LOGPROBS = 20;
 
     private static final Set<String> COMMON = Set.of("model", "max_tokens", "max_completion_tokens", "temperature",
             "top_p", "seed", "stop", "stream", "stream_options", "n", "user", "frequency_penalty", "presence_penalty",
@@ -81,11 +88,16 @@ public final class OpenAiRequestParser {
                         + "'response_format', got " + StrictJson.brief(format));
             }
         }
-        Integer topLogprobs = integer(o, "top_logprobs");
-        if (topLogprobs != null && topLogprobs != 0) {
-            throw OpenAiException.unsupported("top_logprobs", "'top_logprobs' is not supported (no log probabilities)");
+        Boolean logprobs = bool(o, "logprobs");
+        Integer top = integer(o, "top_logprobs");
+        if (top != null && (top < 0 || top > MAX_TOP_LOGPROBS)) {
+            throw OpenAiException.invalid("top_logprobs", "'top_logprobs' must be in 0.." + MAX_TOP_LOGPROBS + ", got " + top);
         }
-        return common(o, null, messages);
+        if (top != null && (logprobs == null || !logprobs)) {
+            throw OpenAiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        }
+        boolean on = logprobs != null && logprobs;
+        return common(o, null, messages, on ? (top == null ? 0 : top) : -1, false);
     }
 
     /**
@@ -114,8 +126,9 @@ public final class OpenAiRequestParser {
             throw OpenAiException.invalid("prompt", "'prompt' must not be empty");
         }
         Boolean echo = bool(o, "echo");
-        if (echo != null && echo) {
-            throw OpenAiException.unsupported("echo", "'echo' is not supported");
+        Integer logprobs = integer(o, "logprobs");
+        if (logprobs != null && (logprobs < 0 || logprobs > MAX_COMPLETION_LOGPROBS)) {
+            throw OpenAiException.invalid("logprobs", "'logprobs' must be in 0.." + MAX_COMPLETION_LOGPROBS + ", got " + logprobs);
         }
         JsonElement suffix = o.get("suffix");
         if (suffix != null && !suffix.isJsonNull()) {
@@ -125,10 +138,11 @@ public final class OpenAiRequestParser {
         if (bestOf != null && bestOf != 1) {
             throw OpenAiException.unsupported("best_of", "only best_of = 1 is supported, got " + bestOf);
         }
-        return common(o, prompt, List.of());
+        return common(o, prompt, List.of(), logprobs == null ? -1 : logprobs, echo != null && echo);
     }
 
-    private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages) throws OpenAiException {
+    private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages, int logprobs, boolean echo)
+            throws OpenAiException {
         String model = string(o, "model");
         Integer max = integer(o, "max_completion_tokens");
         String maxField = "max_completion_tokens";
@@ -153,8 +167,11 @@ public final class OpenAiRequestParser {
             seed = integral(s, "seed");
         }
         Integer n = integer(o, "n");
-        if (n != null && n != 1) {
-            throw OpenAiException.unsupported("n", "only n = 1 is supported, got " + n);
+        if (n != null && n < 1) {
+            throw OpenAiException.invalid("n", "'n' must be >= 1, got " + n);
+        }
+        if (n != null && n > MAX_N) {
+            throw OpenAiException.unsupported("n", "'n' must be in 1.." + MAX_N + " on this server, got " + n);
         }
         double[] penalties = new double[2]; // presence, frequency: OpenAI's range [-2, 2]
         List<String> penaltyNames = List.of("presence_penalty", "frequency_penalty");
@@ -164,12 +181,6 @@ public final class OpenAiRequestParser {
                 throw OpenAiException.invalid(penaltyNames.get(i), "'" + penaltyNames.get(i) + "' must be in [-2, 2], got " + v);
             }
             penalties[i] = v == null ? 0 : v;
-        }
-        JsonElement logprobs = o.get("logprobs");
-        if (logprobs != null && !logprobs.isJsonNull()
-                && !(logprobs.isJsonPrimitive() && (logprobs.getAsJsonPrimitive().isBoolean() ? !logprobs.getAsBoolean()
-                        : logprobs.getAsJsonPrimitive().isNumber() && logprobs.getAsDouble() == 0))) {
-            throw OpenAiException.unsupported("logprobs", "'logprobs' is not supported (no log probabilities)");
         }
         JsonElement bias = o.get("logit_bias");
         if (bias != null && !bias.isJsonNull() && !(bias.isJsonObject() && bias.getAsJsonObject().size() == 0)) {
@@ -205,7 +216,7 @@ public final class OpenAiRequestParser {
             throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
         }
         return new OpenAiRequest(model, prompt, messages, max, max == null ? null : maxField, temperature, topP, seed, stops(o), stream != null && stream,
-                includeUsage, strategy, exit, d, penalties[0], penalties[1]);
+                includeUsage, strategy, exit, d, penalties[0], penalties[1], n == null ? 1 : n, logprobs, echo);
     }
 
     private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
