@@ -100,6 +100,20 @@ class OpenAiClientsTest {
     }
 
     @Test
+    void logprobsReachLangChain4jsResponseMetadata() {
+        ChatResponse r = chat().logprobs(true).topLogprobs(3).build().chat(messages());
+        assertEquals(reference.text(), r.aiMessage().text());
+        List<dev.langchain4j.model.openai.LogProb> values =
+                ((dev.langchain4j.model.openai.OpenAiChatResponseMetadata) r.metadata()).logProbs();
+        assertEquals(TOKENS, values.size());
+        for (dev.langchain4j.model.openai.LogProb lp : values) {
+            assertEquals(3, lp.topLogprobs().size());
+            assertEquals(lp.topLogprobs().get(0).logprob(), lp.logprob(), 0.0, "greedy: the most likely token");
+            assertEquals(lp.token().getBytes(java.nio.charset.StandardCharsets.UTF_8).length, lp.bytes().size());
+        }
+    }
+
+    @Test
     void streamedChatArrivesInPiecesThatJoinToTheSameText() throws Exception {
         StringBuilder pieces = new StringBuilder();
         int[] count = new int[1];

@@ -56,6 +56,25 @@ class SpringAiClientTest {
     }
 
     @Test
+    void twoChoicesWithLogprobs() {
+        ChatResponse r = model(OpenAiChatOptions.builder().N(2).logprobs(true).topLogprobs(2)).call(prompt());
+        assertEquals(2, r.getResults().size(), "n = 2");
+        for (var g : r.getResults()) {
+            assertEquals(OpenAiClientsTest.reference.text(), g.getOutput().getText(), "greedy choices");
+            Object values = g.getMetadata().get("logprobs"); // parsed by Spring AI into its own record
+            assertTrue(values instanceof OpenAiApi.LogProbs, String.valueOf(values));
+            List<OpenAiApi.LogProbs.Content> content = ((OpenAiApi.LogProbs) values).content();
+            assertEquals(OpenAiClientsTest.TOKENS, content.size());
+            for (OpenAiApi.LogProbs.Content c : content) {
+                assertEquals(2, c.topLogprobs().size());
+                assertEquals(c.topLogprobs().get(0).logprob(), c.logprob(), 0.0, "greedy: the most likely token");
+                assertTrue(c.logprob() <= 0);
+            }
+        }
+        assertEquals(2 * OpenAiClientsTest.TOKENS, r.getMetadata().getUsage().getCompletionTokens());
+    }
+
+    @Test
     void streamedChat() {
         List<ChatResponse> chunks = model(OpenAiChatOptions.builder()).stream(prompt()).collectList()
                 .block(Duration.ofSeconds(60));
