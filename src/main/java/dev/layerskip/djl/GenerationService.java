@@ -211,7 +211,8 @@ public final class GenerationService {
                 p.stopSequences())
                 .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults)
                         .withOpenAiPenalties(p.presencePenalty() != null ? p.presencePenalty() : 0,
-                                p.frequencyPenalty() != null ? p.frequencyPenalty() : 0));
+                                p.frequencyPenalty() != null ? p.frequencyPenalty() : 0))
+                .withLogprobs(p.logprobs());
         try {
             if (p.truncate() == null) { // with truncate a prompt may be longer than the context (the body size still bounds it)
                 Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt

@@ -12,6 +12,7 @@ import dev.layerskip.generate.GenerationRejectedException;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.TokenListener;
+import dev.layerskip.generate.TokenLogprob;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,10 +91,10 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             return stream(input, prepared);
         }
         List<TokenText> tokens = new ArrayList<>();
-        boolean details = prepared.request().parameters().details(); // tokens are kept only for details.tokens
+        boolean details = prepared.request().parameters().wantsDetails(); // tokens are kept only for details.tokens
         try {
             GenerationResult result = service.run(prepared, listener(input, details ? tokens::add : t -> { }));
-            return json(200, "application/json", LmiJson.response(prepared, result, tokens));
+            return json(200, "application/json", LmiJson.response(prepared, result, tokens, this::tokenText));
         } catch (GenerationRejectedException e) {
             return error(e.getMessage() + "; retry later", 503);
         } catch (RuntimeException e) {
@@ -125,11 +126,11 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
             }
             GenerationResult result = service.run(prepared, listener(input, t -> {
                 if (held[0] != null) {
-                    chunks.appendContent(line(LmiJson.tokenLine(held[0])), false);
+                    chunks.appendContent(line(LmiJson.tokenLine(held[0], this::tokenText)), false);
                 }
                 held[0] = t;
             }));
-            last = LmiJson.finalLine(held[0], prepared, result);
+            last = LmiJson.finalLine(held[0], prepared, result, this::tokenText);
         } catch (RuntimeException | Error e) {
             LOGGER.error("streaming generation failed", e);
             last = LmiJson.streamErrorLine(failure(e));
@@ -146,6 +147,11 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
         }
     }
 
+    /** The text of one token id, for top_tokens and prefill. */
+    private String tokenText(int id) {
+        return service.tokenizer().decode(new int[] {id});
+    }
+
     /** The message of a failed generation: the model's own words for non-finite logits, else the error. */
     private static String failure(Throwable e) {
         return e instanceof NonFiniteLogitsException ? e.getMessage() : "generation failed: " + e;
@@ -153,9 +159,17 @@ public final class LayerSkipServingTranslator implements NoBatchifyTranslator<In
 
     private static TokenListener listener(Input input, java.util.function.Consumer<TokenText> sink) {
         return new TokenListener() {
+            private TokenLogprob logprob; // arrives just before its token
+
+            @Override
+            public void onLogprob(TokenLogprob value) {
+                logprob = value;
+            }
+
             @Override
             public void onToken(int tokenId, String textDelta) {
-                sink.accept(new TokenText(tokenId, textDelta));
+                sink.accept(new TokenText(tokenId, textDelta, logprob));
+                logprob = null;
             }
 
             @Override

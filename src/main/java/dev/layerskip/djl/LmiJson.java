@@ -9,8 +9,10 @@ import com.google.gson.JsonObject;
 import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.GenerationStatsJson;
+import dev.layerskip.generate.TokenLogprob;
 
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Writes LMI responses: {@code {"generated_text", "details"}}, the jsonlines stream (one
@@ -51,32 +53,82 @@ public final class LmiJson {
      * @param prepared the generation
      * @param result its result
      * @param tokens the generated tokens with their text (for details.tokens)
+     * @param vocabulary the text of a token id (for top_tokens and prefill)
      * @return the JSON text
      */
-    public static String response(PreparedGeneration prepared, GenerationResult result, List<TokenText> tokens) {
+    public static String response(PreparedGeneration prepared, GenerationResult result, List<TokenText> tokens,
+            IntFunction<String> vocabulary) {
         JsonObject o = new JsonObject();
         o.addProperty("generated_text", GenerationService.generatedText(prepared, result));
-        if (prepared.request().parameters().details()) {
+        LmiParameters p = prepared.request().parameters();
+        if (p.wantsDetails()) {
             JsonObject details = details(prepared, result);
             JsonArray list = new JsonArray();
+            JsonArray top = new JsonArray();
             for (TokenText t : tokens) {
                 list.add(token(t));
+                top.add(topTokens(t, vocabulary));
             }
             details.add("tokens", list);
+            if (p.topNTokens() > 0) {
+                details.add("top_tokens", top);
+            }
+            if (p.decoderInputDetails()) {
+                details.add("prefill", prefill(prepared.promptIds(), result.promptLogprobs(), vocabulary));
+            }
             o.add("details", details);
         }
         return GSON.toJson(o);
+    }
+
+    /** One entry per prompt token: id, text, and log_prob (null for the first, which nothing predicts). */
+    private static JsonArray prefill(int[] ids, List<TokenLogprob> values, IntFunction<String> vocabulary) {
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < ids.length; i++) {
+            JsonObject t = new JsonObject();
+            t.addProperty("id", ids[i]);
+            t.addProperty("text", vocabulary.apply(ids[i]));
+            t.add("log_prob", i == 0 || i - 1 >= values.size() ? JsonNull.INSTANCE
+                    : new com.google.gson.JsonPrimitive(values.get(i - 1).logprob()));
+            out.add(t);
+        }
+        return out;
+    }
+
+    /** The most likely tokens at a generated token's position (TGI's top_tokens entry). */
+    private static JsonArray topTokens(TokenText t, IntFunction<String> vocabulary) {
+        JsonArray out = new JsonArray();
+        if (t.logprob() != null) {
+            int[] ids = t.logprob().topIds();
+            double[] values = t.logprob().topLogprobs();
+            for (int i = 0; i < ids.length; i++) {
+                JsonObject alternative = new JsonObject();
+                alternative.addProperty("id", ids[i]);
+                alternative.addProperty("text", vocabulary.apply(ids[i]));
+                alternative.addProperty("log_prob", values[i]);
+                out.add(alternative);
+            }
+        }
+        return out;
     }
 
     /**
      * One stream line for a token that is not the last.
      *
      * @param token the token
+     * @param vocabulary the text of a token id (for top_tokens)
      * @return the line, without the newline
      */
-    public static String tokenLine(TokenText token) {
-        // written directly: this runs once per streamed token
-        return "{\"token\":{\"id\":" + token.id() + ",\"text\":" + GSON.toJson(token.text()) + "}}";
+    public static String tokenLine(TokenText token, IntFunction<String> vocabulary) {
+        if (token.logprob() == null) { // written directly: this runs once per streamed token
+            return "{\"token\":{\"id\":" + token.id() + ",\"text\":" + GSON.toJson(token.text()) + "}}";
+        }
+        JsonObject o = new JsonObject();
+        o.add("token", token(token));
+        if (token.logprob().topIds().length > 0) {
+            o.add("top_tokens", topTokens(token, vocabulary));
+        }
+        return GSON.toJson(o);
     }
 
     /**
@@ -86,13 +138,18 @@ public final class LmiJson {
      * @param last the last token, or null
      * @param prepared the generation
      * @param result its result
+     * @param vocabulary the text of a token id (for top_tokens)
      * @return the line, without the newline
      */
-    public static String finalLine(TokenText last, PreparedGeneration prepared, GenerationResult result) {
+    public static String finalLine(TokenText last, PreparedGeneration prepared, GenerationResult result,
+            IntFunction<String> vocabulary) {
         JsonObject o = new JsonObject();
         o.add("token", last == null ? JsonNull.INSTANCE : token(last));
+        if (last != null && last.logprob() != null && last.logprob().topIds().length > 0) {
+            o.add("top_tokens", topTokens(last, vocabulary));
+        }
         o.addProperty("generated_text", GenerationService.generatedText(prepared, result));
-        if (prepared.request().parameters().details()) { // as LMI: only when asked for
+        if (prepared.request().parameters().wantsDetails()) { // as LMI: only when asked for
             o.add("details", details(prepared, result));
         }
         return GSON.toJson(o);
@@ -139,6 +196,9 @@ public final class LmiJson {
         JsonObject o = new JsonObject();
         o.addProperty("id", t.id());
         o.addProperty("text", t.text());
+        if (t.logprob() != null) {
+            o.addProperty("log_prob", t.logprob().logprob());
+        }
         return o;
     }
 

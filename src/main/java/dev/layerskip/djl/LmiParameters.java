@@ -26,16 +26,20 @@ import java.util.List;
  * @param frequencyPenalty OpenAI's frequency_penalty in [-2, 2] (0 = off; set by the OpenAI routes)
  * @param ignoreEos ignore_eos (TGI / LMI): generation does not stop at the checkpoint's end-of-sequence ids
  * @param truncate truncate (TGI / LMI): keep only the last N prompt tokens, ≥ 1, or null for the whole prompt
+ * @param topNTokens top_n_tokens (TGI / LMI): the most likely tokens at each generated position, with their
+ *     log-probabilities, in details.top_tokens; 0..20, 0 = none
+ * @param decoderInputDetails decoder_input_details (TGI / LMI): the prompt's tokens with their log-probabilities
+ *     in details.prefill (not with streaming)
  */
 public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double temperature, Integer topK,
         Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
         String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
         Double repetitionPenalty, Integer noRepeatNgramSize, Double presencePenalty, Double frequencyPenalty,
-        boolean ignoreEos, Integer truncate) {
+        boolean ignoreEos, Integer truncate, int topNTokens, boolean decoderInputDetails) {
 
     /** No parameter set: every value from the model's defaults. */
     public static final LmiParameters NONE = new LmiParameters(
-            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null, null, null, false, null);
+            null, null, null, null, null, null, List.of(), false, false, null, null, null, null, null, null, null, null, false, null, 0, false);
 
     /**
      * Parameters without OpenAI's presence and frequency penalties.
@@ -61,7 +65,8 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
             String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence,
             Double repetitionPenalty, Integer noRepeatNgramSize) {
         this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
-                strategy, exitLayer, numSpeculations, draftConfidence, repetitionPenalty, noRepeatNgramSize, null, null, false, null);
+                strategy, exitLayer, numSpeculations, draftConfidence, repetitionPenalty, noRepeatNgramSize, null, null, false, null, 0,
+                false);
     }
 
     /**
@@ -85,7 +90,22 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
             Double topP, Long seed, List<String> stopSequences, boolean details, boolean returnFullText,
             String strategy, Integer exitLayer, Integer numSpeculations, String draftConfidence) {
         this(maxNewTokens, doSample, temperature, topK, topP, seed, stopSequences, details, returnFullText,
-                strategy, exitLayer, numSpeculations, draftConfidence, null, null, null, null, false, null);
+                strategy, exitLayer, numSpeculations, draftConfidence, null, null, null, null, false, null, 0, false);
+    }
+
+    /**
+     * @return which log-probabilities the response carries: every token's when details, top_n_tokens or
+     *     decoder_input_details ask for them (LMI's tokens carry log_prob)
+     */
+    public dev.layerskip.generate.LogprobOptions logprobs() {
+        return details || topNTokens > 0 || decoderInputDetails
+                ? new dev.layerskip.generate.LogprobOptions(topNTokens, decoderInputDetails)
+                : dev.layerskip.generate.LogprobOptions.NONE;
+    }
+
+    /** @return whether the response carries details: asked for, or implied by top_n_tokens or decoder_input_details */
+    public boolean wantsDetails() {
+        return details || topNTokens > 0 || decoderInputDetails;
     }
 
     /** Copies the stop list. */
@@ -93,6 +113,9 @@ public record LmiParameters(Integer maxNewTokens, Boolean doSample, Double tempe
         stopSequences = stopSequences == null ? List.of() : List.copyOf(stopSequences);
         if (truncate != null && truncate < 1) {
             throw new IllegalArgumentException("truncate must be >= 1 (prompt tokens kept), got " + truncate);
+        }
+        if (topNTokens < 0 || topNTokens > 20) {
+            throw new IllegalArgumentException("top_n_tokens must be in 0..20, got " + topNTokens);
         }
     }
 }

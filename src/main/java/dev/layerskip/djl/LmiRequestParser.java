@@ -76,6 +76,10 @@ public final class LmiRequestParser {
             }
             parameters = parameters(p.getAsJsonObject());
         }
+        if (parameters.decoderInputDetails() && stream != null && stream) {
+            throw new InvalidRequestException("parameters.decoder_input_details cannot be used with streaming (as in LMI);"
+                    + " ask without \"stream\" for details.prefill");
+        }
         return new LmiRequest(inputs.getAsString(), parameters, stream != null && stream);
     }
 
@@ -145,15 +149,20 @@ public final class LmiRequestParser {
             throw new InvalidRequestException("parameters.truncate must be >= 1 (prompt tokens kept), got " + truncate);
         }
         refuseUnsupported(p, at);
+        Integer topN = integer(p, "top_n_tokens", at);
+        if (topN != null && (topN < 0 || topN > 20)) {
+            throw new InvalidRequestException(at + "top_n_tokens must be in 0..20, got " + topN);
+        }
         return new LmiParameters(max, bool(p, "do_sample", at), temperature, topK, topP, seed,
                 stops(p, at), Boolean.TRUE.equals(bool(p, "details", at)),
                 Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence,
-                repetitionPenalty, ngram, null, null, Boolean.TRUE.equals(bool(p, "ignore_eos", at)), truncate);
+                repetitionPenalty, ngram, null, null, Boolean.TRUE.equals(bool(p, "ignore_eos", at)), truncate,
+                topN == null ? 0 : topN, Boolean.TRUE.equals(bool(p, "decoder_input_details", at)));
     }
 
     /**
      * TGI / LMI fields this server reads but implements only at their neutral value: best_of 1, watermark false,
-     * top_n_tokens 0, decoder_input_details false, typical_p 1. Another value is a 400 saying so.
+     * typical_p 1. Another value is a 400 saying so.
      */
     private static void refuseUnsupported(JsonObject p, String at) throws InvalidRequestException {
         Integer bestOf = integer(p, "best_of", at);
@@ -162,15 +171,6 @@ public final class LmiRequestParser {
         }
         if (Boolean.TRUE.equals(bool(p, "watermark", at))) {
             throw new InvalidRequestException(at + "watermark: watermarking is not supported; false is accepted");
-        }
-        Integer topN = integer(p, "top_n_tokens", at);
-        if (topN != null && topN != 0) {
-            throw new InvalidRequestException(at + "top_n_tokens: token log-probabilities are not supported; 0 is accepted, got "
-                    + topN);
-        }
-        if (Boolean.TRUE.equals(bool(p, "decoder_input_details", at))) {
-            throw new InvalidRequestException(at + "decoder_input_details: prompt log-probabilities are not supported;"
-                    + " false is accepted");
         }
         Double typical = number(p, "typical_p", at);
         if (typical != null && typical != 1.0) {

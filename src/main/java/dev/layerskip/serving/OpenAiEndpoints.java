@@ -183,7 +183,7 @@ final class OpenAiEndpoints {
         Double temperature = r.temperature() != null && r.temperature() > 0 ? r.temperature() : null;
         return new LmiParameters(r.maxTokens(), sample, temperature, null, r.topP(), r.seed(), r.stop(), false, false,
                 r.strategy(), r.exitLayer(), r.numSpeculations(), null, null, null, r.presencePenalty(), r.frequencyPenalty(),
-                false, null);
+                false, null, 0, false);
     }
 
     /** A completion budget over the server's cap is refused naming the field the client sent, as OpenAI does. */

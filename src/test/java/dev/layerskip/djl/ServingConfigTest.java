@@ -239,8 +239,9 @@ class ServingConfigTest {
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"truncate\": 0}}", "parameters.truncate must be >= 1");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"best_of\": 2}}", "parameters.best_of: only 1 is supported");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"watermark\": true}}", "parameters.watermark: watermarking is not supported");
-        cases.put("{\"inputs\": \"a\", \"parameters\": {\"top_n_tokens\": 5}}", "parameters.top_n_tokens: token log-probabilities");
-        cases.put("{\"inputs\": \"a\", \"parameters\": {\"decoder_input_details\": true}}", "parameters.decoder_input_details:");
+        cases.put("{\"inputs\": \"a\", \"parameters\": {\"top_n_tokens\": 21}}", "parameters.top_n_tokens must be in 0..20");
+        cases.put("{\"inputs\": \"a\", \"stream\": true, \"parameters\": {\"decoder_input_details\": true}}",
+                "parameters.decoder_input_details cannot be used with streaming");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"typical_p\": 0.9}}", "parameters.typical_p: typical sampling");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"exit_layer\": 0}}", "parameters.exit_layer must be >= 1");
         cases.put("{\"inputs\": \"a\", \"parameters\": {\"exit_layer\": 8}}", "exit layer 8 is outside 1..7");
