@@ -31,6 +31,14 @@ public record PreparedGeneration(
     }
 
     /**
+     * @param constraint which tokens may come next (e.g. JSON of a schema), or null
+     * @return a copy whose generation decodes under it
+     */
+    public PreparedGeneration withConstraint(dev.layerskip.generate.TokenConstraint constraint) {
+        return new PreparedGeneration(request, promptIds, strategy, generator, config.withConstraint(constraint));
+    }
+
+    /**
      * The i-th choice of this request: sampled choices draw with seed + i (greedy ones are identical).
      *
      * @param i the choice's index, from 0
@@ -45,7 +53,7 @@ public record PreparedGeneration(
                 s.topP(), s.seed() + i);
         return new PreparedGeneration(request, promptIds, strategy, generator, new dev.layerskip.generate.GenerationConfig(
                 config.maxNewTokens(), seeded, config.eosTokenIds(), config.stopStrings(), config.repetition(),
-                config.logprobs()));
+                config.logprobs(), config.constraint()));
     }
 
     @Override

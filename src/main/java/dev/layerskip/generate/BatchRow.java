@@ -47,7 +47,7 @@ final class BatchRow {
         this.prompt = prompt.clone();
         this.limit = Math.min(config.maxNewTokens(), model.maxPositions() - prompt.length + 1); // the last token is never fed back
         this.sampler = new Sampler(config.sampling());
-        this.penalties = new RepetitionProcessor(config.repetition(), prompt);
+        this.penalties = new RepetitionProcessor(config.repetition(), prompt, config.constraint(), limit);
         this.out = new OutputCollector(config, tokenizer, listener, limit);
         this.listener = listener;
         this.draftLength = draftLength;

@@ -11,9 +11,10 @@ import java.util.List;
  * @param stopStrings generation stops once the text contains any of these (needs a tokenizer)
  * @param repetition repetition control applied to every position's logits ({@link RepetitionControl#NONE} = off)
  * @param logprobs which log-probabilities to report ({@link LogprobOptions#NONE} = none)
+ * @param constraint which tokens may come next (constrained decoding, e.g. JSON), or null for none
  */
 public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds,
-        List<String> stopStrings, RepetitionControl repetition, LogprobOptions logprobs) {
+        List<String> stopStrings, RepetitionControl repetition, LogprobOptions logprobs, TokenConstraint constraint) {
 
     /** Validates the fields. */
     public GenerationConfig {
@@ -47,7 +48,7 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      * @param stopStrings the stop strings
      */
     public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings) {
-        this(maxNewTokens, sampling, eosTokenIds, stopStrings, RepetitionControl.NONE, LogprobOptions.NONE);
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, RepetitionControl.NONE, LogprobOptions.NONE, null);
     }
 
     /**
@@ -55,7 +56,7 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      * @return a copy with it
      */
     public GenerationConfig withRepetition(RepetitionControl control) {
-        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, control, logprobs);
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, control, logprobs, constraint);
     }
 
     /**
@@ -63,7 +64,30 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      * @return a copy with them
      */
     public GenerationConfig withLogprobs(LogprobOptions options) {
-        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, options);
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, options, constraint);
+    }
+
+    /**
+     * @param rule which tokens may come next, or null for none
+     * @return a copy decoding under it
+     */
+    public GenerationConfig withConstraint(TokenConstraint rule) {
+        return new GenerationConfig(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, logprobs, rule);
+    }
+
+    /**
+     * Settings without a constraint.
+     *
+     * @param maxNewTokens the most tokens to generate, ≥ 1
+     * @param sampling greedy or sampling settings
+     * @param eosTokenIds the EOS ids
+     * @param stopStrings the stop strings
+     * @param repetition the repetition control
+     * @param logprobs which log-probabilities to report
+     */
+    public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings,
+            RepetitionControl repetition, LogprobOptions logprobs) {
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, logprobs, null);
     }
 
     /**
@@ -77,7 +101,7 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
      */
     public GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<Integer> eosTokenIds, List<String> stopStrings,
             RepetitionControl repetition) {
-        this(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, LogprobOptions.NONE);
+        this(maxNewTokens, sampling, eosTokenIds, stopStrings, repetition, LogprobOptions.NONE, null);
     }
 
     /**

@@ -11,6 +11,9 @@ import java.util.Arrays;
  * self-speculation stays token-for-token identical to autoregressive decoding with the same settings,
  * and speculative sampling keeps the penalised distribution.
  *
+ * <p>A {@link TokenConstraint} (constrained decoding) is applied here too, after the penalties, with the
+ * generated tokens of the same context, so drafts and verification rows see the same rule.
+ *
  * <p>Not thread-safe: one per generation.
  */
 public final class RepetitionProcessor {
@@ -21,6 +24,9 @@ public final class RepetitionProcessor {
     private int length;
     private boolean[] seen = new boolean[0];
     private int[] counts = new int[0];
+    private final TokenConstraint constraint; // null: none
+    private final int limit; // tokens a generation may emit, for the constraint
+    private TokenConstraint.State[] states; // [generated tokens] -> the constraint's state after them
 
     /**
      * Starts a context with the prompt.
@@ -29,6 +35,18 @@ public final class RepetitionProcessor {
      * @param promptIds the prompt
      */
     public RepetitionProcessor(RepetitionControl control, int[] promptIds) {
+        this(control, promptIds, null, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Starts a context with the prompt, under a constraint on the generated tokens.
+     *
+     * @param control the settings
+     * @param promptIds the prompt
+     * @param constraint which tokens may follow the generated ones, or null for none
+     * @param limit how many tokens the generation may emit (the constraint finishes within it)
+     */
+    public RepetitionProcessor(RepetitionControl control, int[] promptIds, TokenConstraint constraint, int limit) {
         if (control == null) {
             throw new IllegalArgumentException("repetition control must not be null");
         }
@@ -36,6 +54,12 @@ public final class RepetitionProcessor {
         this.promptLength = promptIds.length;
         this.tokens = Arrays.copyOf(promptIds, promptIds.length + 64);
         this.length = promptIds.length;
+        this.constraint = constraint;
+        this.limit = limit;
+        if (constraint != null) {
+            states = new TokenConstraint.State[64];
+            states[0] = constraint.start();
+        }
     }
 
     private RepetitionProcessor(RepetitionProcessor other) {
@@ -43,6 +67,9 @@ public final class RepetitionProcessor {
         this.promptLength = other.promptLength;
         this.tokens = other.tokens.clone();
         this.length = other.length;
+        this.constraint = other.constraint;
+        this.limit = other.limit;
+        this.states = other.states == null ? null : other.states.clone();
     }
 
     /**
@@ -56,7 +83,7 @@ public final class RepetitionProcessor {
 
     /** @return whether the settings change any logit (else callers may skip {@link #apply}) */
     public boolean active() {
-        return control.isActive();
+        return control.isActive() || constraint != null;
     }
 
     /** @return how many tokens the context holds (prompt included) */
@@ -74,6 +101,13 @@ public final class RepetitionProcessor {
             tokens = Arrays.copyOf(tokens, tokens.length * 2);
         }
         tokens[length++] = token;
+        if (constraint != null) {
+            int generated = length - promptLength;
+            if (generated == states.length) {
+                states = Arrays.copyOf(states, states.length * 2);
+            }
+            states[generated] = states[generated - 1].advance(token);
+        }
     }
 
     /**
@@ -97,7 +131,7 @@ public final class RepetitionProcessor {
      */
     public float[] apply(float[] logits) {
         if (!control.isActive()) {
-            return logits;
+            return constrain(logits);
         }
         int v = logits.length;
         if (seen.length != v) {
@@ -149,6 +183,15 @@ public final class RepetitionProcessor {
                     counts[t] = 0; // once per id
                 }
             }
+        }
+        return constrain(logits);
+    }
+
+    /** The constraint's mask for the position after the context. */
+    private float[] constrain(float[] logits) {
+        if (constraint != null) {
+            int generated = length - promptLength;
+            states[generated].mask(logits, Math.max(1, limit - generated));
         }
         return logits;
     }
