@@ -17,6 +17,7 @@ import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.generate.TokenLogprob;
 import dev.layerskip.generate.Warmup;
+import dev.layerskip.generate.json.TokenTexts;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
@@ -47,6 +48,7 @@ public final class GenerationService {
     private final GenerationArguments defaults;
     private final DecodingSettings decoding; // the arguments' settings, with what they and layerskip.json leave open calibrated
     private final Generator defaultGenerator;
+    private String[] tokenTexts; // guarded by this
     private final BatchSchedulers scheduler; // null: every request decodes alone on its caller's thread
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closing;
@@ -156,6 +158,14 @@ public final class GenerationService {
     /** @return the model */
     public LlamaModel model() {
         return model;
+    }
+
+    /** @return each token's text for constrained decoding ({@link TokenTexts}), computed once */
+    public synchronized String[] tokenTexts() {
+        if (tokenTexts == null) {
+            tokenTexts = TokenTexts.of(tokenizer, model.config().vocabSize());
+        }
+        return tokenTexts;
     }
 
     /** @return the tokenizer */

@@ -13,6 +13,8 @@ import dev.layerskip.djl.LmiRequest;
 import dev.layerskip.djl.PreparedGeneration;
 import dev.layerskip.djl.Utf8Text;
 import dev.layerskip.generate.LogprobOptions;
+import dev.layerskip.generate.json.JsonConstraint;
+import dev.layerskip.generate.json.JsonMatcher;
 import dev.layerskip.protocol.openai.ChatTemplate;
 import dev.layerskip.protocol.openai.OpenAiException;
 import dev.layerskip.protocol.openai.OpenAiJson;
@@ -164,10 +166,30 @@ final class OpenAiEndpoints {
             if (request.logprobs() >= 0) {
                 prepared = prepared.withLogprobs(new LogprobOptions(request.logprobs(), request.echo()));
             }
+            if (request.responseFormat() != null) {
+                prepared = prepared.withConstraint(constraint(request, prepared));
+            }
             new OpenAiCompletion(service, exchange, request, prepared, config.modelName()).respond();
         } catch (OpenAiException e) {
             exchange.sendJson(e.status(), OpenAiJson.error(e));
         }
+    }
+
+    /** The JSON constraint of response_format; 400 where the budget cannot hold the shortest document. */
+    private JsonConstraint constraint(OpenAiRequest request, PreparedGeneration prepared) throws OpenAiException {
+        int shortest = JsonMatcher.start(request.responseFormat()).completionLength();
+        int budget = Math.min(prepared.config().maxNewTokens(),
+                service.model().config().maxPositions() - prepared.promptIds().length + 1);
+        if (budget < shortest) {
+            String field = request.maxTokensField() != null ? request.maxTokensField() : "max_tokens";
+            throw OpenAiException.invalid(field, "'response_format' needs '" + field + "' >= " + shortest
+                    + " here (the shortest document of the schema has " + shortest + " characters), got " + budget);
+        }
+        if (prepared.config().eosTokenIds().isEmpty()) {
+            throw OpenAiException.invalid("response_format", "'response_format' needs the model's end-of-sequence id to end "
+                    + "the document, and this checkpoint declares none");
+        }
+        return new JsonConstraint(request.responseFormat(), service.tokenTexts(), prepared.config().eosTokenIds());
     }
 
     private String chatPrompt(OpenAiRequest request) throws OpenAiException {

@@ -73,7 +73,7 @@ class OpenAiClientsTest {
         return server.uri() + "v1";
     }
 
-    private static OpenAiChatModel.OpenAiChatModelBuilder chat() {
+    static OpenAiChatModel.OpenAiChatModelBuilder chat() {
         return OpenAiChatModel.builder().baseUrl(baseUrl()).apiKey("unused").modelName("demo").temperature(0.0)
                 .maxTokens(TOKENS).maxRetries(0).timeout(Duration.ofSeconds(60));
     }

@@ -28,11 +28,13 @@ import java.util.List;
  *     logprobs true; completions: logprobs 0..5), or -1 for no log-probabilities
  * @param echo completions: the prompt is returned before the text (with its tokens' log-probabilities when
  *     logprobs is set)
+ * @param responseFormat chat: the schema the answer's JSON follows ({@code response_format} {@code json_object} or
+ *     {@code json_schema}), or null for text
  */
 public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens, String maxTokensField,
         Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
         String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty,
-        int n, int logprobs, boolean echo) {
+        int n, int logprobs, boolean echo, dev.layerskip.generate.json.SchemaNode responseFormat) {
 
     /** Copies the lists; exactly one of prompt and messages is given. */
     public OpenAiRequest {

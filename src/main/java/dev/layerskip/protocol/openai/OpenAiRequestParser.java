@@ -10,6 +10,8 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
 import dev.layerskip.checkpoint.StrictJson;
+import dev.layerskip.generate.json.SchemaNode;
+import dev.layerskip.generate.json.SchemaParser;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -80,14 +82,7 @@ public final class OpenAiRequestParser {
         if (metadata != null && !metadata.isJsonNull() && !metadata.isJsonObject()) {
             throw OpenAiException.invalid("metadata", "'metadata' must be an object");
         }
-        JsonElement format = o.get("response_format");
-        if (format != null && !format.isJsonNull()) {
-            JsonElement type = format.isJsonObject() ? format.getAsJsonObject().get("type") : null;
-            if (type == null || !StrictJson.isString(type) || !type.getAsString().equals("text")) {
-                throw OpenAiException.unsupported("response_format", "only {\"type\": \"text\"} is supported as "
-                        + "'response_format', got " + StrictJson.brief(format));
-            }
-        }
+        SchemaNode responseFormat = responseFormat(o.get("response_format"));
         Boolean logprobs = bool(o, "logprobs");
         Integer top = integer(o, "top_logprobs");
         if (top != null && (top < 0 || top > MAX_TOP_LOGPROBS)) {
@@ -97,7 +92,7 @@ public final class OpenAiRequestParser {
             throw OpenAiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
         }
         boolean on = logprobs != null && logprobs;
-        return common(o, null, messages, on ? (top == null ? 0 : top) : -1, false);
+        return common(o, null, messages, on ? (top == null ? 0 : top) : -1, false, responseFormat);
     }
 
     /**
@@ -138,11 +133,42 @@ public final class OpenAiRequestParser {
         if (bestOf != null && bestOf != 1) {
             throw OpenAiException.unsupported("best_of", "only best_of = 1 is supported, got " + bestOf);
         }
-        return common(o, prompt, List.of(), logprobs == null ? -1 : logprobs, echo != null && echo);
+        return common(o, prompt, List.of(), logprobs == null ? -1 : logprobs, echo != null && echo, null);
     }
 
-    private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages, int logprobs, boolean echo)
-            throws OpenAiException {
+    /** {@code response_format}: null for text, else the schema of the JSON answer. */
+    private static SchemaNode responseFormat(JsonElement format) throws OpenAiException {
+        if (format == null || format.isJsonNull()) {
+            return null;
+        }
+        JsonElement type = format.isJsonObject() ? format.getAsJsonObject().get("type") : null;
+        String kind = type != null && StrictJson.isString(type) ? type.getAsString() : "";
+        switch (kind) {
+            case "text":
+                return null;
+            case "json_object":
+                return SchemaParser.anyObject();
+            case "json_schema":
+                JsonElement spec = format.getAsJsonObject().get("json_schema");
+                JsonElement schema = spec != null && spec.isJsonObject() ? spec.getAsJsonObject().get("schema") : null;
+                if (schema == null || !schema.isJsonObject()) {
+                    throw OpenAiException.invalid("response_format.json_schema.schema",
+                            "'response_format.json_schema.schema' must be a JSON Schema object");
+                }
+                try {
+                    return SchemaParser.parse(schema.getAsJsonObject());
+                } catch (IllegalArgumentException e) {
+                    throw OpenAiException.unsupported("response_format.json_schema.schema",
+                            "response_format.json_schema." + e.getMessage());
+                }
+            default:
+                throw OpenAiException.invalid("response_format", "'response_format.type' must be text, json_object or "
+                        + "json_schema, got " + StrictJson.brief(format));
+        }
+    }
+
+    private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages, int logprobs, boolean echo,
+            SchemaNode responseFormat) throws OpenAiException {
         String model = string(o, "model");
         Integer max = integer(o, "max_completion_tokens");
         String maxField = "max_completion_tokens";
@@ -216,7 +242,7 @@ public final class OpenAiRequestParser {
             throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
         }
         return new OpenAiRequest(model, prompt, messages, max, max == null ? null : maxField, temperature, topP, seed, stops(o), stream != null && stream,
-                includeUsage, strategy, exit, d, penalties[0], penalties[1], n == null ? 1 : n, logprobs, echo);
+                includeUsage, strategy, exit, d, penalties[0], penalties[1], n == null ? 1 : n, logprobs, echo, responseFormat);
     }
 
     private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
