@@ -14,7 +14,6 @@ import dev.layerskip.djl.PreparedGeneration;
 import dev.layerskip.djl.Utf8Text;
 import dev.layerskip.generate.LogprobOptions;
 import dev.layerskip.generate.json.JsonConstraint;
-import dev.layerskip.generate.json.JsonMatcher;
 import dev.layerskip.protocol.openai.ChatTemplate;
 import dev.layerskip.protocol.openai.OpenAiException;
 import dev.layerskip.protocol.openai.OpenAiJson;
@@ -177,13 +176,14 @@ final class OpenAiEndpoints {
 
     /** The JSON constraint of response_format; 400 where the budget cannot hold the shortest document. */
     private JsonConstraint constraint(OpenAiRequest request, PreparedGeneration prepared) throws OpenAiException {
-        int shortest = JsonMatcher.start(request.responseFormat()).completionLength();
+        int shortest = JsonConstraint.tokensNeeded(request.responseFormat());
         int budget = Math.min(prepared.config().maxNewTokens(),
                 service.model().config().maxPositions() - prepared.promptIds().length + 1);
         if (budget < shortest) {
             String field = request.maxTokensField() != null ? request.maxTokensField() : "max_tokens";
             throw OpenAiException.invalid(field, "'response_format' needs '" + field + "' >= " + shortest
-                    + " here (the shortest document of the schema has " + shortest + " characters), got " + budget);
+                    + " here (the shortest document of the schema has " + (shortest - 1) + " characters, then end-of-sequence), got "
+                    + budget);
         }
         if (prepared.config().eosTokenIds().isEmpty()) {
             throw OpenAiException.invalid("response_format", "'response_format' needs the model's end-of-sequence id to end "

@@ -95,7 +95,7 @@ class StructuredOutputTest {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(400, r.statusCode());
-        assertTrue(r.body().contains("'response_format' needs 'max_tokens' >= 33"), r.body());
+        assertTrue(r.body().contains("'response_format' needs 'max_tokens' >= 34"), r.body());
         String ref = body.replace("\"max_tokens\": 8", "\"max_tokens\": 64").replace(SCHEMA,
                 "{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"other.json\"}}}");
         r = CLIENT.send(HttpRequest.newBuilder(OpenAiClientsTest.server.uri().resolve("v1/chat/completions"))

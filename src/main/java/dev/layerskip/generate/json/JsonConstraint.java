@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * Constrained decoding of a JSON document ({@code response_format} {@code json_object} or {@code json_schema}):
- * a token may come next only if the text stays a prefix of a valid document that can still be finished within
- * the tokens left (every character has a one-character token in the vocabularies this serves), and
- * end-of-sequence only once the document is whole (then only it).
+ * a token may come next only if the text stays a prefix of a valid document that can still be finished, and
+ * end-of-sequence added, within the tokens left (every character has a one-character token in the
+ * vocabularies this serves), and end-of-sequence only once the document is whole (then only it). A generation
+ * with at least {@link #tokensNeeded} tokens therefore always ends with a whole document and end-of-sequence.
  */
 public final class JsonConstraint implements TokenConstraint {
 
@@ -28,6 +29,14 @@ public final class JsonConstraint implements TokenConstraint {
         this.schema = schema;
         this.texts = texts;
         this.eos = eosTokenIds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * @param schema a document's schema
+     * @return the fewest tokens that surely hold its shortest document and end-of-sequence
+     */
+    public static int tokensNeeded(SchemaNode schema) {
+        return JsonMatcher.start(schema).completionLength() + 1;
     }
 
     @Override
@@ -60,7 +69,7 @@ public final class JsonConstraint implements TokenConstraint {
 
         @Override
         public void mask(float[] logits, int tokensLeft) {
-            boolean[] allowed = allowed(logits.length, tokensLeft - 1);
+            boolean[] allowed = allowed(logits.length, tokensLeft - 2); // after this token: the rest, then end-of-sequence
             if (noneSet(allowed)) { // no way to finish within the tokens left: keep the text valid at least
                 allowed = allowed(logits.length, Integer.MAX_VALUE);
             }
