@@ -1,5 +1,7 @@
 package dev.layerskip.checkpoint;
 
+import dev.layerskip.json.StrictJson;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;

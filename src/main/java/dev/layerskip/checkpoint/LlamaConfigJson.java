@@ -1,5 +1,8 @@
 package dev.layerskip.checkpoint;
 
+import dev.layerskip.json.StrictJson;
+import dev.layerskip.json.StrictJsonException;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,5 +1,7 @@
 package dev.layerskip.checkpoint;
 
+import dev.layerskip.json.StrictJson;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -13,6 +13,7 @@ import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.generate.AutoregressiveGenerator;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.StrategySpec;
 import dev.layerskip.generate.DraftLength;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
@@ -124,11 +125,16 @@ final class BenchCommand implements Callable<Integer> {
             if (s.equals("none")) {
                 continue;
             }
-            String[] parts = s.split(":");
-            if (parts.length != 2) {
+            StrategySpec spec;
+            try {
+                spec = StrategySpec.parse(DecodingStrategy.SELF_SPECULATIVE.cliName() + ":" + s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--self-speculative expects E:D, got '" + s + "'", e);
+            }
+            if (spec.exitLayer() == null) {
                 throw new IllegalArgumentException("--self-speculative expects E:D, got '" + s + "'");
             }
-            out.add(new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())});
+            out.add(new int[] {spec.exitLayer(), spec.numSpeculations()});
         }
         return out;
     }

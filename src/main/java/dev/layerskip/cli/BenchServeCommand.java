@@ -9,6 +9,7 @@ import dev.layerskip.generate.DraftLength;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
+import dev.layerskip.generate.StrategySpec;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -128,36 +129,19 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     private Generator generator(String name, BenchModelOptions.Opened m) {
-        String[] parts = name.trim().split(":");
-        int layers = m.model.numLayers();
+        StrategySpec spec;
         try {
-            switch (parts[0]) {
-                case "autoregressive":
-                    if (parts.length == 1) {
-                        return new AutoregressiveGenerator(m.model, null, layers);
-                    }
-                    break;
-                case "early-exit":
-                    if (parts.length == 2) {
-                        return new AutoregressiveGenerator(m.model, null, Integer.parseInt(parts[1]));
-                    }
-                    break;
-                case "self-speculative":
-                    if (parts.length == 1) {
-                        return DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE).build(m.model, null, m.defaults);
-                    }
-                    if (parts.length == 3) {
-                        return new SelfSpeculativeGenerator(m.model, null, Integer.parseInt(parts[1]),
-                                new DraftLength.Fixed(Integer.parseInt(parts[2])));
-                    }
-                    break;
-                default:
-                    break;
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--strategies: '" + name + "' has a non-integer layer or draft length", e);
+            spec = StrategySpec.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--strategies: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("--strategies: expected autoregressive, early-exit:E, self-speculative or"
-                + " self-speculative:E:D, got '" + name + "'");
+        int layers = m.model.numLayers();
+        return switch (spec.strategy()) {
+            case AUTOREGRESSIVE -> new AutoregressiveGenerator(m.model, null, layers);
+            case EARLY_EXIT -> new AutoregressiveGenerator(m.model, null, spec.exitLayer());
+            case SELF_SPECULATIVE -> spec.exitLayer() == null
+                    ? DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE).build(m.model, null, m.defaults)
+                    : new SelfSpeculativeGenerator(m.model, null, spec.exitLayer(), new DraftLength.Fixed(spec.numSpeculations()));
+        };
     }
 }

@@ -17,7 +17,7 @@ import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.generate.TokenLogprob;
 import dev.layerskip.generate.Warmup;
-import dev.layerskip.generate.json.TokenTexts;
+import dev.layerskip.generate.structured.TokenTexts;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;

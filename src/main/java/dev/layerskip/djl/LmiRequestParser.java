@@ -5,8 +5,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 
-import dev.layerskip.checkpoint.StrictJson;
-import dev.layerskip.checkpoint.StrictJsonException;
+import dev.layerskip.json.StrictJson;
+import dev.layerskip.json.StrictJsonException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import dev.layerskip.djl.LmiRequest;
 import dev.layerskip.djl.PreparedGeneration;
 import dev.layerskip.djl.Utf8Text;
 import dev.layerskip.generate.LogprobOptions;
-import dev.layerskip.generate.json.JsonConstraint;
+import dev.layerskip.generate.structured.JsonConstraint;
 import dev.layerskip.protocol.openai.ChatTemplate;
 import dev.layerskip.protocol.openai.OpenAiException;
 import dev.layerskip.protocol.openai.OpenAiJson;

@@ -1,5 +1,7 @@
 package dev.layerskip.checkpoint;
 
+import dev.layerskip.json.StrictJson;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Device;

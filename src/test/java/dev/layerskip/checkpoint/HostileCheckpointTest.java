@@ -1,5 +1,8 @@
 package dev.layerskip.checkpoint;
 
+import dev.layerskip.json.StrictJson;
+import dev.layerskip.json.StrictJsonException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -91,7 +91,7 @@ class Gson285CompatibilityTest {
                 Object tensors = safetensors.getMethod("tensors").invoke(file);
                 assertTrue(((java.util.Map<?, ?>) tensors).containsKey("model.embed_tokens.weight"));
             }
-            Class<?> strict = loader.loadClass("dev.layerskip.checkpoint.StrictJson");
+            Class<?> strict = loader.loadClass("dev.layerskip.json.StrictJson");
             Object parsed = strict.getMethod("parse", String.class).invoke(null, "{\"a\": [1, 2.5, \"x\", null, true]}");
             assertEquals("{\"a\":[1,2.5,\"x\",null,true]}", parsed.toString());
         }

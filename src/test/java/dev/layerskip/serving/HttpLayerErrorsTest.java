@@ -10,7 +10,7 @@ import ai.djl.repository.zoo.ZooModel;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
-import dev.layerskip.checkpoint.StrictJson;
+import dev.layerskip.json.StrictJson;
 import dev.layerskip.djl.DjlTestSupport;
 import dev.layerskip.djl.LayerSkipCriteria;
 
@@ -177,7 +177,7 @@ class HttpLayerErrorsTest {
         JsonElement parsed;
         try {
             parsed = StrictJson.parse(reply.body());
-        } catch (dev.layerskip.checkpoint.StrictJsonException | RuntimeException e) {
+        } catch (dev.layerskip.json.StrictJsonException | RuntimeException e) {
             return "not JSON: " + e.getMessage();
         }
         JsonObject o = parsed.getAsJsonObject();

@@ -231,7 +231,7 @@ class ServerHardeningTest {
             assertEquals(200, r.status(), r.body());
             assertTrue(r.body().startsWith("{\"generated_text\""), "no padding before the JSON: " + r.body());
             assertEquals(Integer.toString(r.body().getBytes(StandardCharsets.UTF_8).length), r.header("Content-Length"));
-            com.google.gson.JsonObject o = dev.layerskip.checkpoint.StrictJson.parse(r.body()).getAsJsonObject();
+            com.google.gson.JsonObject o = dev.layerskip.json.StrictJson.parse(r.body()).getAsJsonObject();
             assertTrue(o.get("generated_text").getAsString().length() > 0);
         }
     }

@@ -43,7 +43,7 @@ import java.util.List;
 class StructuredOutputTest {
 
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
-    private static final String SCHEMA = dev.layerskip.generate.json.ConstrainedDecodingTestSchemas.PERSON;
+    private static final String SCHEMA = dev.layerskip.generate.structured.ConstrainedDecodingTestSchemas.PERSON;
 
     @BeforeAll
     static void start() throws Exception {

@@ -34,7 +34,7 @@ import java.util.List;
 public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens, String maxTokensField,
         Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
         String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty,
-        int n, int logprobs, boolean echo, dev.layerskip.generate.json.SchemaNode responseFormat) {
+        int n, int logprobs, boolean echo, dev.layerskip.generate.structured.SchemaNode responseFormat) {
 
     /** Copies the lists; exactly one of prompt and messages is given. */
     public OpenAiRequest {

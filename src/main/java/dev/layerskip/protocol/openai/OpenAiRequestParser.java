@@ -9,9 +9,9 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
-import dev.layerskip.checkpoint.StrictJson;
-import dev.layerskip.generate.json.SchemaNode;
-import dev.layerskip.generate.json.SchemaParser;
+import dev.layerskip.json.StrictJson;
+import dev.layerskip.generate.structured.SchemaNode;
+import dev.layerskip.generate.structured.SchemaParser;
 
 import java.io.IOException;
 import java.io.StringReader;

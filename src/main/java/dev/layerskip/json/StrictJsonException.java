@@ -1,4 +1,4 @@
-package dev.layerskip.checkpoint;
+package dev.layerskip.json;
 
 /** Text that is not strict JSON; the message says what is wrong and where, in the project's words. */
 public final class StrictJsonException extends Exception {

@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 import java.util.List;
 

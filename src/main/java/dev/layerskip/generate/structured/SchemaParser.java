@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;

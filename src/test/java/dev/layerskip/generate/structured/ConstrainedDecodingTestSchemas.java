@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 /** Schemas shared by the constrained-decoding tests. */
 public final class ConstrainedDecodingTestSchemas {

@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

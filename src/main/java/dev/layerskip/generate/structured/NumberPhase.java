@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 /** Where in a JSON number: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}. */
 enum NumberPhase {

@@ -1,4 +1,4 @@
-package dev.layerskip.checkpoint;
+package dev.layerskip.json;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,4 +1,4 @@
-package dev.layerskip.generate.json;
+package dev.layerskip.generate.structured;
 
 /**
  * Where a JSON document stands after some characters: an immutable stack of {@link Frame}s, so a state per
