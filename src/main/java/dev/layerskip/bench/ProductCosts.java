@@ -38,7 +38,9 @@ public final class ProductCosts {
         /** BF16 weights packed for oneDNN. */
         BFLOAT16_PACKED("bfloat16 packed"),
         /** FLOAT32 weights packed for oneDNN. */
-        FLOAT32_PACKED("float32 packed");
+        FLOAT32_PACKED("float32 packed"),
+        /** INT8 weights, symmetric per output channel, through PyTorch's weight-only int8 kernel. */
+        INT8_WEIGHT_ONLY("int8 weight-only");
 
         private final String label;
 
@@ -109,15 +111,31 @@ public final class ProductCosts {
                     x.close();
                 }
                 if (prepared.get(0) != f32.get(0)) {
-                    prepared.forEach(NDArray::close);
+                    prepared.forEach(q -> {
+                        NDArray scales = INT8_SCALES.remove(q);
+                        if (scales != null) {
+                            scales.close();
+                        }
+                        q.close();
+                    });
                 }
             }
         }
         return ms;
     }
 
+    /** The per-channel scales of each int8 weight, by identity (the product takes one weight argument). */
+    private static final java.util.Map<NDArray, NDArray> INT8_SCALES = java.util.Collections.synchronizedMap(
+            new java.util.IdentityHashMap<>());
+
     private static NDArray prepare(Method method, NDArray w) {
         switch (method) {
+            case INT8_WEIGHT_ONLY: {
+                NDArray scales = w.abs().max(new int[] {1}).div(127f); // [out]
+                NDArray q = w.div(scales.reshape(-1, 1)).round().clip(-128, 127).toType(DataType.INT8, false); // [out, in]
+                INT8_SCALES.put(q, scales);
+                return q;
+            }
             case FLOAT16_LINEAR:
             case FLOAT16_UPCAST:
                 return w.toType(DataType.FLOAT16, true);
@@ -147,6 +165,8 @@ public final class ProductCosts {
             case BFLOAT16_PACKED:
             case FLOAT32_PACKED:
                 return EngineOps::linearPacked;
+            case INT8_WEIGHT_ONLY:
+                return (x, q) -> EngineOps.linearInt8(x, q, INT8_SCALES.get(q));
             default:
                 return (x, w) -> Linear.linear(x, w).singletonOrThrow();
         }

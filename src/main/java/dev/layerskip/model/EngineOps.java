@@ -110,6 +110,25 @@ public final class EngineOps {
         return inference("linear_packed", x, w);
     }
 
+    /**
+     * {@code x · qᵀ · diag(scales)} with int8 weights quantized per output channel, through PyTorch's
+     * weight-only int8 kernel ({@code aten::_weight_int8pack_mm}); measured by {@code bench-products}, not
+     * yet used by the model.
+     *
+     * @param x the input, [1, rows, in], FLOAT32
+     * @param q the weight, [out, in], INT8
+     * @param scales one scale per output channel, [out], FLOAT32
+     * @return [1, rows, out], FLOAT32, attached to x's manager
+     */
+    public static NDArray linearInt8(NDArray x, NDArray q, NDArray scales) {
+        try (IValue ix = IValue.from((PtNDArray) x);
+                IValue iq = IValue.from((PtNDArray) q);
+                IValue is = IValue.from((PtNDArray) scales);
+                IValue out = IValueUtils.runMethod(module(), "linear_int8", ix, iq, is)) {
+            return out.toTensor((PtNDManager) x.getManager());
+        }
+    }
+
     /** Runs a method under DJL's inference guard (no autograd): fast, the result is an inference tensor. */
     private static NDArray inference(String method, NDArray x, NDArray w) {
         try (IValue ix = IValue.from((PtNDArray) x);

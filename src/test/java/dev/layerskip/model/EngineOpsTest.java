@@ -138,4 +138,23 @@ class EngineOpsTest {
             }
         }
     }
+
+    @Test
+    void int8WeightOnlyProductIsTheDequantizedProduct() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            NDArray w = m.randomNormal(0, 0.02f, new Shape(96, 64), DataType.FLOAT32); // [out, in]
+            NDArray scales = w.abs().max(new int[] {1}).div(127f); // [out]
+            NDArray q = w.div(scales.reshape(-1, 1)).round().clip(-128, 127).toType(DataType.INT8, false); // [out, in]
+            NDArray dequantized = q.toType(DataType.FLOAT32, false).mul(scales.reshape(-1, 1)); // [out, in]
+            for (int rows : new int[] {1, 9}) {
+                NDArray x = m.randomNormal(0, 1, new Shape(1, rows, 64), DataType.FLOAT32); // [1, rows, in]
+                NDArray y = EngineOps.linearInt8(x, q, scales); // [1, rows, out]
+                NDArray reference = ai.djl.nn.core.Linear.linear(x, dequantized).singletonOrThrow(); // [1, rows, out]
+                assertEquals(new Shape(1, rows, 96), y.getShape());
+                double error = y.sub(reference).abs().max().getFloat() / reference.abs().max().getFloat();
+                assertTrue(error < 1e-5, rows + " rows: relative error " + error);
+            }
+        }
+    }
 }

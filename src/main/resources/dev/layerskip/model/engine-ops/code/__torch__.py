@@ -24,6 +24,12 @@ class EngineOps(Module):
     _1 = annotate(List[Optional[number]], [])
     _2 = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _1, None)
     return torch.to(_2, ops.prim.dtype(x))
+  def linear_int8(self: __torch__.EngineOps,
+    x: Tensor,
+    q: Tensor,
+    scales: Tensor) -> Tensor:
+    _i8 = torch._weight_int8pack_mm(torch.squeeze(x, 0), q, scales)
+    return torch.unsqueeze(_i8, 0)
   def project(self: __torch__.EngineOps,
     x: Tensor,
     w: Tensor,
