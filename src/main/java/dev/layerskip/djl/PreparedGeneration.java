@@ -45,15 +45,11 @@ public record PreparedGeneration(
      * @return the generation of that choice
      */
     public PreparedGeneration choice(int i) {
-        dev.layerskip.generate.SamplingConfig s = config.sampling();
-        if (i == 0 || s.isGreedy()) {
+        if (i == 0 || config.sampling().isGreedy()) {
             return this;
         }
-        dev.layerskip.generate.SamplingConfig seeded = new dev.layerskip.generate.SamplingConfig(s.temperature(), s.topK(),
-                s.topP(), s.seed() + i);
-        return new PreparedGeneration(request, promptIds, strategy, generator, new dev.layerskip.generate.GenerationConfig(
-                config.maxNewTokens(), seeded, config.eosTokenIds(), config.stopStrings(), config.repetition(),
-                config.logprobs(), config.constraint()));
+        return new PreparedGeneration(request, promptIds, strategy, generator,
+                config.withSampling(config.sampling().withSeed(config.sampling().seed() + i)));
     }
 
     @Override

@@ -60,6 +60,14 @@ public record GenerationConfig(int maxNewTokens, SamplingConfig sampling, List<I
     }
 
     /**
+     * @param settings greedy or sampling settings
+     * @return a copy decoding with them
+     */
+    public GenerationConfig withSampling(SamplingConfig settings) {
+        return new GenerationConfig(maxNewTokens, settings, eosTokenIds, stopStrings, repetition, logprobs, constraint);
+    }
+
+    /**
      * @param options which log-probabilities to report
      * @return a copy with them
      */

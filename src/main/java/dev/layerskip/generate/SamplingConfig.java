@@ -30,4 +30,12 @@ public record SamplingConfig(double temperature, int topK, double topP, long see
     public boolean isGreedy() {
         return temperature == 0;
     }
+
+    /**
+     * @param newSeed the random stream's seed
+     * @return the same settings drawing from another stream
+     */
+    public SamplingConfig withSeed(long newSeed) {
+        return new SamplingConfig(temperature, topK, topP, newSeed);
+    }
 }

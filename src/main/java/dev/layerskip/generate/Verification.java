@@ -20,6 +20,7 @@ final class Verification {
     private final int steps;
     private final int layers;
     private long[] targets; // [rows, steps] greedy ids, copied once for the rows that pick on the device
+    private final float[][][] hostRows; // [rows][positions][vocab], copied once per row when the host needs them
 
     /**
      * @param logits the full model's logits, [rows, steps, vocab]
@@ -30,6 +31,21 @@ final class Verification {
         this.finite = FiniteCheck.finitePositions(logits); // every emitted token comes from these logits
         this.steps = (int) logits.getShape().get(1);
         this.layers = layers;
+        this.hostRows = new float[(int) logits.getShape().get(0)][][];
+    }
+
+    /** Row r's first n positions on the host, raw (callers copy before changing them); copied once. */
+    private float[][] host(int r, int n) {
+        if (hostRows[r] == null || hostRows[r].length < n) {
+            float[] flat = logits.get(new NDIndex().addIndices(r).addSliceDim(0, n)).toFloatArray(); // [n, vocab]
+            int vocab = flat.length / n;
+            float[][] rows = new float[n][];
+            for (int i = 0; i < n; i++) {
+                rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab); // [vocab]
+            }
+            hostRows[r] = rows;
+        }
+        return hostRows[r];
     }
 
     /**
@@ -92,12 +108,10 @@ final class Verification {
             return null;
         }
         int top = row.logprobs().top();
-        int n = emitted.length;
-        float[] flat = logits.get(new NDIndex().addIndices(r).addSliceDim(0, n)).toFloatArray(); // [n, vocab]
-        int vocab = flat.length / n;
-        TokenLogprob[] out = new TokenLogprob[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = TokenLogprob.of(Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab), emitted[i], top);
+        float[][] raw = host(r, emitted.length); // [n][vocab]
+        TokenLogprob[] out = new TokenLogprob[emitted.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = TokenLogprob.of(raw[i], emitted[i], top);
         }
         return out;
     }
@@ -105,11 +119,10 @@ final class Verification {
     /** Row r's first n positions copied to the host, position i penalised with the context plus drafts 0..i-1. */
     private float[][] penalisedRows(int r, int n, RepetitionProcessor context, int[] drafts) {
         int length = context.length();
-        float[] flat = logits.get(new NDIndex().addIndices(r).addSliceDim(0, n)).toFloatArray(); // [n, vocab]
-        int vocab = flat.length / n;
+        float[][] raw = host(r, n); // [n][vocab], kept unpenalised for the log-probabilities
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
-            out[i] = context.apply(Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab));
+            out[i] = context.apply(raw[i].clone());
             if (i < drafts.length) {
                 context.push(drafts[i]); // the next position follows this draft
             }

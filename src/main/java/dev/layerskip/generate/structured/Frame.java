@@ -104,7 +104,12 @@ sealed interface Frame {
     record Literal(List<String> candidates, int pos) implements Frame {
         @Override
         public JsonMatcher step(JsonMatcher s, char c) {
-            List<String> left = candidates.stream().filter(t -> t.length() > pos && t.charAt(pos) == c).toList();
+            List<String> left = new java.util.ArrayList<>(candidates.size());
+            for (String t : candidates) {
+                if (t.length() > pos && t.charAt(pos) == c) {
+                    left.add(t);
+                }
+            }
             if (left.isEmpty()) {
                 return null;
             }
@@ -196,10 +201,13 @@ sealed interface Frame {
     record Key(SchemaNode.ObjectShape shape, List<Integer> candidates, int pos) implements Frame {
         @Override
         public JsonMatcher step(JsonMatcher s, char c) {
-            List<Integer> left = candidates.stream().filter(i -> {
+            List<Integer> left = new java.util.ArrayList<>(candidates.size());
+            for (int i : candidates) {
                 String q = Values.quote(shape.properties().get(i).name());
-                return q.length() > pos && q.charAt(pos) == c;
-            }).toList();
+                if (q.length() > pos && q.charAt(pos) == c) {
+                    left.add(i);
+                }
+            }
             if (left.isEmpty()) {
                 return null;
             }
