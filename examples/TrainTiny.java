@@ -19,7 +19,7 @@ import java.util.Map;
 public class TrainTiny {
 
     public static void main(String[] args) throws Exception {
-        Path corpus = Path.of(args.length > 0 ? args[0] : "src/main/java").toAbsolutePath();
+        Path corpus = Path.of(args.length > 0 ? args[0] : "src/core/main/java").toAbsolutePath();
         Path out = args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("layerskip-tiny");
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         String recipe = """

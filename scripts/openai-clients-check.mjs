@@ -1,6 +1,6 @@
 // Run by hand (never in the tests): the official OpenAI Node SDK and LangChain.js against a running `serve`.
 //   npm install --prefix /tmp/clients openai@6 @langchain/openai@1 @langchain/core@1 zod@3
-//   java -jar target/layerskip.jar serve --port 8123 --chat-template src/test/resources/chat-templates/demo/code-chat.jinja &
+//   java -jar target/layerskip.jar serve --port 8123 --chat-template src/openai/test/resources/chat-templates/demo/code-chat.jinja &
 //   NODE_PATH=/tmp/clients/node_modules node scripts/openai-clients-check.mjs http://127.0.0.1:8123/v1 layerskip-demo
 import { createRequire } from "node:module";
 const require = createRequire(process.env.NODE_PATH ? process.env.NODE_PATH + "/" : import.meta.url);

@@ -10,7 +10,7 @@ golden values are all written by hand here; no `safetensors`/`transformers`/`tok
 package is used. The reference forward pass is written from the Llama equations and computed
 in float64 from the BF16/F16-rounded weights. Output is deterministic (fixed seeds).
 
-Fixtures written under src/test/resources/fixtures/:
+Fixtures written under src/core/test/resources/fixtures/:
   tiny-llama3/  Llama-3.2-like: BF16, GQA (4 query / 2 kv heads), head_dim given, llama3 RoPE
                 scaling, tied embeddings, two shards + index, byte-level BPE tokenizer.json.
   tiny-llama2/  Llama-2-like: F16, MHA, no head_dim, linear RoPE scaling, untied lm_head,
@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "src" / "test" / "resources" / "fixtures"
+FIXTURES = ROOT / "src" / "core" / "test" / "resources" / "fixtures"
 
 # Greedy golden ids must survive float32 (or other) re-implementations: we require every
 # greedy step's top-1/top-2 logit gap to be at least this (stricter than the 1e-3 minimum).

@@ -19,7 +19,7 @@ PyTorch: this script saves a placeholder module with Debian's python3-torch (1.1
 parts beside the source. The Java class EngineOps zips
 the parts into a TorchScript archive in memory when it loads. Run once; tests never run it:
 
-    python3 scripts/torchscript/make_engine_ops.py src/main/resources/dev/layerskip/model/engine-ops
+    python3 scripts/torchscript/make_engine_ops.py src/core/main/resources/dev/layerskip/model/engine-ops
 """
 import os
 import sys

@@ -1,0 +1,77 @@
+package dev.layerskip;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import dev.layerskip.model.WeightLayout;
+
+import org.junit.jupiter.api.Assumptions;
+
+import dev.layerskip.checkpoint.HfCheckpointWriter;
+import dev.layerskip.checkpoint.LlamaConfig;
+import dev.layerskip.checkpoint.RopeScaling;
+import dev.layerskip.checkpoint.TensorDType;
+import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.LlamaWeights;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Tiny random checkpoints and the committed golden fixtures, for tests. */
+public final class TestCheckpoints {
+
+    /** The Llama-3.2-like fixture: GQA, llama3 rope, tied head, BF16, two shards, tokenizer. */
+    public static final Path LLAMA3 = Path.of("src/core/test/resources/fixtures/tiny-llama3");
+    /** The Llama-2-like fixture: MHA, linear rope, untied head, F16, one file. */
+    public static final Path LLAMA2 = Path.of("src/core/test/resources/fixtures/tiny-llama2");
+
+    private TestCheckpoints() {}
+
+    /** @return a 3-layer GQA config with a 48-position context */
+    public static LlamaConfig tinyConfig() {
+        return new LlamaConfig(32, 64, 3, 4, 2, 8, 1e-5, 10000, RopeScaling.NONE, true, 50, 48, 1, List.of(2), "float32");
+    }
+
+    /**
+     * Builds a random model in memory.
+     *
+     * @param manager the owner of the weights
+     * @param config the configuration
+     * @param seed the seed
+     * @return the model
+     */
+    public static LlamaModel randomModel(NDManager manager, LlamaConfig config, long seed) {
+        LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32);
+        LlamaWeights.initRandom(model, manager, seed, 0.3f);
+        return model;
+    }
+
+    /**
+     * Writes a random checkpoint directory.
+     *
+     * @param dir the directory
+     * @param config the configuration
+     * @param dtype the stored type
+     * @param maxShardBytes shard size limit
+     * @throws IOException if writing fails
+     */
+    public static void writeRandom(Path dir, LlamaConfig config, TensorDType dtype, long maxShardBytes) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LlamaModel model = randomModel(manager, config, 1);
+            HfCheckpointWriter.write(dir, config, LlamaWeights.toHf(model, dtype), maxShardBytes);
+        }
+    }
+
+    /**
+     * Skips a case that needs oneDNN-packed bfloat16 weights on a CPU whose oneDNN cannot pack them (no AVX-512):
+     * the same test still runs its bfloat16-plain and float32-packed cases there.
+     *
+     * @param type the case's weight type
+     * @param layout the case's layout
+     */
+    public static void assumePackable(DataType type, WeightLayout layout) {
+        Assumptions.assumeTrue(layout != WeightLayout.PACKED || type != DataType.BFLOAT16 || WeightLayout.canPack(type),
+                "this CPU's oneDNN cannot pack bfloat16 weights (needs AVX-512)");
+    }
+}
