@@ -3,18 +3,17 @@ package dev.layerskip.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
-import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.generate.DecodingPlan;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.PassProfile;
 import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.GenerationRequest;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.GenerationStats;
 import dev.layerskip.generate.GenerationStatsJson;
 import dev.layerskip.generate.Generator;
-import dev.layerskip.generate.RepetitionControl;
-import dev.layerskip.generate.SamplingConfig;
+import dev.layerskip.generate.RequestFieldException;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.generate.Warmup;
@@ -71,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SamplingConfig sampling = samplingOptions.config();
+        GenerationRequest request = request();
         DecodingSettings settings = decoding.settings();
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();
@@ -80,8 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
                     loaded.directory());
             int[] ids = prompt.ids(loaded);
             double warmupMs = Warmup.run(generator, loaded.model().config().vocabSize(), warmupMillis);
-            GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, loaded.defaults().eosTokenIds(), stops)
-                    .withRepetition(repetition(repetitionPenalty, noRepeatNgramSize, loaded.defaults()));
+            GenerationConfig config = request.config(loaded.defaults(), () -> samplingOptions.seed);
             PrintWriter out = spec.commandLine().getOut();
             TokenListener listener = json ? TokenListener.NONE
                     : showDrafts ? new DraftView(out, loaded.tokenizer()) : (id, text) -> {
@@ -112,16 +110,23 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * The repetition control of a command: its flags where given, else the checkpoint's defaults.
-     *
-     * @param penalty --repetition-penalty, or null
-     * @param ngram --no-repeat-ngram-size, or null
-     * @param defaults the checkpoint's generation_config.json
-     * @return the settings
+     * The flags as the core request (greedy unless --temperature is above 0); a value out of range is an error naming
+     * its flag.
      */
-    static RepetitionControl repetition(Double penalty, Integer ngram, GenerationDefaults defaults) {
-        return RepetitionControl.of(penalty != null ? penalty : defaults.repetitionPenalty(),
-                ngram != null ? ngram : defaults.noRepeatNgramSize());
+    private GenerationRequest request() {
+        if (samplingOptions.temperature < 0) {
+            throw new IllegalArgumentException("--temperature must be >= 0 (0 = greedy), got " + samplingOptions.temperature);
+        }
+        boolean sample = samplingOptions.temperature > 0;
+        try {
+            return GenerationRequest.builder().optMaxNewTokens(maxNewTokens).optDoSample(sample)
+                    .optTemperature(sample ? samplingOptions.temperature : null).optTopK(samplingOptions.topK)
+                    .optTopP(samplingOptions.topP).optSeed(samplingOptions.seed).optStopSequences(stops)
+                    .optRepetitionPenalty(repetitionPenalty).optNoRepeatNgramSize(noRepeatNgramSize).build();
+        } catch (RequestFieldException e) {
+            String flag = "--" + e.field().replace('_', '-').replace("stop-sequences", "stop");
+            throw new IllegalArgumentException(flag + " " + e.problem(), e);
+        }
     }
 
     /**

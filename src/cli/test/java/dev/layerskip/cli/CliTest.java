@@ -104,12 +104,12 @@ class CliTest {
         assertFails("max_new_tokens must be >= 1, got 0", "generate", "--model", MODEL, "--prompt-ids", "1", "--max-new-tokens", "0");
         assertFails("exit layer 9 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "9");
         assertFails("exit layer 0 is outside 1..4", "generate", "--model", MODEL, "--prompt-ids", "1", "--strategy", "early-exit", "--exit-layer", "0");
-        assertFails("temperature must be >= 0, got -1.0", "generate", "--model", MODEL, "--prompt-ids", "1", "--temperature", "-1");
-        assertFails("top_p must be in (0, 1], got 1.5", "generate", "--model", MODEL, "--prompt-ids", "1", "--top-p", "1.5");
+        assertFails("--temperature must be >= 0 (0 = greedy), got -1.0", "generate", "--model", MODEL, "--prompt-ids", "1", "--temperature", "-1");
+        assertFails("--top-p must be in (0, 1], got 1.5", "generate", "--model", MODEL, "--prompt-ids", "1", "--top-p", "1.5");
         assertFails("the prompt is empty", "generate", "--model", MODEL, "--prompt", "");
-        assertFails("repetition_penalty must be a finite number > 0 (1 = off), got 0.0", "generate", "--model", MODEL,
+        assertFails("--repetition-penalty must be > 0 (1 = off), got 0.0", "generate", "--model", MODEL,
                 "--prompt-ids", "1", "--repetition-penalty", "0");
-        assertFails("no_repeat_ngram_size must be >= 0 (0 = off), got -2", "generate", "--model", MODEL,
+        assertFails("--no-repeat-ngram-size must be >= 0 (0 = off), got -2", "generate", "--model", MODEL,
                 "--prompt-ids", "1", "--no-repeat-ngram-size", "-2");
         assertFails("repetition_penalty must be a finite number > 0 (1 = off), got -1.0", "correctness", "--model", MODEL,
                 "--repetition-penalty", "-1");

@@ -142,7 +142,7 @@ final class BatchRow {
             finished = out.accept(token, logprobs == null ? null : logprobs[i]);
         }
         if (draftLength != null) {
-            drafts = draftLength.next(drafts, stats.lastDrafted, stats.lastAccepted);
+            drafts = stats.nextDrafts(draftLength, drafts);
         }
     }
 
@@ -187,8 +187,7 @@ final class BatchRow {
         long decodeNanos = end - startNanos - prefillNanos;
         GenerationStats s = draftLength == null
                 ? new GenerationStats(prompt.length, out.count(), prefillNanos, decodeNanos, 0, 0, 0, 0, 0)
-                : new GenerationStats(prompt.length, out.count(), prefillNanos, decodeNanos, stats.rounds,
-                        stats.drafted, stats.accepted, stats.draftNanos, stats.verifyNanos);
+                : stats.toStats(prompt.length, out.count(), prefillNanos, decodeNanos);
         return new GenerationResult(prompt, out.tokens(), out.text(), out.finishReason(), s, out.logprobs(), promptLogprobs);
     }
 }

@@ -1,14 +1,14 @@
 package dev.layerskip.generate;
 
-/** Self-speculative counters of one sequence, across its rounds. */
+/** Self-speculative counters of one sequence, across its rounds; only {@link #record} changes them. */
 final class RoundStats {
-    int rounds;
-    int drafted;
-    int accepted;
-    long draftNanos;
-    long verifyNanos;
-    int lastDrafted;
-    int lastAccepted;
+    private int rounds;
+    private int drafted;
+    private int accepted;
+    private long draftNanos;
+    private long verifyNanos;
+    private int lastDrafted;
+    private int lastAccepted;
 
     /**
      * Records one round.
@@ -26,5 +26,30 @@ final class RoundStats {
         verifyNanos += verify;
         lastDrafted = d;
         lastAccepted = k;
+    }
+
+    /**
+     * The next round's draft length under a policy, from the last round's outcome.
+     *
+     * @param policy the draft-length policy
+     * @param current this round's draft length
+     * @return the next round's
+     */
+    int nextDrafts(DraftLength policy, int current) {
+        return policy.next(current, lastDrafted, lastAccepted);
+    }
+
+    /**
+     * The sequence's statistics with these counters.
+     *
+     * @param promptTokens prompt length
+     * @param generatedTokens tokens generated
+     * @param prefillNanos prefill time
+     * @param decodeNanos decoding time
+     * @return the statistics
+     */
+    GenerationStats toStats(int promptTokens, int generatedTokens, long prefillNanos, long decodeNanos) {
+        return new GenerationStats(promptTokens, generatedTokens, prefillNanos, decodeNanos, rounds, drafted, accepted,
+                draftNanos, verifyNanos);
     }
 }

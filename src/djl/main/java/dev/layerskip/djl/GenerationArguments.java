@@ -1,10 +1,8 @@
 package dev.layerskip.djl;
 
-import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
-import dev.layerskip.generate.RepetitionControl;
-import dev.layerskip.generate.SamplingConfig;
+import dev.layerskip.generate.GenerationRequest;
 
 import java.util.Map;
 
@@ -45,24 +43,31 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
             DecodingSettings.of(DecodingStrategy.SELF_SPECULATIVE), 128, false, 1.0, 0, 1.0, null,
             DEFAULT_MAX_NEW_TOKENS_CAP, null, null);
 
-    /** Validates the fields. */
+    /** Validates the fields: the per-request ones as a {@link GenerationRequest} checks them, then the cap. */
     public GenerationArguments {
         if (decoding == null) {
             throw new IllegalArgumentException("decoding must not be null");
         }
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
-        }
+        request(maxNewTokens, doSample, temperature, topK, topP, seed, repetitionPenalty, noRepeatNgramSize);
         if (maxNewTokensCap < maxNewTokens) {
             throw new IllegalArgumentException("max_new_tokens_cap (" + maxNewTokensCap
                     + ") must be >= the default max_new_tokens (" + maxNewTokens + ")");
         }
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-        }
-        // top_k and top_p are checked by SamplingConfig, the repetition control by RepetitionControl
-        new SamplingConfig(temperature, topK, topP, 0);
-        RepetitionControl.of(repetitionPenalty != null ? repetitionPenalty : 1, noRepeatNgramSize != null ? noRepeatNgramSize : 0);
+    }
+
+    private static GenerationRequest request(int maxNewTokens, boolean doSample, double temperature, int topK,
+            double topP, Long seed, Double repetitionPenalty, Integer noRepeatNgramSize) {
+        return GenerationRequest.builder().optMaxNewTokens(maxNewTokens).optDoSample(doSample).optTemperature(temperature)
+                .optTopK(topK).optTopP(topP).optSeed(seed).optRepetitionPenalty(repetitionPenalty)
+                .optNoRepeatNgramSize(noRepeatNgramSize).build();
+    }
+
+    /**
+     * @return these defaults as a request, for {@link GenerationRequest#orElse}: every sampling field set, repetition
+     *     control where serving.properties sets it (else the checkpoint's applies)
+     */
+    public GenerationRequest request() {
+        return request(maxNewTokens, doSample, temperature, topK, topP, seed, repetitionPenalty, noRepeatNgramSize);
     }
 
     /**
@@ -80,22 +85,6 @@ public record GenerationArguments(DecodingSettings decoding, int maxNewTokens, b
             double temperature, int topK, double topP, Long seed) {
         this(decoding, maxNewTokens, doSample, temperature, topK, topP, seed,
                 Math.max(DEFAULT_MAX_NEW_TOKENS_CAP, maxNewTokens), null, null);
-    }
-
-    /**
-     * The repetition control of a request: its values where set, else these defaults, else the checkpoint's.
-     *
-     * @param requestPenalty the request's repetition_penalty, or null
-     * @param requestNgram the request's no_repeat_ngram_size, or null
-     * @param checkpoint the checkpoint's generation_config.json
-     * @return the settings
-     */
-    public RepetitionControl repetition(Double requestPenalty, Integer requestNgram, GenerationDefaults checkpoint) {
-        double r = requestPenalty != null ? requestPenalty
-                : repetitionPenalty != null ? repetitionPenalty : checkpoint.repetitionPenalty();
-        int n = requestNgram != null ? requestNgram
-                : noRepeatNgramSize != null ? noRepeatNgramSize : checkpoint.noRepeatNgramSize();
-        return RepetitionControl.of(r, n);
     }
 
     /**

@@ -8,12 +8,12 @@ import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.FinishReason;
 import dev.layerskip.generate.GenerationConfig;
+import dev.layerskip.generate.GenerationRequest;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.Prompts;
-import dev.layerskip.generate.SamplingConfig;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.generate.TokenLogprob;
 import dev.layerskip.generate.Warmup;
@@ -181,65 +181,47 @@ public final class GenerationService {
      * @throws InvalidRequestException when a value does not fit this model (exit layer, context length)
      */
     public PreparedGeneration prepare(LmiRequest request) throws InvalidRequestException {
-        LmiParameters p = request.parameters();
-        DecodingSettings base = decoding;
-        DecodingStrategy strategy = base.strategy();
+        GenerationRequest asked = request.parameters().generation();
+        DecodingStrategy strategy = decoding.strategy();
         Generator generator = defaultGenerator;
-        if (p.strategy() != null || p.exitLayer() != null || p.numSpeculations() != null || p.draftConfidence() != null) {
-            // the request's values, with the defaults' where it keeps the default strategy
-            strategy = p.strategy() != null ? DecodingStrategy.fromName(p.strategy()) : strategy;
-            boolean same = strategy == base.strategy();
-            Integer exit = p.exitLayer() != null ? p.exitLayer() : same ? base.exitLayer() : null;
-            Integer d = p.numSpeculations() != null ? p.numSpeculations() : same ? base.numSpeculations() : null;
-            try {
-                DecodingSettings settings = p.draftConfidence() != null
-                        ? DecodingSettings.parse(strategy, exit, d, p.draftConfidence(), "parameters.draft_confidence")
-                        : new DecodingSettings(strategy, exit, d, same ? base.draftConfidence() : null,
-                                same && base.adaptiveDrafts());
-                generator = settings.withDraftVocab(same ? base.draftVocab() : null)
-                        .withPipeline(!same || p.draftConfidence() != null ? Boolean.FALSE : base.pipelined())
-                        .build(model, tokenizer, speculationDefaults, directory);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "
-                        + e.getMessage(), e);
-            }
-        }
-        boolean sample = p.doSample() != null ? p.doSample() : defaults.doSample();
-        SamplingConfig sampling = SamplingConfig.GREEDY;
-        if (sample) {
-            long seed = p.seed() != null ? p.seed()
-                    : defaults.seed() != null ? defaults.seed() : ThreadLocalRandom.current().nextLong();
-            sampling = new SamplingConfig(p.temperature() != null ? p.temperature() : defaults.temperature(),
-                    p.topK() != null ? p.topK() : defaults.topK(), p.topP() != null ? p.topP() : defaults.topP(), seed);
-        }
-        int max = p.maxNewTokens() != null ? p.maxNewTokens() : defaults.maxNewTokens();
-        if (max > defaults.maxNewTokensCap()) {
-            throw new InvalidRequestException("parameters.max_new_tokens is " + max + " but this server allows at most "
-                    + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
-        }
-        GenerationConfig config = new GenerationConfig(max, sampling, p.ignoreEos() ? List.of() : checkpointDefaults.eosTokenIds(),
-                p.stopSequences())
-                .withRepetition(defaults.repetition(p.repetitionPenalty(), p.noRepeatNgramSize(), checkpointDefaults)
-                        .withOpenAiPenalties(p.presencePenalty() != null ? p.presencePenalty() : 0,
-                                p.frequencyPenalty() != null ? p.frequencyPenalty() : 0))
-                .withLogprobs(p.logprobs());
         try {
-            if (p.truncate() == null) { // with truncate a prompt may be longer than the context (the body size still bounds it)
-                Prompts.checkLength(request.inputs(), model.config()); // before tokenizing a huge prompt
+            Optional<DecodingSettings> own = asked.decoding(decoding); // the request's E, d, ... over the defaults
+            if (own.isPresent()) {
+                strategy = own.get().strategy();
+                generator = own.get().build(model, tokenizer, speculationDefaults, directory);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("parameters.strategy/exit_layer/num_speculations/draft_confidence: "
+                    + e.getMessage(), e);
+        }
+        GenerationRequest merged = asked.orElse(defaults.request());
+        if (merged.maxNewTokens() > defaults.maxNewTokensCap()) {
+            throw new InvalidRequestException("parameters.max_new_tokens is " + merged.maxNewTokens()
+                    + " but this server allows at most " + defaults.maxNewTokensCap() + " (its max_new_tokens_cap)");
+        }
+        GenerationConfig config = merged.config(checkpointDefaults, ThreadLocalRandom.current()::nextLong);
+        return new PreparedGeneration(request, promptIds(request.inputs(), asked.truncate()), strategy, generator, config);
+    }
+
+    /** The prompt's ids: its length checked before tokenizing (unless truncated) and after. */
+    private int[] promptIds(String inputs, Integer truncate) throws InvalidRequestException {
+        try {
+            if (truncate == null) { // with truncate a prompt may be longer than the context (the body size still bounds it)
+                Prompts.checkLength(inputs, model.config()); // before tokenizing a huge prompt
             }
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
         }
-        int[] ids = tokenizer.encode(request.inputs());
-        if (p.truncate() != null && ids.length > p.truncate()) {
-            ids = java.util.Arrays.copyOfRange(ids, ids.length - p.truncate(), ids.length); // TGI: the last N tokens
+        int[] ids = tokenizer.encode(inputs);
+        if (truncate != null && ids.length > truncate) {
+            ids = java.util.Arrays.copyOfRange(ids, ids.length - truncate, ids.length); // TGI: the last N tokens
         }
         try {
             Prompts.check(ids, model.config());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("'inputs': " + e.getMessage(), e);
         }
-        return new PreparedGeneration(request, ids, strategy, generator, config);
+        return ids;
     }
 
     /**

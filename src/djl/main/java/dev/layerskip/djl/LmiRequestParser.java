@@ -1,10 +1,21 @@
 package dev.layerskip.djl;
 
+import static dev.layerskip.json.JsonFields.bool;
+import static dev.layerskip.json.JsonFields.integer;
+import static dev.layerskip.json.JsonFields.integral;
+import static dev.layerskip.json.JsonFields.number;
+import static dev.layerskip.json.JsonFields.string;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.GenerationRequest;
+import dev.layerskip.generate.LogprobOptions;
+import dev.layerskip.generate.RequestFieldException;
+import dev.layerskip.json.JsonFieldException;
 import dev.layerskip.json.StrictJson;
 import dev.layerskip.json.StrictJsonException;
 
@@ -52,6 +63,14 @@ public final class LmiRequestParser {
         } catch (StrictJsonException e) {
             throw new InvalidRequestException("the request body is not valid JSON: " + e.getMessage(), e);
         }
+        try {
+            return request(root);
+        } catch (JsonFieldException e) { // a field of the wrong type
+            throw new InvalidRequestException(e.getMessage(), e);
+        }
+    }
+
+    private static LmiRequest request(JsonElement root) throws InvalidRequestException {
         if (!root.isJsonObject()) {
             throw new InvalidRequestException("the request body must be a JSON object with \"inputs\", got " + StrictJson.brief(root));
         }
@@ -86,78 +105,57 @@ public final class LmiRequestParser {
     private static LmiParameters parameters(JsonObject p) throws InvalidRequestException {
         String at = "parameters.";
         rejectUnknown(p, PARAMETERS, at);
-        Integer max = integer(p, "max_new_tokens", at);
-        if (max != null && max < 1) {
-            throw new InvalidRequestException("parameters.max_new_tokens must be >= 1, got " + max);
-        }
-        Double temperature = number(p, "temperature", at);
-        if (temperature != null && !(temperature > 0)) {
-            throw new InvalidRequestException("parameters.temperature must be > 0, got " + temperature);
-        }
-        Integer topK = integer(p, "top_k", at);
-        if (topK != null && topK < 0) {
-            throw new InvalidRequestException("parameters.top_k must be >= 0 (0 = off), got " + topK);
-        }
-        Double topP = number(p, "top_p", at);
-        if (topP != null && !(topP > 0 && topP <= 1)) {
-            throw new InvalidRequestException("parameters.top_p must be in (0, 1], got " + topP);
-        }
-        Integer exit = integer(p, "exit_layer", at);
-        if (exit != null && exit < 1) {
-            throw new InvalidRequestException("parameters.exit_layer must be >= 1, got " + exit);
-        }
-        Integer d = integer(p, "num_speculations", at);
-        if (d != null && d < 1) {
-            throw new InvalidRequestException("parameters.num_speculations must be >= 1, got " + d);
-        }
-        String confidence = null;
-        JsonElement c = p.get("draft_confidence");
-        if (c != null && !c.isJsonNull()) {
-            if (StrictJson.isString(c) && c.getAsString().equalsIgnoreCase("auto")) {
-                confidence = "auto";
-            } else {
-                Double v = number(p, "draft_confidence", at);
-                if (!(v > 0 && v < 1)) {
-                    throw new InvalidRequestException("parameters.draft_confidence must be in (0, 1) or \"auto\", got " + v);
-                }
-                confidence = v.toString();
-            }
-        }
-        String strategy = string(p, "strategy", at);
-        if (strategy != null) {
-            try {
-                dev.layerskip.generate.DecodingStrategy.fromName(strategy);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException("parameters.strategy: " + e.getMessage(), e);
-            }
-        }
-        Long seed = null;
-        JsonElement s = p.get("seed");
-        if (s != null && !s.isJsonNull()) {
-            seed = integral(s, at + "seed");
-        }
-        Double repetitionPenalty = number(p, "repetition_penalty", at);
-        if (repetitionPenalty != null && !(repetitionPenalty > 0)) {
-            throw new InvalidRequestException("parameters.repetition_penalty must be > 0 (1 = off), got " + repetitionPenalty);
-        }
-        Integer ngram = integer(p, "no_repeat_ngram_size", at);
-        if (ngram != null && ngram < 0) {
-            throw new InvalidRequestException("parameters.no_repeat_ngram_size must be >= 0 (0 = off), got " + ngram);
-        }
-        Integer truncate = integer(p, "truncate", at);
-        if (truncate != null && truncate < 1) {
-            throw new InvalidRequestException("parameters.truncate must be >= 1 (prompt tokens kept), got " + truncate);
-        }
         refuseUnsupported(p, at);
-        Integer topN = integer(p, "top_n_tokens", at);
-        if (topN != null && (topN < 0 || topN > 20)) {
-            throw new InvalidRequestException(at + "top_n_tokens must be in 0..20, got " + topN);
+        boolean tgiStop = p.has("stop") && !p.get("stop").isJsonNull();
+        GenerationRequest generation;
+        try { // the ranges are the core request's, checked there once
+            generation = GenerationRequest.builder()
+                    .optMaxNewTokens(integer(p, "max_new_tokens", at)).optDoSample(bool(p, "do_sample", at))
+                    .optTemperature(number(p, "temperature", at)).optTopK(integer(p, "top_k", at))
+                    .optTopP(number(p, "top_p", at)).optSeed(seed(p, at)).optStopSequences(stops(p, at))
+                    .optStrategy(strategy(p, at)).optExitLayer(integer(p, "exit_layer", at))
+                    .optNumSpeculations(integer(p, "num_speculations", at)).optDraftConfidence(draftConfidence(p, at))
+                    .optRepetitionPenalty(number(p, "repetition_penalty", at))
+                    .optNoRepeatNgramSize(integer(p, "no_repeat_ngram_size", at))
+                    .optIgnoreEos(Boolean.TRUE.equals(bool(p, "ignore_eos", at))).optTruncate(integer(p, "truncate", at))
+                    .build();
+        } catch (RequestFieldException e) {
+            String field = tgiStop ? e.field().replace("stop_sequences", "stop") : e.field();
+            throw new InvalidRequestException(at + field + " " + e.problem(), e);
         }
-        return new LmiParameters(max, bool(p, "do_sample", at), temperature, topK, topP, seed,
-                stops(p, at), Boolean.TRUE.equals(bool(p, "details", at)),
-                Boolean.TRUE.equals(bool(p, "return_full_text", at)), strategy, exit, d, confidence,
-                repetitionPenalty, ngram, null, null, Boolean.TRUE.equals(bool(p, "ignore_eos", at)), truncate,
-                topN == null ? 0 : topN, Boolean.TRUE.equals(bool(p, "decoder_input_details", at)));
+        Integer topN = integer(p, "top_n_tokens", at);
+        if (topN != null && (topN < 0 || topN > LogprobOptions.MAX_TOP)) {
+            throw new InvalidRequestException(at + "top_n_tokens must be in 0.." + LogprobOptions.MAX_TOP + ", got " + topN);
+        }
+        return new LmiParameters(generation, Boolean.TRUE.equals(bool(p, "details", at)),
+                Boolean.TRUE.equals(bool(p, "return_full_text", at)), topN == null ? 0 : topN,
+                Boolean.TRUE.equals(bool(p, "decoder_input_details", at)));
+    }
+
+    private static Long seed(JsonObject p, String at) throws InvalidRequestException {
+        JsonElement s = p.get("seed");
+        return s == null || s.isJsonNull() ? null : integral(s, at + "seed");
+    }
+
+    private static DecodingStrategy strategy(JsonObject p, String at) throws InvalidRequestException {
+        String strategy = string(p, "strategy", at);
+        try {
+            return strategy == null ? null : DecodingStrategy.fromName(strategy);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(at + "strategy: " + e.getMessage(), e);
+        }
+    }
+
+    /** draft_confidence: "auto" or a number (its range is the core request's). */
+    private static String draftConfidence(JsonObject p, String at) throws InvalidRequestException {
+        JsonElement c = p.get("draft_confidence");
+        if (c == null || c.isJsonNull()) {
+            return null;
+        }
+        if (StrictJson.isString(c) && c.getAsString().equalsIgnoreCase("auto")) {
+            return "auto";
+        }
+        return number(p, "draft_confidence", at).toString();
     }
 
     /**
@@ -201,16 +199,7 @@ public final class LmiRequestParser {
             }
             out.add(a.get(i).getAsString());
         }
-        return nonEmpty(out, at + name);
-    }
-
-    private static List<String> nonEmpty(List<String> stops, String field) throws InvalidRequestException {
-        for (int i = 0; i < stops.size(); i++) {
-            if (stops.get(i).isEmpty()) {
-                throw new InvalidRequestException(field + "[" + i + "] must not be empty");
-            }
-        }
-        return stops;
+        return out;
     }
 
     private static void rejectUnknown(JsonObject o, Set<String> known, String at) throws InvalidRequestException {
@@ -221,70 +210,4 @@ public final class LmiRequestParser {
             }
         }
     }
-
-    private static Integer integer(JsonObject o, String key, String at) throws InvalidRequestException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        long v = integral(e, at + key);
-        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
-            throw new InvalidRequestException(at + key + " is out of range: " + v);
-        }
-        return (int) v;
-    }
-
-    private static long integral(JsonElement e, String field) throws InvalidRequestException {
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw new InvalidRequestException(field + " must be an integer, got " + StrictJson.brief(e));
-        }
-        try {
-            return e.getAsBigDecimal().longValueExact();
-        } catch (ArithmeticException | NumberFormatException ex) {
-            throw new InvalidRequestException(field + " must be an integer, got " + StrictJson.brief(e), ex);
-        }
-    }
-
-    private static Double number(JsonObject o, String key, String at) throws InvalidRequestException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw new InvalidRequestException(at + key + " must be a number, got " + StrictJson.brief(e));
-        }
-        double v;
-        try {
-            v = e.getAsDouble();
-        } catch (NumberFormatException ex) {
-            throw new InvalidRequestException(at + key + " must be a number, got " + StrictJson.brief(e), ex);
-        }
-        if (!Double.isFinite(v)) {
-            throw new InvalidRequestException(at + key + " must be finite, got " + StrictJson.brief(e));
-        }
-        return v;
-    }
-
-    private static Boolean bool(JsonObject o, String key, String at) throws InvalidRequestException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
-            throw new InvalidRequestException(at + key + " must be true or false, got " + StrictJson.brief(e));
-        }
-        return e.getAsBoolean();
-    }
-
-    private static String string(JsonObject o, String key, String at) throws InvalidRequestException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!StrictJson.isString(e)) {
-            throw new InvalidRequestException(at + key + " must be a string, got " + StrictJson.brief(e));
-        }
-        return e.getAsString();
-    }
-
 }

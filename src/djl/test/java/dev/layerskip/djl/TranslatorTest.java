@@ -96,7 +96,7 @@ class TranslatorTest {
         assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));
         assertMessage("draft_confidence must be in (0, 1)", Map.of("draft_confidence", "1.5"));
         assertMessage("'max_streams' must be >= 1", Map.of("max_streams", 0));
-        assertMessage("repetition_penalty must be a finite number > 0 (1 = off), got 0.0", Map.of("repetition_penalty", 0));
+        assertMessage("repetition_penalty must be > 0 (1 = off), got 0.0", Map.of("repetition_penalty", 0));
         assertMessage("no_repeat_ngram_size must be >= 0 (0 = off), got -1", Map.of("no_repeat_ngram_size", -1));
         assertMessage("no-such-dir", Map.of("checkpoint", "no-such-dir"));
         // checked against the model (L = 4) when it loads, not on every request

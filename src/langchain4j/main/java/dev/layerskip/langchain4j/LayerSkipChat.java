@@ -17,10 +17,10 @@ import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.PlanCalibration;
 import dev.layerskip.generate.GenerationConfig;
-import dev.layerskip.generate.RepetitionControl;
+import dev.layerskip.generate.GenerationRequest;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
-import dev.layerskip.generate.SamplingConfig;
+import dev.layerskip.generate.RequestFieldException;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.model.LoadedModel;
 import dev.layerskip.protocol.openai.ChatTemplate;
@@ -140,17 +140,8 @@ public final class LayerSkipChat {
         } catch (OpenAiException e) {
             throw new InvalidRequestException(e.getMessage());
         }
-        double temperature = p.temperature() != null ? p.temperature() : 0;
-        SamplingConfig sampling = temperature > 0
-                ? new SamplingConfig(temperature, p.topK() != null ? p.topK() : 0, p.topP() != null ? p.topP() : 1,
-                        ThreadLocalRandom.current().nextLong())
-                : SamplingConfig.GREEDY;
-        List<String> stops = p.stopSequences() == null ? List.of() : p.stopSequences();
-        // the checkpoint's repetition control (generation_config.json), with LangChain4j's OpenAI-style penalties
-        RepetitionControl repetition = RepetitionControl.of(model.defaults()).withOpenAiPenalties(
-                p.presencePenalty() != null ? p.presencePenalty() : 0, p.frequencyPenalty() != null ? p.frequencyPenalty() : 0);
-        GenerationConfig config = new GenerationConfig(p.maxOutputTokens() != null ? p.maxOutputTokens() : maxNewTokens,
-                sampling, model.defaults().eosTokenIds(), stops).withRepetition(repetition);
+        GenerationConfig config = config(p);
+        List<String> stops = config.stopStrings();
         int[] ids = model.tokenizer().encode(prompt);
         StopTrimmer trimmer = new StopTrimmer(stops);
         StringBuilder text = new StringBuilder();
@@ -177,6 +168,23 @@ public final class LayerSkipChat {
         return ChatResponse.builder().aiMessage(AiMessage.from(text.toString())).modelName(modelName)
                 .finishReason(trimmer.stopped() ? FinishReason.STOP : finish)
                 .tokenUsage(new TokenUsage(ids.length, result.tokenIds().length)).build();
+    }
+
+    /**
+     * LangChain4j's parameters as the core request: greedy unless a temperature above 0 is set, the builder's token
+     * budget unless maxOutputTokens, the checkpoint's repetition control (generation_config.json).
+     */
+    private GenerationConfig config(ChatRequestParameters p) {
+        boolean sample = p.temperature() != null && p.temperature() > 0;
+        try {
+            return GenerationRequest.builder()
+                    .optMaxNewTokens(p.maxOutputTokens() != null ? p.maxOutputTokens() : maxNewTokens)
+                    .optDoSample(sample).optTemperature(sample ? p.temperature() : null).optTopK(p.topK())
+                    .optTopP(p.topP()).optStopSequences(p.stopSequences()).build()
+                    .config(model.defaults(), ThreadLocalRandom.current()::nextLong);
+        } catch (RequestFieldException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
     }
 
     private static dev.layerskip.protocol.openai.ChatMessage message(ChatMessage m) {

@@ -155,7 +155,7 @@ final class OpenAiEndpoints {
             checkMaxTokens(request, service.defaults().maxNewTokensCap());
             PreparedGeneration prepared;
             try {
-                prepared = service.prepare(new LmiRequest(prompt, parameters(request), request.stream()));
+                prepared = service.prepare(new LmiRequest(prompt, LmiParameters.of(request.generation()), request.stream()));
             } catch (InvalidRequestException e) {
                 String message = e.getMessage().replace("'inputs'", chat ? "'messages'" : "'prompt'")
                         .replace("parameters.", "");
@@ -198,14 +198,6 @@ final class OpenAiEndpoints {
         }
         String prompt = template.get().renderPrompt(request.messages(), tokenizerAddsBos);
         return prompt;
-    }
-
-    private static LmiParameters parameters(OpenAiRequest r) {
-        Boolean sample = r.temperature() != null ? Boolean.valueOf(r.temperature() > 0) : r.topP() != null ? Boolean.TRUE : null;
-        Double temperature = r.temperature() != null && r.temperature() > 0 ? r.temperature() : null;
-        return new LmiParameters(r.maxTokens(), sample, temperature, null, r.topP(), r.seed(), r.stop(), false, false,
-                r.strategy(), r.exitLayer(), r.numSpeculations(), null, null, null, r.presencePenalty(), r.frequencyPenalty(),
-                false, null, 0, false);
     }
 
     /** A completion budget over the server's cap is refused naming the field the client sent, as OpenAI does. */

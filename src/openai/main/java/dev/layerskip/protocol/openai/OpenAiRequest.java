@@ -1,5 +1,8 @@
 package dev.layerskip.protocol.openai;
 
+import dev.layerskip.generate.GenerationRequest;
+import dev.layerskip.generate.structured.SchemaNode;
+
 import java.util.List;
 
 /**
@@ -10,19 +13,12 @@ import java.util.List;
  * @param model the model name the client asked for, or null
  * @param prompt the prompt of a completion request, or null for chat
  * @param messages the messages of a chat request (empty for a completion)
- * @param maxTokens max_tokens (or max_completion_tokens), ≥ 1
- * @param maxTokensField which of the two the client sent ({@code max_tokens} or {@code max_completion_tokens}), or null
- * @param temperature temperature in [0, 2]; 0 means greedy decoding
- * @param topP top_p in (0, 1]
- * @param seed the sampling seed
- * @param stop stop sequences (at most 4, none empty); the text ends before the first one
+ * @param generation what to generate, as the core request every front end maps into: max_tokens (or
+ *     max_completion_tokens) as max_new_tokens, temperature (0 = greedy), top_p, seed, stop, presence_penalty,
+ *     frequency_penalty, and LayerSkip's strategy, exit_layer and num_speculations
+ * @param maxTokensField which of max_tokens and max_completion_tokens the client sent, or null
  * @param stream whether to answer with server-sent events
  * @param includeUsage stream_options.include_usage: a last chunk carries the token counts
- * @param strategy LayerSkip: autoregressive, early-exit or self-speculative
- * @param exitLayer LayerSkip: the exit layer E
- * @param numSpeculations LayerSkip: tokens drafted per self-speculative round
- * @param presencePenalty presence_penalty in [-2, 2], 0 = off
- * @param frequencyPenalty frequency_penalty in [-2, 2], 0 = off
  * @param n how many choices, 1..{@link OpenAiRequestParser#MAX_N}
  * @param logprobs how many alternatives each token's log-probability carries (chat: top_logprobs with
  *     logprobs true; completions: logprobs 0..5), or -1 for no log-probabilities
@@ -31,15 +27,16 @@ import java.util.List;
  * @param responseFormat chat: the schema the answer's JSON follows ({@code response_format} {@code json_object} or
  *     {@code json_schema}), or null for text
  */
-public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens, String maxTokensField,
-        Double temperature, Double topP, Long seed, List<String> stop, boolean stream, boolean includeUsage,
-        String strategy, Integer exitLayer, Integer numSpeculations, double presencePenalty, double frequencyPenalty,
-        int n, int logprobs, boolean echo, dev.layerskip.generate.structured.SchemaNode responseFormat) {
+public record OpenAiRequest(String model, String prompt, List<ChatMessage> messages, GenerationRequest generation,
+        String maxTokensField, boolean stream, boolean includeUsage, int n, int logprobs, boolean echo,
+        SchemaNode responseFormat) {
 
     /** Copies the lists; exactly one of prompt and messages is given. */
     public OpenAiRequest {
         messages = messages == null ? List.of() : List.copyOf(messages);
-        stop = stop == null ? List.of() : List.copyOf(stop);
+        if (generation == null) {
+            throw new IllegalArgumentException("generation must not be null (GenerationRequest.NONE = the defaults)");
+        }
         if ((prompt == null) == messages.isEmpty()) {
             throw new IllegalArgumentException("a request has either a prompt or messages");
         }
@@ -52,6 +49,16 @@ public record OpenAiRequest(String model, String prompt, List<ChatMessage> messa
         if (echo && prompt == null) {
             throw new IllegalArgumentException("echo is a completions field");
         }
+    }
+
+    /** @return max_tokens (or max_completion_tokens), or null for the server's default */
+    public Integer maxTokens() {
+        return generation.maxNewTokens();
+    }
+
+    /** @return the stop sequences (none empty, at most 4) */
+    public List<String> stop() {
+        return generation.stopSequences();
     }
 
     /** @return whether this is a chat request */

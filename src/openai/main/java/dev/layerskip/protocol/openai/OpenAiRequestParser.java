@@ -1,5 +1,11 @@
 package dev.layerskip.protocol.openai;
 
+import static dev.layerskip.json.JsonFields.bool;
+import static dev.layerskip.json.JsonFields.integer;
+import static dev.layerskip.json.JsonFields.integral;
+import static dev.layerskip.json.JsonFields.number;
+import static dev.layerskip.json.JsonFields.string;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -9,6 +15,10 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
+import dev.layerskip.generate.DecodingStrategy;
+import dev.layerskip.generate.GenerationRequest;
+import dev.layerskip.generate.RequestFieldException;
+import dev.layerskip.json.JsonFieldException;
 import dev.layerskip.json.StrictJson;
 import dev.layerskip.generate.structured.SchemaNode;
 import dev.layerskip.generate.structured.SchemaParser;
@@ -53,6 +63,14 @@ public final class OpenAiRequestParser {
      * @throws OpenAiException naming the field at fault
      */
     public static OpenAiRequest chat(String body) throws OpenAiException {
+        try {
+            return chatRequest(body);
+        } catch (JsonFieldException e) {
+            throw typeError(e);
+        }
+    }
+
+    private static OpenAiRequest chatRequest(String body) throws OpenAiException {
         JsonObject o = object(body);
         known(o, CHAT);
         JsonElement m = o.get("messages");
@@ -76,15 +94,15 @@ public final class OpenAiRequestParser {
                 throw OpenAiException.unsupported(f, "'" + f + "' is not supported: this server does not call tools");
             }
         }
-        bool(o, "parallel_tool_calls");
-        bool(o, "store");
+        bool(o, "parallel_tool_calls", "");
+        bool(o, "store", "");
         JsonElement metadata = o.get("metadata");
         if (metadata != null && !metadata.isJsonNull() && !metadata.isJsonObject()) {
             throw OpenAiException.invalid("metadata", "'metadata' must be an object");
         }
         SchemaNode responseFormat = responseFormat(o.get("response_format"));
-        Boolean logprobs = bool(o, "logprobs");
-        Integer top = integer(o, "top_logprobs");
+        Boolean logprobs = bool(o, "logprobs", "");
+        Integer top = integer(o, "top_logprobs", "");
         if (top != null && (top < 0 || top > MAX_TOP_LOGPROBS)) {
             throw OpenAiException.invalid("top_logprobs", "'top_logprobs' must be in 0.." + MAX_TOP_LOGPROBS + ", got " + top);
         }
@@ -103,6 +121,19 @@ public final class OpenAiRequestParser {
      * @throws OpenAiException naming the field at fault
      */
     public static OpenAiRequest completion(String body) throws OpenAiException {
+        try {
+            return completionRequest(body);
+        } catch (JsonFieldException e) {
+            throw typeError(e);
+        }
+    }
+
+    /** A field of the wrong type, named as the client sent it. */
+    private static OpenAiException typeError(JsonFieldException e) {
+        return OpenAiException.invalid(e.field(), "'" + e.field() + "' " + e.problem());
+    }
+
+    private static OpenAiRequest completionRequest(String body) throws OpenAiException {
         JsonObject o = object(body);
         known(o, COMPLETION);
         JsonElement p = o.get("prompt");
@@ -120,8 +151,8 @@ public final class OpenAiRequestParser {
         if (prompt.isEmpty()) {
             throw OpenAiException.invalid("prompt", "'prompt' must not be empty");
         }
-        Boolean echo = bool(o, "echo");
-        Integer logprobs = integer(o, "logprobs");
+        Boolean echo = bool(o, "echo", "");
+        Integer logprobs = integer(o, "logprobs", "");
         if (logprobs != null && (logprobs < 0 || logprobs > MAX_COMPLETION_LOGPROBS)) {
             throw OpenAiException.invalid("logprobs", "'logprobs' must be in 0.." + MAX_COMPLETION_LOGPROBS + ", got " + logprobs);
         }
@@ -129,7 +160,7 @@ public final class OpenAiRequestParser {
         if (suffix != null && !suffix.isJsonNull()) {
             throw OpenAiException.unsupported("suffix", "'suffix' is not supported");
         }
-        Integer bestOf = integer(o, "best_of");
+        Integer bestOf = integer(o, "best_of", "");
         if (bestOf != null && bestOf != 1) {
             throw OpenAiException.unsupported("best_of", "only best_of = 1 is supported, got " + bestOf);
         }
@@ -169,80 +200,74 @@ public final class OpenAiRequestParser {
 
     private static OpenAiRequest common(JsonObject o, String prompt, List<ChatMessage> messages, int logprobs, boolean echo,
             SchemaNode responseFormat) throws OpenAiException {
-        String model = string(o, "model");
-        Integer max = integer(o, "max_completion_tokens");
-        String maxField = "max_completion_tokens";
-        if (max == null) {
-            max = integer(o, "max_tokens");
-            maxField = "max_tokens";
-        }
-        if (max != null && max < 1) {
-            throw OpenAiException.invalid(maxField, "'" + maxField + "' must be >= 1, got " + max);
-        }
-        Double temperature = number(o, "temperature");
-        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
+        String model = string(o, "model", "");
+        String maxField = o.has("max_completion_tokens") && !o.get("max_completion_tokens").isJsonNull()
+                ? "max_completion_tokens" : "max_tokens";
+        Integer max = integer(o, maxField, "");
+        Double temperature = number(o, "temperature", "");
+        if (temperature != null && !(temperature >= 0 && temperature <= 2)) { // OpenAI's range; 0 means greedy
             throw OpenAiException.invalid("temperature", "'temperature' must be in [0, 2], got " + temperature);
         }
-        Double topP = number(o, "top_p");
-        if (topP != null && !(topP > 0 && topP <= 1)) {
-            throw OpenAiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
-        }
-        Long seed = null;
-        JsonElement s = o.get("seed");
-        if (s != null && !s.isJsonNull()) {
-            seed = integral(s, "seed");
-        }
-        Integer n = integer(o, "n");
+        Double topP = number(o, "top_p", "");
+        Integer n = integer(o, "n", "");
         if (n != null && n < 1) {
             throw OpenAiException.invalid("n", "'n' must be >= 1, got " + n);
         }
         if (n != null && n > MAX_N) {
             throw OpenAiException.unsupported("n", "'n' must be in 1.." + MAX_N + " on this server, got " + n);
         }
-        double[] penalties = new double[2]; // presence, frequency: OpenAI's range [-2, 2]
-        List<String> penaltyNames = List.of("presence_penalty", "frequency_penalty");
-        for (int i = 0; i < 2; i++) {
-            Double v = number(o, penaltyNames.get(i));
-            if (v != null && !(v >= -2 && v <= 2)) {
-                throw OpenAiException.invalid(penaltyNames.get(i), "'" + penaltyNames.get(i) + "' must be in [-2, 2], got " + v);
-            }
-            penalties[i] = v == null ? 0 : v;
-        }
         JsonElement bias = o.get("logit_bias");
         if (bias != null && !bias.isJsonNull() && !(bias.isJsonObject() && bias.getAsJsonObject().size() == 0)) {
             throw OpenAiException.unsupported("logit_bias", "'logit_bias' is not supported");
         }
-        string(o, "user");
-        Boolean stream = bool(o, "stream");
-        boolean includeUsage = false;
-        JsonElement options = o.get("stream_options");
-        if (options != null && !options.isJsonNull()) {
-            if (!options.isJsonObject()) {
-                throw OpenAiException.invalid("stream_options", "'stream_options' must be an object, got " + StrictJson.brief(options));
-            }
-            for (String key : options.getAsJsonObject().keySet()) {
-                if (!key.equals("include_usage")) {
-                    throw OpenAiException.unsupported("stream_options." + key, "unknown field 'stream_options." + key + "'");
-                }
-            }
-            Boolean usage = bool(options.getAsJsonObject(), "include_usage");
-            includeUsage = usage != null && usage;
+        string(o, "user", "");
+        Boolean stream = bool(o, "stream", "");
+        GenerationRequest generation;
+        try { // the ranges are the core request's, checked there once; errors name the field as the client sent it
+            generation = GenerationRequest.builder().optMaxNewTokens(max)
+                    .optDoSample(temperature != null ? Boolean.valueOf(temperature > 0) : topP != null ? Boolean.TRUE : null)
+                    .optTemperature(temperature != null && temperature > 0 ? temperature : null).optTopP(topP)
+                    .optSeed(seed(o)).optStopSequences(stops(o))
+                    .optPresencePenalty(number(o, "presence_penalty", "")).optFrequencyPenalty(number(o, "frequency_penalty", ""))
+                    .optStrategy(strategy(o)).optExitLayer(integer(o, "exit_layer", ""))
+                    .optNumSpeculations(integer(o, "num_speculations", "")).build();
+        } catch (RequestFieldException e) {
+            String field = e.field().replace("max_new_tokens", maxField).replace("stop_sequences", "stop");
+            String name = field.contains("[") ? field.substring(0, field.indexOf('[')) : field;
+            throw OpenAiException.invalid(name, "'" + field + "' " + e.problem());
         }
-        String strategy = string(o, "strategy");
+        return new OpenAiRequest(model, prompt, messages, generation, max == null ? null : maxField,
+                stream != null && stream, includeUsage(o), n == null ? 1 : n, logprobs, echo, responseFormat);
+    }
+
+    private static Long seed(JsonObject o) throws OpenAiException {
+        JsonElement s = o.get("seed");
+        return s == null || s.isJsonNull() ? null : integral(s, "seed");
+    }
+
+    private static DecodingStrategy strategy(JsonObject o) throws OpenAiException {
+        String strategy = string(o, "strategy", "");
         if (strategy != null && !STRATEGIES.contains(strategy)) {
             throw OpenAiException.invalid("strategy", "'strategy' must be one of " + new TreeSet<>(STRATEGIES)
                     + ", got '" + strategy + "'");
         }
-        Integer exit = integer(o, "exit_layer");
-        if (exit != null && exit < 1) {
-            throw OpenAiException.invalid("exit_layer", "'exit_layer' must be >= 1, got " + exit);
+        return strategy == null ? null : DecodingStrategy.fromName(strategy);
+    }
+
+    private static boolean includeUsage(JsonObject o) throws OpenAiException {
+        JsonElement options = o.get("stream_options");
+        if (options == null || options.isJsonNull()) {
+            return false;
         }
-        Integer d = integer(o, "num_speculations");
-        if (d != null && d < 1) {
-            throw OpenAiException.invalid("num_speculations", "'num_speculations' must be >= 1, got " + d);
+        if (!options.isJsonObject()) {
+            throw OpenAiException.invalid("stream_options", "'stream_options' must be an object, got " + StrictJson.brief(options));
         }
-        return new OpenAiRequest(model, prompt, messages, max, max == null ? null : maxField, temperature, topP, seed, stops(o), stream != null && stream,
-                includeUsage, strategy, exit, d, penalties[0], penalties[1], n == null ? 1 : n, logprobs, echo, responseFormat);
+        for (String key : options.getAsJsonObject().keySet()) {
+            if (!key.equals("include_usage")) {
+                throw OpenAiException.unsupported("stream_options." + key, "unknown field 'stream_options." + key + "'");
+            }
+        }
+        return Boolean.TRUE.equals(bool(options.getAsJsonObject(), "include_usage", ""));
     }
 
     private static ChatMessage message(JsonElement e, String at) throws OpenAiException {
@@ -312,11 +337,6 @@ public final class OpenAiRequestParser {
         if (stops.size() > 4) {
             throw OpenAiException.invalid("stop", "at most 4 stop sequences, got " + stops.size());
         }
-        for (String stop : stops) {
-            if (stop.isEmpty()) {
-                throw OpenAiException.invalid("stop", "stop sequences must not be empty");
-            }
-        }
         return stops;
     }
 
@@ -348,70 +368,4 @@ public final class OpenAiRequestParser {
             }
         }
     }
-
-    private static Integer integer(JsonObject o, String key) throws OpenAiException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        long v = integral(e, key);
-        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
-            throw OpenAiException.invalid(key, "'" + key + "' is out of range: " + v);
-        }
-        return (int) v;
-    }
-
-    private static long integral(JsonElement e, String key) throws OpenAiException {
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + StrictJson.brief(e));
-        }
-        try {
-            return e.getAsBigDecimal().longValueExact();
-        } catch (ArithmeticException | NumberFormatException ex) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be an integer, got " + StrictJson.brief(e));
-        }
-    }
-
-    private static Double number(JsonObject o, String key) throws OpenAiException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + StrictJson.brief(e));
-        }
-        double v;
-        try {
-            v = e.getAsDouble();
-        } catch (NumberFormatException ex) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a number, got " + StrictJson.brief(e));
-        }
-        if (!Double.isFinite(v)) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be finite, got " + StrictJson.brief(e));
-        }
-        return v;
-    }
-
-    private static Boolean bool(JsonObject o, String key) throws OpenAiException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be true or false, got " + StrictJson.brief(e));
-        }
-        return e.getAsBoolean();
-    }
-
-    private static String string(JsonObject o, String key) throws OpenAiException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!StrictJson.isString(e)) {
-            throw OpenAiException.invalid(key, "'" + key + "' must be a string, got " + StrictJson.brief(e));
-        }
-        return e.getAsString();
-    }
-
 }
