@@ -134,13 +134,14 @@ final class BenchModelOptions {
             NDManager manager = NDManager.newBaseManager("PyTorch");
             try {
                 WeightLayout layout = modelOptions.layout().resolve(modelOptions.device(), type, shape.config());
-                LlamaModel model = new LlamaModel(manager, shape.config(), type, layout);
+                LlamaModel model = new LlamaModel(manager, shape.config(), type, layout, modelOptions.kvCache());
                 LlamaWeights.initRandom(model, manager, 42, 0.02f);
                 if (agreeFrom != null) {
                     ForcedAgreement.apply(model, agreeFrom);
                 }
                 List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
-                return new Opened("random " + randomShape + " (" + type + ", " + model.layout().name().toLowerCase(java.util.Locale.ROOT) + ")" + agreementNote(), model, null, Optional.empty(), null, prompts, manager::close);
+                return new Opened("random " + randomShape + " (" + type + ", " + model.layout().name().toLowerCase(java.util.Locale.ROOT) + ", "
+                        + model.kvCacheType().label() + " KV cache)" + agreementNote(), model, null, Optional.empty(), null, prompts, manager::close);
             } catch (RuntimeException e) {
                 manager.close();
                 throw e;

@@ -102,7 +102,8 @@ final class EvaluateCommand implements Callable<Integer> {
         List<TaskReport> reports = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
         for (Path dir : models) {
-            try (LoadedModel loaded = LoadedModel.load(dir, new LoadOptions(modelOptions.device(), modelOptions.precision(), modelOptions.layout()))) {
+            try (LoadedModel loaded = LoadedModel.load(dir, new LoadOptions(modelOptions.device(), modelOptions.precision(), modelOptions.layout(),
+                    modelOptions.kvCache()))) {
                 List<TaskStrategy> list = chosen != null ? chosen : TaskStrategy.defaults(loaded.model().numLayers());
                 TaskEvaluator evaluator = new TaskEvaluator(loaded, list, taskMetric, maxNewTokens, sampling);
                 String name = evaluator.modelName();

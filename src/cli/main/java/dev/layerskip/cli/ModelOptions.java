@@ -3,6 +3,7 @@ package dev.layerskip.cli;
 import ai.djl.Device;
 
 import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.model.KvCacheType;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 import dev.layerskip.model.WeightLayout;
@@ -51,6 +52,11 @@ final class ModelOptions {
                     + " device and dtype allow; default: ${DEFAULT-VALUE}).")
     WeightLayoutChoice weightLayout = WeightLayoutChoice.auto;
 
+    @Option(names = "--kv-cache-dtype", paramLabel = "auto|float32|float16|bfloat16",
+            description = "Element type of the KV cache: a 16-bit cache halves its memory (attention still computes in"
+                    + " float32); auto: float32 on the CPU, the 16-bit weight type on a GPU (default: ${DEFAULT-VALUE}).")
+    String kvCacheDtype = "auto";
+
     /** Weight layouts a user can pick. */
     enum WeightLayoutChoice {
         auto,
@@ -61,6 +67,11 @@ final class ModelOptions {
     /** @return the chosen layout */
     WeightLayout layout() {
         return WeightLayout.valueOf(weightLayout.name().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** @return the chosen KV cache type */
+    KvCacheType kvCache() {
+        return KvCacheType.parse(kvCacheDtype, "--kv-cache-dtype");
     }
 
     /** @return the chosen device */
@@ -95,6 +106,6 @@ final class ModelOptions {
     }
 
     LoadedModel load() throws CheckpointException {
-        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), precision(), layout()));
+        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), precision(), layout(), kvCache()));
     }
 }

@@ -126,6 +126,7 @@ final class ServeCommand implements Callable<Integer> {
                 .optModelPath(modelOptions.model)
                 .optDevice(modelOptions.device())
                 .optArgument("dtype", modelOptions.dtype.name())
+                .optArgument("kv_cache_dtype", modelOptions.kvCache().label())
                 .optArgument("strategy", strategy.cliName())
                 .optArgument("max_new_tokens", maxNewTokens)
                 .optArgument("max_new_tokens_cap", maxNewTokensCap)

@@ -12,6 +12,7 @@ import com.google.gson.JsonParser;
 
 import dev.layerskip.CliRun;
 import dev.layerskip.TestCheckpoints;
+import dev.layerskip.model.DeviceCheckTest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,9 +37,9 @@ class CliTest {
                 {"info", "--device", "gpu"},
                 {"bench", "--device", "gpu", "--random-shape", "demo"}}) {
             CliRun.Result r = run(args);
-            assertTrue(r.status() != 0, String.join(" ", args));
-            assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertTrue(r.err().contains("device gpu(0) needs PyTorch's CUDA build") && r.err().contains("-Pcuda"), r.err());
+            assertEquals(1, r.status(), String.join(" ", args));
+            assertEquals("error: " + DeviceCheckTest.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
+            assertEquals("", r.out());
         }
     }
 

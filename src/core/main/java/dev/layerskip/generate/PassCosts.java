@@ -179,7 +179,8 @@ public final class PassCosts {
         long begin = System.nanoTime();
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config()); // as the generators decode
                 NDManager manager = model.manager().newSubManager();
-                KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers())) {
+                KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers(),
+                        model.kvCacheType())) {
             NDArray x = manager.randomNormal(new Shape(1, positions, model.config().hiddenSize())); // [1, positions, hidden]
             for (int r = -warmups; r < repeats || r < MAX_REPEATS && (System.nanoTime() - begin) / 1e6 < budgetMs; r++) {
                 try (NDScope scope = new NDScope()) {

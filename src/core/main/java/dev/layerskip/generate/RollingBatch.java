@@ -66,7 +66,7 @@ final class RollingBatch implements AutoCloseable {
 
     /** @return the bytes the cache holds now */
     long cacheBytes() {
-        return cache == null ? 0 : KvCache.bytes(model.config(), cache.lanes(), cache.capacity(), cache.layers());
+        return cache == null ? 0 : KvCache.bytes(model.config(), cache.lanes(), cache.capacity(), cache.layers(), cache.type());
     }
 
     /**
@@ -77,7 +77,7 @@ final class RollingBatch implements AutoCloseable {
      */
     long cacheBytesWith(BatchRow row) {
         int[] shape = shapeWith(row);
-        return KvCache.bytes(model.config(), shape[0], shape[1], cacheLayers());
+        return KvCache.bytes(model.config(), shape[0], shape[1], cacheLayers(), model.kvCacheType());
     }
 
     /**
@@ -90,7 +90,8 @@ final class RollingBatch implements AutoCloseable {
      * @return bytes
      */
     static long cacheBytesAlone(LlamaModel model, int exitLayer, boolean speculative, BatchRow row) {
-        return KvCache.bytes(model.config(), 1, slots(row, speculative), cacheLayers(model, exitLayer, speculative));
+        return KvCache.bytes(model.config(), 1, slots(row, speculative), cacheLayers(model, exitLayer, speculative),
+                model.kvCacheType());
     }
 
     /** A row's cache slots: every position it commits, plus the scratch slot of self-speculative padding. */
@@ -135,7 +136,7 @@ final class RollingBatch implements AutoCloseable {
         int[] shape = shapeWith(row);
         try {
             if (cache == null) {
-                cache = new KvCache(manager, model.config(), shape[0], shape[1], cacheLayers());
+                cache = new KvCache(manager, model.config(), shape[0], shape[1], cacheLayers(), model.kvCacheType());
             } else {
                 cache.grow(shape[0], shape[1]);
             }

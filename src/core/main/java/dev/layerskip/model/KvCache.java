@@ -25,6 +25,7 @@ public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
     private final LlamaConfig config;
+    private final KvCacheType type;
     private final NDArray[] keys; // per layer [lanes, kvHeads, capacity, headDim]
     private final NDArray[] values; // per layer [lanes, kvHeads, capacity, headDim]
     private int lanes;
@@ -42,13 +43,29 @@ public final class KvCache implements AutoCloseable {
      * @param layers how many layers (from layer 0) will use the cache: L, or E for early exit
      */
     public KvCache(NDManager manager, LlamaConfig config, int lanes, int capacity, int layers) {
+        this(manager, config, lanes, capacity, layers, KvCacheType.FLOAT32);
+    }
+
+    /**
+     * Allocates a zeroed cache of a given element type.
+     *
+     * @param manager the manager that owns the cache (one per generation or batch)
+     * @param config the model configuration
+     * @param lanes the number of sequences (the batch size)
+     * @param capacity the number of slots per lane, at most the model's context length + 1
+     * @param layers how many layers (from layer 0) will use the cache
+     * @param type FLOAT32, FLOAT16 or BFLOAT16 (resolved: see {@link KvCacheType#resolve})
+     */
+    public KvCache(NDManager manager, LlamaConfig config, int lanes, int capacity, int layers, KvCacheType type) {
         checkShape(config, lanes, capacity);
+        type.bytes(); // refuses AUTO
         if (layers < 1 || layers > config.numLayers()) {
             throw new IllegalArgumentException(
                     "cache layers " + layers + " outside [1, " + config.numLayers() + "]");
         }
         this.manager = manager;
         this.config = config;
+        this.type = type;
         this.lanes = lanes;
         this.capacity = capacity;
         this.lengths = new int[lanes];
@@ -56,8 +73,8 @@ public final class KvCache implements AutoCloseable {
         keys = new NDArray[layers];
         values = new NDArray[layers];
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = manager.zeros(shape, DataType.FLOAT32);
-            values[l] = manager.zeros(shape, DataType.FLOAT32);
+            keys[l] = type.zeros(manager, shape); // [lanes, kvHeads, capacity, headDim]
+            values[l] = type.zeros(manager, shape); // [lanes, kvHeads, capacity, headDim]
         }
     }
 
@@ -76,7 +93,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * The bytes a cache of this shape holds: keys and values, FLOAT32, per layer.
+     * The bytes a FLOAT32 cache of this shape holds: keys and values, per layer.
      *
      * @param config the model configuration
      * @param lanes the lanes
@@ -85,7 +102,49 @@ public final class KvCache implements AutoCloseable {
      * @return the size in bytes (long: never overflows for valid configurations)
      */
     public static long bytes(LlamaConfig config, long lanes, long capacity, long layers) {
-        return 2L * Float.BYTES * layers * lanes * capacity * config.numKvHeads() * config.headDim();
+        return bytes(config, lanes, capacity, layers, KvCacheType.FLOAT32);
+    }
+
+    /**
+     * The bytes a cache of this shape and type holds: keys and values, per layer.
+     *
+     * @param config the model configuration
+     * @param lanes the lanes
+     * @param capacity the slots per lane
+     * @param layers the cached layers
+     * @param type the element type (resolved)
+     * @return the size in bytes
+     */
+    public static long bytes(LlamaConfig config, long lanes, long capacity, long layers, KvCacheType type) {
+        return 2L * type.bytes() * layers * lanes * capacity * config.numKvHeads() * config.headDim();
+    }
+
+    /** @return the element type */
+    public KvCacheType type() {
+        return type;
+    }
+
+    /** @return the bytes the cache's arrays hold now, measured on the arrays themselves (keys and values) */
+    public long allocatedBytes() {
+        long total = 0;
+        for (int l = 0; l < keys.length; l++) {
+            total += arrayBytes(keys[l]) + arrayBytes(values[l]);
+        }
+        return total;
+    }
+
+    /**
+     * @param layer a cached layer
+     * @return its {keys, values} arrays, each [lanes, kvHeads, capacity, headDim] (not copies: for tests)
+     */
+    NDArray[] arrays(int layer) {
+        return new NDArray[] {keys[layer], values[layer]};
+    }
+
+    private long arrayBytes(NDArray a) {
+        // DJL reports BF16 as UNKNOWN (size 0): its element size is the resolved type's
+        int element = EngineOps.isBf16(a) ? 2 : a.getDataType().getNumOfBytes();
+        return a.size() * element;
     }
 
     /** @return the number of slots per lane */
@@ -231,7 +290,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     private NDArray regrown(NDArray before, NDIndex old, int newLanes, int newCapacity) {
-        NDArray after = manager.zeros(shape(newLanes, newCapacity), DataType.FLOAT32); // [lanes', kvHeads, capacity', headDim]
+        NDArray after = type.zeros(manager, shape(newLanes, newCapacity)); // [lanes', kvHeads, capacity', headDim]
         after.set(old, before);
         before.close();
         return after;
@@ -261,6 +320,10 @@ public final class KvCache implements AutoCloseable {
      * @return {keys, values}, each a view [rows, kvHeads, total, headDim]
      */
     NDArray[] writeAndRead(int layer, StepPositions pos, NDArray k, NDArray v) {
+        if (type != KvCacheType.FLOAT32) {
+            throw new IllegalStateException("a " + type.label() + " KV cache needs the fused inference path (gradients"
+                    + " off); passes with gradients use a float32 cache");
+        }
         RowPositions rows = pos.rows;
         int firstLane = rows.firstLane();
         int lastLane = firstLane + rows.rows();

@@ -36,6 +36,7 @@ public final class LlamaModel extends AbstractBlock {
     private final LlamaConfig config;
     private final DataType weightType;
     private final WeightLayout layout;
+    private final KvCacheType kvCacheType;
     private final Parameter embedding; // [vocab, hidden]
     private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
     private final List<DecoderLayer> layers;
@@ -68,15 +69,33 @@ public final class LlamaModel extends AbstractBlock {
      * @param layout PLAIN or PACKED (resolve AUTO first with {@link WeightLayout#resolve})
      */
     public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType, WeightLayout layout) {
+        this(manager, config, weightType, layout, KvCacheType.AUTO);
+    }
+
+    /**
+     * Creates the model structure with a KV cache type for its generations.
+     *
+     * @param manager the manager that owns the RoPE tables (the weights' manager)
+     * @param config the configuration
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights
+     * @param layout PLAIN or PACKED
+     * @param kvCache the KV cache's element type ({@link KvCacheType#AUTO} is resolved against the manager's device)
+     */
+    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType, WeightLayout layout,
+            KvCacheType kvCache) {
         if (!Ops.isSupportedWeightType(weightType)) {
             throw new IllegalArgumentException("weight type must be FLOAT32, FLOAT16 or BFLOAT16, got " + weightType);
         }
         if (layout == null || layout == WeightLayout.AUTO) {
             throw new IllegalArgumentException("the model needs a resolved weight layout (PLAIN or PACKED), got " + layout);
         }
+        if (kvCache == null) {
+            throw new IllegalArgumentException("the KV cache type must not be null (KvCacheType.AUTO to choose by device)");
+        }
         this.config = config;
         this.weightType = weightType;
         this.layout = layout;
+        this.kvCacheType = kvCache.resolve(manager == null ? ai.djl.Device.cpu() : manager.getDevice(), weightType);
         this.manager = manager;
         embedding = addParameter(Parameter.builder().setName("embed_tokens").setType(Parameter.Type.WEIGHT).build());
         lmHead = config.tieWordEmbeddings()
@@ -109,6 +128,11 @@ public final class LlamaModel extends AbstractBlock {
     /** @return the type of the projection and embedding weights */
     public DataType weightType() {
         return weightType;
+    }
+
+    /** @return the element type of the KV caches its generations allocate (FLOAT32, FLOAT16 or BFLOAT16) */
+    public KvCacheType kvCacheType() {
+        return kvCacheType;
     }
 
     /** @return how the projection weights are laid out (PLAIN or PACKED) */

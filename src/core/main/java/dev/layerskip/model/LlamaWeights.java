@@ -53,12 +53,28 @@ public final class LlamaWeights {
      */
     public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType, WeightLayout layout)
             throws CheckpointException {
+        return load(checkpoint, manager, weightType, layout, KvCacheType.AUTO);
+    }
+
+    /**
+     * Loads every weight of a checkpoint into a new model with the given layout and KV cache type.
+     *
+     * @param checkpoint the open checkpoint
+     * @param manager the manager that will own the weights
+     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for projections and embeddings (norms stay FLOAT32)
+     * @param layout PLAIN or PACKED (resolved)
+     * @param kvCache the element type of the model's KV caches
+     * @return the model
+     * @throws CheckpointException if a tensor is missing or has the wrong shape (named)
+     */
+    public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType, WeightLayout layout,
+            KvCacheType kvCache) throws CheckpointException {
         LlamaConfig c = checkpoint.config();
         // Every shape is checked against config.json before anything is allocated (RoPE tables included).
         checkpoint.verifyTensors(expectedTensors(c),
                 c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
         DTypeLabelCheck.verify(checkpoint, expectedTensors(c).keySet()); // e.g. F16 data labelled BF16
-        LlamaModel model = new LlamaModel(manager, c, weightType, layout);
+        LlamaModel model = new LlamaModel(manager, c, weightType, layout, kvCache);
         // Each weight is copied once from the mapped file into its final form (BF16 stays 16-bit; packed
         // weights are packed by that copy); fused weights are joined first, per layer.
         boolean packed = layout == WeightLayout.PACKED;

@@ -12,6 +12,7 @@ import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.DeviceCheck;
+import dev.layerskip.model.KvCacheType;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.WeightLayout;
 import dev.layerskip.model.WeightPrecision;
@@ -46,6 +47,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         WeightPrecision precision;
         Device device;
         WeightLayout layout;
+        KvCacheType kvCache;
         try {
             checkEngine(engineName(model), modelPath);
         } catch (CheckpointException e) {
@@ -57,9 +59,10 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             ArgumentValues values = new ArgumentValues(arguments, "argument");
             precision = precision(values.string("dtype", "auto"));
             layout = weightLayout(values.string("weight_layout", "auto"));
+            kvCache = KvCacheType.parse(values.string("kv_cache_dtype", "auto"), "kv_cache_dtype");
             String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
-            new LoadOptions(device, precision, layout);
+            new LoadOptions(device, precision, layout, kvCache);
             DeviceCheck.require(device);
         } catch (IllegalArgumentException e) {
             model.close(); // DJL does not close a model whose block factory fails
@@ -70,7 +73,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         LlamaModel block;
         try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
             DataType type = precision.resolve(device, checkpoint.storedDType());
-            block = LlamaWeights.load(checkpoint, weights, type, layout.resolve(device, type, checkpoint.config()));
+            block = LlamaWeights.load(checkpoint, weights, type, layout.resolve(device, type, checkpoint.config()), kvCache);
         } catch (IOException | RuntimeException e) {
             weights.close(); // DJL does not close a model whose block fails to load
             model.close();

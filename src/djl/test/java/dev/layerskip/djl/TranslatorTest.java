@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Application;
+import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.MRL;
 import ai.djl.repository.zoo.Criteria;
@@ -15,6 +16,7 @@ import ai.djl.repository.zoo.ZooModel;
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.RepetitionControl;
+import dev.layerskip.model.DeviceCheckTest;
 
 import org.junit.jupiter.api.Test;
 
@@ -152,6 +154,21 @@ class TranslatorTest {
                 Map.of("speculative_pipeline", true, "strategy", "early-exit"));
         assertMessage("speculative_pipeline needs a fixed draft length",
                 Map.of("speculative_pipeline", true, "draft_confidence", "auto"));
+    }
+
+    @Test
+    void criteriaWithTheGpuDeviceFailsWithTheDeviceCheckLine() {
+        // Criteria.optDevice(Device.gpu()) on this CPU build: the block factory refuses before any tensor is made
+        Criteria<String, String> criteria = LayerSkipCriteria.builder(String.class, String.class)
+                .optModelPath(TestCheckpoints.LLAMA3).optDevice(Device.gpu()).build();
+        Exception e = assertThrows(Exception.class, () -> criteria.loadModel().close());
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        assertEquals(IllegalArgumentException.class, root.getClass(), String.valueOf(e));
+        assertEquals(DeviceCheckTest.CPU_BUILD_GPU0, root.getMessage());
+        assertTrue(e.getMessage().endsWith(DeviceCheckTest.CPU_BUILD_GPU0), e.getMessage());
     }
 
     private static void assertMessage(String expected, Map<String, Object> arguments) {

@@ -163,7 +163,9 @@ class EngineOps(Module):
     vl = torch.narrow(values, 0, lane, lanes)
     _0 = torch.copy_(torch.narrow(kl, 2, start, t), k)
     _1 = torch.copy_(torch.narrow(vl, 2, start, t), v)
-    return [torch.narrow(kl, 2, 0, start + t), torch.narrow(vl, 2, 0, start + t)]
+    kr = torch.to(torch.narrow(kl, 2, 0, start + t), ops.prim.dtype(k))
+    vr = torch.to(torch.narrow(vl, 2, 0, start + t), ops.prim.dtype(v))
+    return [kr, vr]
   def cache_attend(self: __torch__.EngineOps,
     q: Tensor,
     k: Tensor,
@@ -206,8 +208,8 @@ class EngineOps(Module):
     n = at[1]
     total = at[2]
     where = annotate(List[Optional[Tensor]], [lanes, None, slots])
-    _0 = torch.index_put_(keys, where, torch.transpose(k, 1, 2))
-    _1 = torch.index_put_(values, where, torch.transpose(v, 1, 2))
-    kr = torch.narrow(torch.narrow(keys, 0, first, n), 2, 0, total)
-    vr = torch.narrow(torch.narrow(values, 0, first, n), 2, 0, total)
+    _0 = torch.index_put_(keys, where, torch.to(torch.transpose(k, 1, 2), ops.prim.dtype(keys)))
+    _1 = torch.index_put_(values, where, torch.to(torch.transpose(v, 1, 2), ops.prim.dtype(values)))
+    kr = torch.to(torch.narrow(torch.narrow(keys, 0, first, n), 2, 0, total), ops.prim.dtype(k))
+    vr = torch.to(torch.narrow(torch.narrow(values, 0, first, n), 2, 0, total), ops.prim.dtype(v))
     return (self).attend_masked(q, kr, vr, mask, x, w, packed)
