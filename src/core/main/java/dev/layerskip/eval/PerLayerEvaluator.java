@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
 
@@ -96,10 +97,10 @@ public final class PerLayerEvaluator {
                     .reshape(1, t, 1); // [1, seq, 1]
             NDArray hidden = model.embed(input); // [1, seq, hidden]
             for (int l = 0; l < model.numLayers(); l++) {
-                hidden = model.forwardLayers(hidden, l, l + 1, null, 0); // [1, seq, hidden]
+                hidden = model.forwardLayers(hidden, l, l + 1, null, 0, ForwardPath.FUSED); // [1, seq, hidden]
                 try (NDScope layerScope = new NDScope()) {
                     layerScope.suppressNotUsedWarning();
-                    NDArray logProbs = model.exitHead(hidden).logSoftmax(2); // [1, seq, vocab]
+                    NDArray logProbs = model.exitHead(hidden, ForwardPath.FUSED).logSoftmax(2); // [1, seq, vocab]
                     nllSum[l] -= logProbs.gather(targets, 2).toType(DataType.FLOAT64, false).sum().getDouble();
                 }
             }

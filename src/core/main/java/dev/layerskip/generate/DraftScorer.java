@@ -2,6 +2,7 @@ package dev.layerskip.generate;
 
 import ai.djl.ndarray.NDArray;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.DraftHead;
 import dev.layerskip.model.LlamaModel;
 
@@ -58,7 +59,7 @@ public final class DraftScorer {
      * @return [1, 1, N] (or [1, 1, vocab] for the full head)
      */
     public NDArray logits(NDArray exitState) {
-        return head != null ? head.logits(exitState) : model.exitHead(exitState);
+        return head != null ? head.logits(exitState) : model.exitHead(exitState, ForwardPath.FUSED);
     }
 
     /**

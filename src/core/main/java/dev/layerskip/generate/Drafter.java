@@ -3,6 +3,7 @@ package dev.layerskip.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.RowPositions;
@@ -43,7 +44,7 @@ final class Drafter {
      */
     NDArray feed(NDManager manager, int[] tokens, RowPositions positions) {
         NDArray x = model.embed(manager.create(tokens).reshape(tokens.length, 1)); // [rows, 1, hidden]
-        return model.forwardLayers(x, 0, exitLayer, cache, positions); // [rows, 1, hidden]
+        return model.forwardLayers(x, 0, exitLayer, cache, positions, ForwardPath.FUSED); // [rows, 1, hidden]
     }
 
     /**

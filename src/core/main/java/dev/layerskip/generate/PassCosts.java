@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.KvCache;
@@ -186,7 +187,7 @@ public final class PassCosts {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     long t0 = System.nanoTime();
-                    NDArray y = model.forwardLayers(x, from, to, cache, start); // [1, positions, hidden]
+                    NDArray y = model.forwardLayers(x, from, to, cache, start, ForwardPath.FUSED); // [1, positions, hidden]
                     if (headRows > 0) {
                         NDArray rows = y.get(new NDIndex().addAllDim().addSliceDim(positions - headRows, positions)); // [1, headRows, hidden]
                         head.apply(rows).argMax(2).toLongArray(); // greedy: ids copied, as the generators do

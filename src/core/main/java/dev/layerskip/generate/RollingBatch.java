@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.RowPositions;
@@ -147,9 +148,9 @@ final class RollingBatch implements AutoCloseable {
                 scope.suppressNotUsedWarning();
                 NDArray ids = manager.create(row.prompt).reshape(1, p); // [1, seq]
                 NDArray hidden = model.forwardLayers(model.embed(ids), 0, cacheLayers(), cache,
-                        RowPositions.aligned(lane, 1, 0, p)); // [1, seq, hidden]
+                        RowPositions.aligned(lane, 1, 0, p), ForwardPath.FUSED); // [1, seq, hidden]
                 NDArray last = p == 1 ? hidden : hidden.get(new NDIndex().addAllDim().addSliceDim(p - 1, p)); // [1, 1, hidden]
-                NDArray logits = model.exitHead(last); // [1, 1, vocab]
+                NDArray logits = model.exitHead(last, ForwardPath.FUSED); // [1, 1, vocab]
                 FiniteCheck.requireFinite(logits, "exit layer " + cacheLayers() + ", position " + (p - 1));
                 cache.commit(lane, p);
                 first = pick(logits, List.of(row))[0];
@@ -279,8 +280,8 @@ final class RollingBatch implements AutoCloseable {
             scope.suppressNotUsedWarning();
             NDArray input = manager.create(tokens).reshape(k, 1); // [rows, 1]
             NDArray hidden = model.forwardLayers(model.embed(input), 0, exitLayer, cache,
-                    RowPositions.perRow(0, starts, 1)); // [rows, 1, hidden]
-            NDArray logits = model.exitHead(hidden); // [rows, 1, vocab]
+                    RowPositions.perRow(0, starts, 1), ForwardPath.FUSED); // [rows, 1, hidden]
+            NDArray logits = model.exitHead(hidden, ForwardPath.FUSED); // [rows, 1, vocab]
             boolean[] finite = FiniteCheck.finitePositions(logits); // [rows]
             int[] next = pick(logits, rows);
             for (int r = 0; r < k; r++) {
@@ -343,7 +344,8 @@ final class RollingBatch implements AutoCloseable {
         List<TokenLogprob> out = new ArrayList<>(p - 1);
         for (int from = 0; from < p - 1; from += PROMPT_SLICE) {
             int to = Math.min(p - 1, from + PROMPT_SLICE);
-            NDArray logits = model.exitHead(hidden.get(new NDIndex().addAllDim().addSliceDim(from, to))); // [1, to-from, vocab]
+            NDArray logits = model.exitHead(hidden.get(new NDIndex().addAllDim().addSliceDim(from, to)), // [1, to-from, vocab]
+                    ForwardPath.FUSED);
             float[] flat = logits.toFloatArray();
             int vocab = flat.length / (to - from);
             for (int i = from; i < to; i++) {

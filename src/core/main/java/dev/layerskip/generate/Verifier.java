@@ -2,6 +2,7 @@ package dev.layerskip.generate;
 
 import ai.djl.ndarray.NDArray;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.KvCache;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.RowPositions;
@@ -38,7 +39,7 @@ final class Verifier {
      */
     Verification verify(NDArray kept, RowPositions positions) {
         NDArray logits = model.exitHead(model.forwardLayers(kept, exitLayer, model.numLayers(), cache,
-                positions)); // [rows, steps, vocab]
+                positions, ForwardPath.FUSED), ForwardPath.FUSED); // [rows, steps, vocab]
         return new Verification(logits, model.numLayers());
     }
 

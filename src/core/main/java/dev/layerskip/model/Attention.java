@@ -21,23 +21,25 @@ import java.util.List;
 public final class Attention extends ShapePreservingBlock {
 
     private final LlamaConfig config;
-    private final boolean packed;
     private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
     private final Parameter out; // [hidden, heads·headDim]
+    private final Projection qkvProjection; // products with qkv's array, in the model's layout
+    private final Projection outProjection;
     private final List<Long> dims; // {heads, kvHeads, headDim} for the fused kernels
 
     /**
      * Creates the block; weights are set by the loader.
      *
      * @param config the model configuration
-     * @param packed whether the projections will be {@link WeightLayout#PACKED}
+     * @param layout how the loader lays the projections out (PLAIN or PACKED)
      */
-    public Attention(LlamaConfig config, boolean packed) {
+    public Attention(LlamaConfig config, WeightLayout layout) {
         this.config = config;
-        this.packed = packed;
         dims = List.of((long) config.numHeads(), (long) config.numKvHeads(), (long) config.headDim());
         qkv = addParameter(Parameter.builder().setName("qkv").setType(Parameter.Type.WEIGHT).build());
         out = addParameter(Parameter.builder().setName("o").setType(Parameter.Type.WEIGHT).build());
+        qkvProjection = Projection.of(qkv::getArray, layout);
+        outProjection = Projection.of(out::getArray, layout);
     }
 
     /** @return the fused q/k/v projection, [(heads + 2·kvHeads)·headDim, hidden] */
@@ -67,9 +69,9 @@ public final class Attention extends ShapePreservingBlock {
         int kvHeads = config.numKvHeads();
         int d = config.headDim();
         int g = config.groupSize();
-        NDArray proj = Ops.linear(x, qkv.getArray(), packed).reshape(b, t, heads + 2L * kvHeads, d); // [batch, seq, heads+2kv, headDim]
+        NDArray proj = qkvProjection.apply(x).reshape(b, t, heads + 2L * kvHeads, d); // [batch, seq, heads+2kv, headDim]
         NDList qkAndV = proj.split(new long[] {heads + kvHeads}, 2);
-        NDArray qk = rope.apply(qkAndV.get(0), pos.ropeTables); // [batch, seq, heads+kv, headDim]
+        NDArray qk = rope.apply(qkAndV.get(0), pos.ropeTables, ForwardPath.AUTOGRAD); // [batch, seq, heads+kv, headDim]
         NDList qAndK = qk.split(new long[] {heads}, 2);
         NDArray k = qAndK.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [batch, kvHeads, seq, headDim]
@@ -90,7 +92,7 @@ public final class Attention extends ShapePreservingBlock {
                 .reshape(b, kvHeads, g, t, d)
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(b, t, (long) heads * d); // [batch, seq, heads·headDim]
-        return Ops.linear(context, out.getArray(), packed);
+        return outProjection.apply(context); // [batch, seq, hidden]
     }
 
     /**
@@ -107,22 +109,46 @@ public final class Attention extends ShapePreservingBlock {
      * @return {@code x} plus the attention output, [batch, seq, hidden]
      */
     NDArray forwardFused(NDArray x, RmsNorm norm, Rope rope, StepPositions pos, KvCache cache, int layer) {
-        NDArray[] qkAndV = FusedOps.attentionIn(x, norm.weight().getArray(), qkv.getArray(), norm.eps(), packed, dims);
-        NDArray qk = rope.apply(qkAndV[0], pos.ropeTables); // [batch, seq, heads+kv, headDim]
+        NDArray[] qkAndV = FusedOps.attentionIn(x, norm.weight().getArray(), qkvProjection, norm.eps(), dims);
+        NDArray qk = rope.apply(qkAndV[0], pos.ropeTables, ForwardPath.FUSED); // [batch, seq, heads+kv, headDim]
         NDArray[] qAndK = FusedOps.queriesKeys(qk, dims, 1.0 / Math.sqrt(config.headDim()));
         NDArray k = qAndK[1]; // [batch, kvHeads, seq, headDim]
         NDArray v = qkAndV[1]; // [batch, kvHeads, seq, headDim]
-        if (cache != null) { // cache write, read and attention in one call
-            return pos.aligned ? cache.attendAligned(layer, pos, qAndK[0], k, v, x, out.getArray(), packed)
-                    : cache.attendRows(layer, pos, qAndK[0], k, v, x, out.getArray(), packed);
+        if (cache != null) { // the cache stores; its write, read and the attention run in one call
+            return attendCached(qAndK[0], k, v, x, pos, cache, layer);
         }
         NDArray[] kv = keysAndValues(pos, cache, layer, k, v);
         NDArray keys = kv[0]; // [batch, kvHeads, total, headDim]
         NDArray values = kv[1]; // [batch, kvHeads, total, headDim]
         if (pos.mask == null) {
-            return FusedOps.attend(qAndK[0], keys, values, x, out.getArray(), packed); // scores to residual in one call
+            return FusedOps.attend(qAndK[0], keys, values, x, outProjection); // scores to residual in one call
         }
-        return FusedOps.attendMasked(qAndK[0], keys, values, pos.mask, x, out.getArray(), packed); // one call with the mask
+        return FusedOps.attendMasked(qAndK[0], keys, values, pos.mask, x, outProjection); // one call with the mask
+    }
+
+    /**
+     * Writes this pass's keys and values into the cache at their slots and attends over every slot up to the pass's
+     * end, in one fused engine call: for rows that share one start position ({@code pos.aligned}) with
+     * {@link FusedOps#cacheAttend}, else each row at its own lane and slots with {@link FusedOps#cacheAttendRows};
+     * the same arithmetic as {@link KvCache#writeAndRead} then attention.
+     *
+     * @param q [batch, kvHeads, group·seq, headDim]
+     * @param k [batch, kvHeads, seq, headDim]
+     * @param v [batch, kvHeads, seq, headDim]
+     * @param x the residual, [batch, seq, hidden]
+     * @return {@code x + out(attention)}, [batch, seq, hidden]
+     */
+    private NDArray attendCached(NDArray q, NDArray k, NDArray v, NDArray x, StepPositions pos, KvCache cache, int layer) {
+        cache.checkPass(pos);
+        NDArray keys = cache.keys(layer); // [lanes, kvHeads, capacity, headDim], written in place
+        NDArray values = cache.values(layer); // [lanes, kvHeads, capacity, headDim], written in place
+        if (pos.aligned) {
+            long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.start};
+            return FusedOps.cacheAttend(q, k, v, keys, values, at, pos.mask, x, outProjection);
+        }
+        long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.total};
+        return FusedOps.cacheAttendRows(q, k, v, keys, values, pos.writeLanes, pos.writeSlots, at, pos.mask, x,
+                outProjection);
     }
 
     /**

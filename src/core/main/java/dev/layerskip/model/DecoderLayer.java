@@ -20,13 +20,13 @@ public final class DecoderLayer extends ShapePreservingBlock {
      * Creates the layer; weights are set by the loader.
      *
      * @param config the model configuration
-     * @param packed whether the projections will be {@link WeightLayout#PACKED}
+     * @param layout how the loader lays the projections out (PLAIN or PACKED)
      */
-    public DecoderLayer(LlamaConfig config, boolean packed) {
+    public DecoderLayer(LlamaConfig config, WeightLayout layout) {
         inputNorm = addChildBlock("input_layernorm", new RmsNorm(config.rmsNormEps()));
-        attention = addChildBlock("self_attn", new Attention(config, packed));
+        attention = addChildBlock("self_attn", new Attention(config, layout));
         postAttentionNorm = addChildBlock("post_attention_layernorm", new RmsNorm(config.rmsNormEps()));
-        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize(), packed));
+        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize(), layout));
     }
 
     /** @return the norm before attention */
@@ -52,11 +52,10 @@ public final class DecoderLayer extends ShapePreservingBlock {
     /**
      * Runs the layer.
      *
-     * @param fused whether to use the fused inference kernels ({@link FusedOps}; gradients off) or
-     *     DJL operations (autograd)
+     * @param path the fused inference kernels ({@link FusedOps}; gradients off) or DJL operations (autograd)
      */
-    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer, boolean fused) {
-        if (fused) {
+    NDArray forward(NDArray x, Rope rope, StepPositions pos, KvCache cache, int layer, ForwardPath path) {
+        if (path == ForwardPath.FUSED) {
             NDArray h = attention.forwardFused(x, inputNorm, rope, pos, cache, layer); // [batch, seq, hidden], residual included
             return mlp.blockFused(h, postAttentionNorm);
         }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * The exit head restricted to a draft vocabulary: final RMSNorm, then a sub-head [N, hidden] made of
@@ -23,11 +22,13 @@ public final class DraftHead {
     private final LlamaModel model;
     private final int[] ids;
     private final NDArray subHead; // [N, hidden], the model's weight type, packed when the model is
+    private final Projection projection; // products with subHead, in the model's layout
 
     private DraftHead(LlamaModel model, int[] ids, NDArray subHead) {
         this.model = model;
         this.ids = ids;
         this.subHead = subHead;
+        this.projection = Projection.of(() -> subHead, model.layout());
     }
 
     /**
@@ -54,15 +55,7 @@ public final class DraftHead {
             }
         }
         Key key = new Key(ids.clone());
-        Map<Object, DraftHead> heads = model.draftHeads;
-        synchronized (heads) {
-            DraftHead head = heads.get(key);
-            if (head == null) {
-                head = new DraftHead(model, key.ids, rows(model, key.ids));
-                heads.put(key, head);
-            }
-            return head;
-        }
+        return model.draftHead(key, () -> new DraftHead(model, key.ids, rows(model, key.ids)));
     }
 
     private static NDArray rows(LlamaModel model, int[] ids) {
@@ -106,7 +99,7 @@ public final class DraftHead {
      * @return [batch, seq, N] FLOAT32; entry j scores token {@link #tokenId}(j)
      */
     public NDArray logits(NDArray hidden) {
-        return model.project(model.norm().apply(hidden), subHead);
+        return projection.apply(model.norm().apply(hidden)); // [batch, seq, N]
     }
 
     /**

@@ -5,7 +5,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>On a small model each DJL operation costs a few microseconds of call overhead, far more than
  * its arithmetic; these kernels cut a decoder layer from about 55 native calls to about 15. They run
- * under DJL's inference guard (no autograd), so the blocks use them only when gradients are off
- * ({@link #active()}); with gradients on (training) the blocks compose the same arithmetic from DJL
- * operations, which autograd differentiates. The two compositions compute the same values (tested
+ * under DJL's inference guard (no autograd), so they serve {@link ForwardPath#FUSED} passes (gradients
+ * off); {@link ForwardPath#AUTOGRAD} passes (training) compose the same arithmetic from DJL operations, which
+ * autograd differentiates. The two compositions compute the same values (tested
  * against each other and against the PyTorch references).
  */
 final class FusedOps {
@@ -29,23 +28,17 @@ final class FusedOps {
 
     private FusedOps() {}
 
-    /** @return whether the calling thread runs without gradients, so the fused kernels apply */
-    static boolean active() {
-        return !JniUtils.isGradMode();
-    }
-
     /**
      * {@code project(rmsNorm(x) · normWeight, w)}.
      *
      * @param x the input, [..., hidden], FLOAT32
      * @param normWeight the norm's scale, [hidden]
-     * @param w the projection, [out, hidden] (plain or packed)
+     * @param w the projection, [out, hidden]
      * @param eps the norm's ε
-     * @param packed whether w is packed
      * @return [..., out], FLOAT32
      */
-    static NDArray normProject(NDArray x, NDArray normWeight, NDArray w, double eps, boolean packed) {
-        return tensor("norm_project", x, x, normWeight, w, eps, packed);
+    static NDArray normProject(NDArray x, NDArray normWeight, Projection w, double eps) {
+        return tensor("norm_project", x, x, normWeight, w.weight(), eps, packed(w));
     }
 
     /**
@@ -55,12 +48,11 @@ final class FusedOps {
      * @param normWeight the input norm's scale
      * @param qkv the fused projection, [(heads + 2·kvHeads)·headDim, hidden]
      * @param eps the norm's ε
-     * @param packed whether qkv is packed
      * @param dims {heads, kvHeads, headDim}
      * @return {queries and keys [batch, seq, heads + kvHeads, headDim], values [batch, kvHeads, seq, headDim]}
      */
-    static NDArray[] attentionIn(NDArray x, NDArray normWeight, NDArray qkv, double eps, boolean packed, List<Long> dims) {
-        return tensors("attention_in", x, x, normWeight, qkv, eps, packed, dims);
+    static NDArray[] attentionIn(NDArray x, NDArray normWeight, Projection qkv, double eps, List<Long> dims) {
+        return tensors("attention_in", x, x, normWeight, qkv.weight(), eps, packed(qkv), dims);
     }
 
     /**
@@ -98,11 +90,10 @@ final class FusedOps {
      * @param values [batch, kvHeads, total, headDim]
      * @param x the layer input (the residual), [batch, seq, hidden]
      * @param out the output projection, [hidden, heads·headDim]
-     * @param packed whether out is packed
      * @return {@code x + out(softmax(q·keysᵀ)·values)}, [batch, seq, hidden]
      */
-    static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray x, NDArray out, boolean packed) {
-        return tensor("attend", x, q, keys, values, x, out, packed);
+    static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray x, Projection out) {
+        return tensor("attend", x, q, keys, values, x, out.weight(), packed(out));
     }
 
     /**
@@ -115,11 +106,10 @@ final class FusedOps {
      * @param mask broadcastable to [batch, kvHeads, group, seq, total]: 0 where visible, -1e9 where not
      * @param x the layer input (the residual), [batch, seq, hidden]
      * @param out the output projection, [hidden, heads·headDim]
-     * @param packed whether out is packed
      * @return {@code x + out(softmax(q·keysᵀ + mask)·values)}, [batch, seq, hidden]
      */
-    static NDArray attendMasked(NDArray q, NDArray keys, NDArray values, NDArray mask, NDArray x, NDArray out, boolean packed) {
-        return tensor("attend_masked", x, q, keys, values, mask, x, out, packed);
+    static NDArray attendMasked(NDArray q, NDArray keys, NDArray values, NDArray mask, NDArray x, Projection out) {
+        return tensor("attend_masked", x, q, keys, values, mask, x, out.weight(), packed(out));
     }
 
     /**
@@ -137,15 +127,14 @@ final class FusedOps {
      * @param mask broadcastable to [batch, kvHeads, group, seq, total], or null for a single new position
      * @param x the layer input (the residual), [batch, seq, hidden]
      * @param out the output projection, [hidden, heads·headDim]
-     * @param packed whether out is packed
      * @return {@code x + out(softmax(q·keysᵀ [+ mask])·values)}, [batch, seq, hidden]
      */
     static NDArray cacheAttend(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, long[] at, NDArray mask,
-            NDArray x, NDArray out, boolean packed) {
+            NDArray x, Projection out) {
         if (mask == null) {
-            return tensor("cache_attend", x, q, k, v, keys, values, at, x, out, packed);
+            return tensor("cache_attend", x, q, k, v, keys, values, at, x, out.weight(), packed(out));
         }
-        return tensor("cache_attend_masked", x, q, k, v, keys, values, at, mask, x, out, packed);
+        return tensor("cache_attend_masked", x, q, k, v, keys, values, at, mask, x, out.weight(), packed(out));
     }
 
     /**
@@ -165,12 +154,11 @@ final class FusedOps {
      * @param mask [rows, 1, 1, seq, total]: 0 where visible, -1e9 where not
      * @param x the layer input (the residual), [rows, seq, hidden]
      * @param out the output projection, [hidden, heads·headDim]
-     * @param packed whether out is packed
      * @return {@code x + out(softmax(q·keysᵀ + mask)·values)}, [rows, seq, hidden]
      */
     static NDArray cacheAttendRows(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, NDArray lanes,
-            NDArray slots, long[] at, NDArray mask, NDArray x, NDArray out, boolean packed) {
-        return tensor("cache_attend_rows", x, q, k, v, keys, values, lanes, slots, at, mask, x, out, packed);
+            NDArray slots, long[] at, NDArray mask, NDArray x, Projection out) {
+        return tensor("cache_attend_rows", x, q, k, v, keys, values, lanes, slots, at, mask, x, out.weight(), packed(out));
     }
 
     /**
@@ -181,11 +169,18 @@ final class FusedOps {
      * @param gateUp the fused gate/up projection, [2·intermediate, hidden], gate rows first
      * @param down the down projection, [hidden, intermediate]
      * @param eps the norm's ε
-     * @param packed whether the projections are packed
      * @return [batch, seq, hidden]
      */
-    static NDArray mlpBlock(NDArray h, NDArray normWeight, NDArray gateUp, NDArray down, double eps, boolean packed) {
-        return tensor("mlp_block", h, h, normWeight, gateUp, down, eps, packed);
+    static NDArray mlpBlock(NDArray h, NDArray normWeight, Projection gateUp, Projection down, double eps) {
+        if (packed(gateUp) != packed(down)) {
+            throw new IllegalArgumentException("the MLP's projections must share one layout");
+        }
+        return tensor("mlp_block", h, h, normWeight, gateUp.weight(), down.weight(), eps, packed(gateUp));
+    }
+
+    /** The helper's flag for a weight's layout: the one place a projection's kind becomes a boolean. */
+    private static boolean packed(Projection p) {
+        return p instanceof PackedProjection;
     }
 
     private static NDArray tensor(String method, NDArray owner, Object... args) {

@@ -344,36 +344,28 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * A pass whose rows share one start position ({@code pos.aligned}, no gradients): writes k and v
-     * at their slots and attends over every slot up to the pass's end, in one fused engine call
-     * ({@link FusedOps#cacheAttend}); the same arithmetic as {@link #writeAndRead} then attention.
-     *
-     * @return {@code x + out(attention)}, [batch, seq, hidden]
+     * @param layer a layer index
+     * @return that layer's key cache, [lanes, kvHeads, capacity, headDim] (the fused attention writes it in place)
      */
-    NDArray attendAligned(int layer, StepPositions pos, NDArray q, NDArray k, NDArray v, NDArray x, NDArray out,
-            boolean packed) {
-        checkPass(pos);
-        long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.start};
-        return FusedOps.cacheAttend(q, k, v, keys[layer], values[layer], at, pos.mask, x, out, packed);
+    NDArray keys(int layer) {
+        return keys[layer];
     }
 
     /**
-     * A pass whose rows sit at different positions (a rolling batch; no gradients): writes each row's
-     * k and v at its own lane and slots and attends, with the pass's mask, over every slot up to the
-     * pass's end, in one fused engine call ({@link FusedOps#cacheAttendRows}); the same arithmetic as
-     * {@link #writeAndRead} then masked attention.
-     *
-     * @return {@code x + out(attention)}, [rows, seq, hidden]
+     * @param layer a layer index
+     * @return that layer's value cache, [lanes, kvHeads, capacity, headDim] (the fused attention writes it in place)
      */
-    NDArray attendRows(int layer, StepPositions pos, NDArray q, NDArray k, NDArray v, NDArray x, NDArray out,
-            boolean packed) {
-        checkPass(pos);
-        long[] at = {pos.rows.firstLane(), pos.rows.rows(), pos.total};
-        return FusedOps.cacheAttendRows(q, k, v, keys[layer], values[layer], pos.writeLanes, pos.writeSlots, at, pos.mask,
-                x, out, packed);
+    NDArray values(int layer) {
+        return values[layer];
     }
 
-    private void checkPass(StepPositions pos) {
+    /**
+     * Checks that a pass fits this cache's lanes and slots.
+     *
+     * @param pos the pass's positions
+     * @throws IllegalArgumentException if it does not
+     */
+    void checkPass(StepPositions pos) {
         int firstLane = pos.rows.firstLane();
         int lastLane = firstLane + pos.rows.rows();
         if (lastLane > lanes || pos.total > capacity) {

@@ -45,7 +45,8 @@ public final class LlamaModel extends AbstractBlock {
     private final NDManager manager;
     private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
     /** Draft heads built from this model's head by {@link DraftHead#of}, by id set; cleared when the head changes. */
-    final java.util.Map<Object, DraftHead> draftHeads = new java.util.HashMap<>();
+    private final java.util.Map<Object, DraftHead> draftHeads = new java.util.HashMap<>();
+    private final Projection head; // the LM head as the products read it (for a packed tied head, its packed copy)
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, for row look-ups; else null
 
     /**
@@ -103,11 +104,12 @@ public final class LlamaModel extends AbstractBlock {
                 : addParameter(Parameter.builder().setName("lm_head").setType(Parameter.Type.WEIGHT).build());
         List<DecoderLayer> list = new ArrayList<>();
         for (int l = 0; l < config.numLayers(); l++) {
-            list.add(addChildBlock("layer" + l, new DecoderLayer(config, layout == WeightLayout.PACKED)));
+            list.add(addChildBlock("layer" + l, new DecoderLayer(config, layout)));
         }
         layers = Collections.unmodifiableList(list);
         norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
         rope = new Rope(manager, config);
+        head = Projection.of(this::headForProducts, layout);
     }
 
     /** @return the configuration */
@@ -184,8 +186,24 @@ public final class LlamaModel extends AbstractBlock {
      * @return x_to, [batch, seq, hidden]
      */
     public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, int start) {
+        return forwardLayers(hidden, from, to, cache, start, ForwardPath.forThisThread());
+    }
+
+    /**
+     * {@link #forwardLayers(NDArray, int, int, KvCache, int)} on a path the caller chooses.
+     *
+     * @param hidden x_from, [batch, seq, hidden]
+     * @param from the first layer
+     * @param to one past the last layer
+     * @param cache the cache, or null
+     * @param start the position of the first new token
+     * @param path FUSED (gradients off) or AUTOGRAD
+     * @return x_to, [batch, seq, hidden]
+     */
+    public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, int start, ForwardPath path) {
         Shape shape = hidden.getShape(); // [batch, seq, hidden]
-        return forwardLayers(hidden, from, to, cache, RowPositions.aligned(0, (int) shape.get(0), start, (int) shape.get(1)));
+        return forwardLayers(hidden, from, to, cache,
+                RowPositions.aligned(0, (int) shape.get(0), start, (int) shape.get(1)), path);
     }
 
     /**
@@ -201,6 +219,24 @@ public final class LlamaModel extends AbstractBlock {
      * @return x_to, [rows, seq, hidden]
      */
     public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, RowPositions positions) {
+        return forwardLayers(hidden, from, to, cache, positions, ForwardPath.forThisThread());
+    }
+
+    /**
+     * {@link #forwardLayers(NDArray, int, int, KvCache, RowPositions)} on a path the caller chooses: the one
+     * forward path of the model.
+     *
+     * @param hidden x_from, [rows, seq, hidden]
+     * @param from the first layer, 0 ≤ from ≤ to
+     * @param to one past the last layer, ≤ L
+     * @param cache the cache, or null (then the rows must be aligned at position 0)
+     * @param positions each row's lane and positions; its rows and length match hidden
+     * @param path FUSED (gradients off) or AUTOGRAD
+     * @return x_to, [rows, seq, hidden]
+     */
+    public NDArray forwardLayers(NDArray hidden, int from, int to, KvCache cache, RowPositions positions,
+            ForwardPath path) {
+        path.checkThread();
         if (from < 0 || from > to || to > layers.size()) {
             throw new IllegalArgumentException(
                     "layer range [" + from + ", " + to + ") outside [0, " + layers.size() + "]");
@@ -215,10 +251,9 @@ public final class LlamaModel extends AbstractBlock {
         }
         int scratch = cache == null ? 0 : cache.capacity() - 1;
         StepPositions pos = new StepPositions(hidden.getManager(), rope, positions, scratch);
-        boolean fused = FusedOps.active(); // no gradients: fused kernels; else DJL operations autograd follows
         NDArray x = hidden; // [batch, seq, hidden]
         for (int l = from; l < to; l++) {
-            x = layers.get(l).forward(x, rope, pos, cache, l, fused);
+            x = layers.get(l).forward(x, rope, pos, cache, l, path);
         }
         return x;
     }
@@ -230,11 +265,22 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits, [batch, seq, vocab] FLOAT32
      */
     public NDArray exitHead(NDArray hidden) {
-        if (FusedOps.active()) {
-            return FusedOps.normProject(hidden, norm.weight().getArray(), headForProducts(), norm.eps(),
-                    layout == WeightLayout.PACKED);
+        return exitHead(hidden, ForwardPath.forThisThread());
+    }
+
+    /**
+     * The shared exit head on a path the caller chooses.
+     *
+     * @param hidden x_E, [batch, seq, hidden]
+     * @param path FUSED (gradients off) or AUTOGRAD
+     * @return logits, [batch, seq, vocab] FLOAT32
+     */
+    public NDArray exitHead(NDArray hidden, ForwardPath path) {
+        path.checkThread();
+        if (path == ForwardPath.FUSED) {
+            return FusedOps.normProject(hidden, norm.weight().getArray(), head, norm.eps());
         }
-        return project(norm.apply(hidden), headForProducts());
+        return head.apply(norm.apply(hidden)); // [batch, seq, vocab]
     }
 
     /**
@@ -245,7 +291,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return [..., out], FLOAT32
      */
     public NDArray project(NDArray x, NDArray weight) {
-        return Ops.linear(x, weight, layout == WeightLayout.PACKED);
+        return Projection.of(() -> weight, layout).apply(x); // [..., out]
     }
 
     /**
@@ -381,6 +427,19 @@ public final class LlamaModel extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         for (var child : getChildren().values()) {
             child.initialize(manager, dataType, inputShapes);
+        }
+    }
+
+    /**
+     * The draft head for a key, built once per head: cached until {@link #repackHead} changes the head.
+     *
+     * @param key the draft vocabulary's identity
+     * @param build makes the head on first use
+     * @return the cached or new head
+     */
+    DraftHead draftHead(Object key, java.util.function.Supplier<DraftHead> build) {
+        synchronized (draftHeads) {
+            return draftHeads.computeIfAbsent(key, k -> build.get());
         }
     }
 

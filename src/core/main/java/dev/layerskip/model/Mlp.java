@@ -15,20 +15,22 @@ public final class Mlp extends ShapePreservingBlock {
 
     private final Parameter gateUp; // [2·intermediate, hidden]
     private final Parameter down; // [hidden, intermediate]
+    private final Projection gateUpProjection; // products with gateUp's array, in the model's layout
+    private final Projection downProjection;
     private final int intermediate;
-    private final boolean packed;
 
     /**
      * Creates the block; weights are set by the loader.
      *
      * @param intermediate the intermediate size
-     * @param packed whether the projections will be {@link WeightLayout#PACKED}
+     * @param layout how the loader lays the projections out (PLAIN or PACKED)
      */
-    public Mlp(int intermediate, boolean packed) {
+    public Mlp(int intermediate, WeightLayout layout) {
         this.intermediate = intermediate;
-        this.packed = packed;
         gateUp = addParameter(Parameter.builder().setName("gate_up").setType(Parameter.Type.WEIGHT).build());
         down = addParameter(Parameter.builder().setName("down").setType(Parameter.Type.WEIGHT).build());
+        gateUpProjection = Projection.of(gateUp::getArray, layout);
+        downProjection = Projection.of(down::getArray, layout);
     }
 
     /** @return the fused gate/up projection, [2·intermediate, hidden] (gate rows first) */
@@ -48,10 +50,10 @@ public final class Mlp extends ShapePreservingBlock {
      * @return the output, [..., hidden]
      */
     public NDArray apply(NDArray x) {
-        NDArray gu = Ops.linear(x, gateUp.getArray(), packed); // [..., 2·intermediate]
+        NDArray gu = gateUpProjection.apply(x); // [..., 2·intermediate]
         NDList parts = gu.split(new long[] {intermediate}, gu.getShape().dimension() - 1);
         NDArray hidden = Ops.silu(parts.get(0)).mul(parts.get(1)); // [..., intermediate]
-        return Ops.linear(hidden, down.getArray(), packed);
+        return downProjection.apply(hidden); // [..., hidden]
     }
 
     /**
@@ -62,7 +64,7 @@ public final class Mlp extends ShapePreservingBlock {
      * @return [batch, seq, hidden]
      */
     NDArray blockFused(NDArray h, RmsNorm norm) {
-        return FusedOps.mlpBlock(h, norm.weight().getArray(), gateUp.getArray(), down.getArray(), norm.eps(), packed);
+        return FusedOps.mlpBlock(h, norm.weight().getArray(), gateUpProjection, downProjection, norm.eps());
     }
 
     @Override

@@ -11,30 +11,6 @@ final class Ops {
     private Ops() {}
 
     /**
-     * {@code x · wᵀ}. With FLOAT16 or BF16 weights the input is cast down and the result back up,
-     * so the residual stream, norms and attention stay in FLOAT32.
-     *
-     * @param x the input, [..., in]
-     * @param w the weight, [out, in]
-     * @param packed whether w was laid out by {@link EngineOps#pack}
-     * @return the output, [..., out], in the input's type
-     */
-    static NDArray linear(NDArray x, NDArray w, boolean packed) {
-        if (packed) {
-            return EngineOps.linearPacked(x, w); // one native call: cast down, multiply, cast back
-        }
-        if (EngineOps.isBf16(w)) {
-            return EngineOps.linear(x, w);
-        }
-        if (w.getDataType() == x.getDataType()) {
-            return Linear.linear(x, w).singletonOrThrow();
-        }
-        NDArray xw = x.toType(w.getDataType(), false); // [..., in]
-        NDArray y = Linear.linear(xw, w).singletonOrThrow(); // [..., out]
-        return y.toType(x.getDataType(), false);
-    }
-
-    /**
      * SiLU (swish with β = 1): {@code x · sigmoid(x)}.
      *
      * @param x the input

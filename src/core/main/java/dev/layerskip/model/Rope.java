@@ -136,10 +136,11 @@ public final class Rope {
      *
      * @param x [batch, seq, heads, headDim]
      * @param tables the {@link #tables(int, int)} of the positions of x
+     * @param path FUSED (one helper call) or AUTOGRAD (DJL operations)
      * @return the rotated x, same shape
      */
-    NDArray apply(NDArray x, NDArray[] tables) {
-        if (FusedOps.active()) {
+    NDArray apply(NDArray x, NDArray[] tables, ForwardPath path) {
+        if (path == ForwardPath.FUSED) {
             return FusedOps.rope(x, tables[0], tables[1], halfSign); // one call; the tables broadcast over batch and heads
         }
         NDArray rotated = x.matMul(rotateHalf); // [batch, seq, heads, headDim]

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import dev.layerskip.model.ForwardPath;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.Scalars;
 
@@ -41,7 +42,7 @@ public final class ExitLossForward {
         for (int l = 0; l < layers; l++) {
             h = runLayer(model, manager, h, l, skip == null ? null : skip[l]);
             if (weights[l] > 0) {
-                NDArray ce = targets.crossEntropy(model.exitHead(h)); // []
+                NDArray ce = targets.crossEntropy(model.exitHead(h, ForwardPath.AUTOGRAD)); // []
                 if (perLayerLoss != null) {
                     perLayerLoss[l] = ce.getFloat();
                 }
@@ -68,7 +69,7 @@ public final class ExitLossForward {
             active = b;
         }
         if (active == b) {
-            return model.forwardLayers(h, l, l + 1, null, 0);
+            return model.forwardLayers(h, l, l + 1, null, 0, ForwardPath.AUTOGRAD);
         }
         if (active == 0) {
             return h; // the whole residual block is bypassed for every sample
@@ -84,7 +85,7 @@ public final class ExitLossForward {
         }
         Shape shape = h.getShape();
         NDArray kept = h.get(manager.create(rows)); // [active, seq, hidden]
-        NDArray delta = model.forwardLayers(kept, l, l + 1, null, 0).sub(kept); // [active, seq, hidden]
+        NDArray delta = model.forwardLayers(kept, l, l + 1, null, 0, ForwardPath.AUTOGRAD).sub(kept); // [active, seq, hidden]
         NDArray back = manager.create(scatter, new Shape(b, active))
                 .matMul(delta.reshape(active, shape.get(1) * shape.get(2))); // [batch, seq·hidden]
         return h.add(back.reshape(shape));

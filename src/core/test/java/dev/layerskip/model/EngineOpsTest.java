@@ -126,7 +126,7 @@ class EngineOpsTest {
             NDArray normWeight = m.ones(new Shape(256)); // [in]
             for (int rows : new int[] {1, 5, 127, 128, 129, 300}) {
                 NDArray x = m.randomNormal(0, 1, new Shape(1, rows, 256), DataType.FLOAT32); // [1, rows, in]
-                NDArray y = FusedOps.normProject(x, normWeight, w16, 1e-5, false); // [1, rows, out]
+                NDArray y = FusedOps.normProject(x, normWeight, new PlainProjection(() -> w16), 1e-5); // [1, rows, out]
                 NDArray n = x.div(x.square().mean(new int[] {-1}, true).add(1e-5).sqrt()); // [1, rows, in]
                 NDArray reference = ai.djl.nn.core.Linear.linear(n, w32).singletonOrThrow(); // [1, rows, out]
                 double error = y.sub(reference).abs().max().getFloat() / reference.abs().max().getFloat();

@@ -41,7 +41,7 @@ class FusedKernelsTest {
     private static float[] composed(Supplier<NDArray> run) {
         JniUtils.setGradMode(true);
         try {
-            assertFalse(FusedOps.active());
+            assertEquals(ForwardPath.AUTOGRAD, ForwardPath.forThisThread());
             return run.get().toType(DataType.FLOAT32, false).toFloatArray();
         } finally {
             JniUtils.setGradMode(false);
@@ -50,7 +50,7 @@ class FusedKernelsTest {
 
     private static float[] fused(Supplier<NDArray> run) {
         InferenceMode.enterOnThisThread();
-        assertTrue(FusedOps.active());
+        assertEquals(ForwardPath.FUSED, ForwardPath.forThisThread());
         return run.get().toType(DataType.FLOAT32, false).toFloatArray();
     }
 
@@ -125,13 +125,13 @@ class FusedKernelsTest {
             int d = loaded.model().config().headDim();
             NDArray x = m.randomNormal(new Shape(3, 5, 6, d)); // [batch, seq, heads, headDim]
             NDArray[] shared = rope.tables(7, 5); // [1, 5, 1, headDim]
-            float[] expected = composed(() -> rope.apply(x, shared));
-            assertClose(expected, fused(() -> rope.apply(x, shared)), 1e-6, "tables shared by the batch");
+            float[] expected = composed(() -> rope.apply(x, shared, ForwardPath.AUTOGRAD));
+            assertClose(expected, fused(() -> rope.apply(x, shared, ForwardPath.FUSED)), 1e-6, "tables shared by the batch");
             // per-row tables [batch, seq, 1, headDim] (positions differing by row) broadcast the same way
             NDArray cos = shared[0].repeat(0, 3);
             NDArray sin = shared[1].repeat(0, 3);
             assertEquals(new Shape(3, 5, 1, d), cos.getShape());
-            assertClose(expected, fused(() -> rope.apply(x, new NDArray[] {cos, sin})), 1e-6, "per-row tables");
+            assertClose(expected, fused(() -> rope.apply(x, new NDArray[] {cos, sin}, ForwardPath.FUSED)), 1e-6, "per-row tables");
         }
     }
 }
