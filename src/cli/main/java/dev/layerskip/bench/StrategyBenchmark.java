@@ -41,9 +41,7 @@ public final class StrategyBenchmark {
             throw new IllegalArgumentException("need at least one prompt and one repeat");
         }
         int n = strategies.size();
-        for (BenchStrategy s : strategies) {
-            s.generator().generate(prompts.get(0), config, TokenListener.NONE);
-        }
+        warmUp(prompts.get(0), config);
         double[][] tokensPerSecond = new double[n][repeats];
         double[][] quarterMs = new double[n][2];
         long[][] counts = new long[n][7]; // drafted, accepted, quarter samples, rounds, round tokens, draft ns, verify ns
@@ -83,12 +81,19 @@ public final class StrategyBenchmark {
                 tokensPerSecond[s][r] = nanos[s] == 0 ? 0 : tokens[s] * 1e9 / nanos[s];
             }
         }
+        return timings(prompts.size(), tokensPerSecond, quarterMs, counts, outputs);
+    }
+
+    // one timing per strategy from the measured totals; outputs are compared with the first strategy's
+    private List<StrategyTiming> timings(int promptCount, double[][] tokensPerSecond, double[][] quarterMs,
+            long[][] counts, int[][][] outputs) {
+        int n = strategies.size();
         List<StrategyTiming> out = new ArrayList<>();
         double reference = median(tokensPerSecond[0]);
         for (int s = 0; s < n; s++) {
             double tps = median(tokensPerSecond[s]);
             boolean matches = true;
-            for (int p = 0; p < prompts.size(); p++) {
+            for (int p = 0; p < promptCount; p++) {
                 matches &= Arrays.equals(outputs[0][p], outputs[s][p]);
             }
             long samples = Math.max(1, counts[s][2]);
@@ -99,6 +104,13 @@ public final class StrategyBenchmark {
                     ratio(counts[s][6], counts[s][3]) / 1e6));
         }
         return out;
+    }
+
+    // one untimed pass of every strategy, so that the measured passes start warm
+    private void warmUp(int[] prompt, GenerationConfig config) {
+        for (BenchStrategy s : strategies) {
+            s.generator().generate(prompt, config, TokenListener.NONE);
+        }
     }
 
     private static double ratio(long numerator, long denominator) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,10 +73,7 @@ final class BenchServeCommand implements Callable<Integer> {
             JsonArray rows = new JsonArray();
             Map<String, double[]> series = new LinkedHashMap<>();
             if (!json) {
-                out.printf("model %s: %d requests per client x %d new tokens, greedy; batch 1 and %d side by side%n",
-                        m.name, requests, bench.newTokens, maxBatchSize);
-                out.printf("%-34s %7s %12s %12s %8s %14s %14s%n", "strategy", "clients", "tok/s b=1", "tok/s b=" + maxBatchSize,
-                        "speedup", "median ms b=1", "median ms b=" + maxBatchSize);
+                printHeader(out, m.name);
             }
             for (String name : strategies) {
                 Generator generator = generator(name, m);
@@ -88,15 +86,7 @@ final class BenchServeCommand implements Callable<Integer> {
                     ServeLoad.Result many = load.run(m.model, generator, m.prompts, maxBatchSize);
                     alone[i] = one.tokensPerSecond();
                     batched[i] = many.tokensPerSecond();
-                    JsonObject row = new JsonObject();
-                    row.addProperty("strategy", name);
-                    row.addProperty("clients", clients[i]);
-                    row.addProperty("tokens_per_second_batch_1", one.tokensPerSecond());
-                    row.addProperty("tokens_per_second_batched", many.tokensPerSecond());
-                    row.addProperty("speedup", many.tokensPerSecond() / one.tokensPerSecond());
-                    row.addProperty("median_latency_ms_batch_1", one.medianLatencyMs());
-                    row.addProperty("median_latency_ms_batched", many.medianLatencyMs());
-                    rows.add(row);
+                    rows.add(row(name, clients[i], one, many));
                     if (!json) {
                         out.printf("%-34s %7d %12.1f %12.1f %7.2fx %14.1f %14.1f%n", name, clients[i], one.tokensPerSecond(),
                                 many.tokensPerSecond(), many.tokensPerSecond() / one.tokensPerSecond(), one.medianLatencyMs(),
@@ -108,24 +98,54 @@ final class BenchServeCommand implements Callable<Integer> {
                 series.put(name + ", batch " + maxBatchSize, batched);
             }
             if (json) {
-                JsonObject root = new JsonObject();
-                root.addProperty("model", m.name);
-                root.addProperty("max_batch_size", maxBatchSize);
-                root.addProperty("requests_per_client", requests);
-                root.addProperty("new_tokens", bench.newTokens);
-                root.add("results", rows);
-                out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
+                printJson(out, m.name, rows);
             }
             if (chart != null) {
-                double[] x = new double[clients.length];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = clients[i];
-                }
-                BitmapEncoder.saveBitmap(LineChart.chart("Serving throughput, " + m.name, "concurrent clients",
-                        "total tokens/s", x, series, Map.of(), false), chart.toString(), BitmapEncoder.BitmapFormat.PNG);
+                saveChart(m.name, series);
             }
         }
         return 0;
+    }
+
+    // the table's title line and column heads
+    private void printHeader(PrintWriter out, String model) {
+        out.printf("model %s: %d requests per client x %d new tokens, greedy; batch 1 and %d side by side%n",
+                model, requests, bench.newTokens, maxBatchSize);
+        out.printf("%-34s %7s %12s %12s %8s %14s %14s%n", "strategy", "clients", "tok/s b=1", "tok/s b=" + maxBatchSize,
+                "speedup", "median ms b=1", "median ms b=" + maxBatchSize);
+    }
+
+    // one JSON result row: a strategy at a client count, alone and batched
+    private static JsonObject row(String name, int clientCount, ServeLoad.Result one, ServeLoad.Result many) {
+        JsonObject row = new JsonObject();
+        row.addProperty("strategy", name);
+        row.addProperty("clients", clientCount);
+        row.addProperty("tokens_per_second_batch_1", one.tokensPerSecond());
+        row.addProperty("tokens_per_second_batched", many.tokensPerSecond());
+        row.addProperty("speedup", many.tokensPerSecond() / one.tokensPerSecond());
+        row.addProperty("median_latency_ms_batch_1", one.medianLatencyMs());
+        row.addProperty("median_latency_ms_batched", many.medianLatencyMs());
+        return row;
+    }
+
+    private void printJson(PrintWriter out, String model, JsonArray rows) {
+        JsonObject root = new JsonObject();
+        root.addProperty("model", model);
+        root.addProperty("max_batch_size", maxBatchSize);
+        root.addProperty("requests_per_client", requests);
+        root.addProperty("new_tokens", bench.newTokens);
+        root.add("results", rows);
+        out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
+    }
+
+    // total tokens/s by client count, one line per strategy and batch size
+    private void saveChart(String model, Map<String, double[]> series) throws IOException {
+        double[] x = new double[clients.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = clients[i];
+        }
+        BitmapEncoder.saveBitmap(LineChart.chart("Serving throughput, " + model, "concurrent clients",
+                "total tokens/s", x, series, Map.of(), false), chart.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private Generator generator(String name, BenchModelOptions.Opened m) {

@@ -114,54 +114,13 @@ final class ServeCommand implements Callable<Integer> {
         if (maxPendingMb != null && (maxPendingMb < 1 || maxPendingMb > (1L << 20))) {
             throw new IllegalArgumentException("--max-pending-mb must be in 1..1048576, got " + maxPendingMb);
         }
-        ServerConfig config = new ServerConfig(host, port, name, threads, queueSize, maxRequestBytes,
-                Duration.ofSeconds(120), Duration.ofSeconds(10),
-                maxConnections != null ? maxConnections
-                        : Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, threads + queueSize + 1),
-                Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(headerTimeoutSeconds != null ? headerTimeoutSeconds
-                        : Math.min(ServerConfig.DEFAULT_HEADER_TIMEOUT.toSeconds(), readTimeoutSeconds)),
-                maxPendingMb != null ? Math.multiplyExact(maxPendingMb, 1L << 20)
-                        : Math.max(ServerConfig.DEFAULT_MAX_PENDING_BYTES, 4L * maxRequestBytes));
-        Criteria.Builder<Input, Output> criteria = LayerSkipCriteria.builder(Input.class, Output.class)
-                .optModelPath(modelOptions.model)
-                .optDevice(modelOptions.device())
-                .optArgument("dtype", modelOptions.dtype.name())
-                .optArgument("kv_cache_dtype", modelOptions.kvCache().label())
-                .optArgument("strategy", strategy.cliName())
-                .optArgument("max_new_tokens", maxNewTokens)
-                .optArgument("max_new_tokens_cap", maxNewTokensCap)
-                .optArgument("max_streams", threads)
-                .optArgument("max_batch_size", maxBatchSize)
-                .optArgument("kv_cache_budget_mb", kvCacheBudgetMb);
+        ServerConfig config = serverConfig(name, threads);
+        Criteria.Builder<Input, Output> criteria = criteria(threads);
         speculation.settings(strategy); // checks the values before the model loads
-        if (chatTemplate != null) {
-            criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());
-        }
-        if (speculation.exitLayer != null) {
-            criteria.optArgument("exit_layer", speculation.exitLayer);
-        }
-        if (speculation.numSpeculations != null) {
-            criteria.optArgument("num_speculations", speculation.numSpeculations);
-        }
-        if (speculation.draftConfidence != null) {
-            criteria.optArgument("draft_confidence", speculation.draftConfidence);
-        }
-        if (speculation.draftVocab != null) {
-            criteria.optArgument("draft_vocab", speculation.draftVocab);
-        }
-        if (speculation.pipelined != null) {
-            criteria.optArgument("speculative_pipeline", speculation.pipelined);
-        }
+        addOptionalArguments(criteria);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "layerskip-serve-shutdown");
+        Thread hook = shutdownHook(closed);
         Runtime.getRuntime().addShutdownHook(hook);
         try (ZooModel<Input, Output> model = criteria.build().loadModel();
                 EmbeddedServer server = EmbeddedServer.start(model, config)) {
@@ -185,5 +144,66 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    // the HTTP server's limits; options left out take defaults that follow from the ones given
+    private ServerConfig serverConfig(String name, int threads) {
+        return new ServerConfig(host, port, name, threads, queueSize, maxRequestBytes,
+                Duration.ofSeconds(120), Duration.ofSeconds(10),
+                maxConnections != null ? maxConnections
+                        : Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, threads + queueSize + 1),
+                Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(headerTimeoutSeconds != null ? headerTimeoutSeconds
+                        : Math.min(ServerConfig.DEFAULT_HEADER_TIMEOUT.toSeconds(), readTimeoutSeconds)),
+                maxPendingMb != null ? Math.multiplyExact(maxPendingMb, 1L << 20)
+                        : Math.max(ServerConfig.DEFAULT_MAX_PENDING_BYTES, 4L * maxRequestBytes));
+    }
+
+    // the model's criteria with the arguments every serve passes
+    private Criteria.Builder<Input, Output> criteria(int threads) {
+        return LayerSkipCriteria.builder(Input.class, Output.class)
+                .optModelPath(modelOptions.model)
+                .optDevice(modelOptions.device())
+                .optArgument("dtype", modelOptions.dtype.name())
+                .optArgument("kv_cache_dtype", modelOptions.kvCache().label())
+                .optArgument("strategy", strategy.cliName())
+                .optArgument("max_new_tokens", maxNewTokens)
+                .optArgument("max_new_tokens_cap", maxNewTokensCap)
+                .optArgument("max_streams", threads)
+                .optArgument("max_batch_size", maxBatchSize)
+                .optArgument("kv_cache_budget_mb", kvCacheBudgetMb);
+    }
+
+    // the arguments passed only when their option is given
+    private void addOptionalArguments(Criteria.Builder<Input, Output> criteria) {
+        if (chatTemplate != null) {
+            criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());
+        }
+        if (speculation.exitLayer != null) {
+            criteria.optArgument("exit_layer", speculation.exitLayer);
+        }
+        if (speculation.numSpeculations != null) {
+            criteria.optArgument("num_speculations", speculation.numSpeculations);
+        }
+        if (speculation.draftConfidence != null) {
+            criteria.optArgument("draft_confidence", speculation.draftConfidence);
+        }
+        if (speculation.draftVocab != null) {
+            criteria.optArgument("draft_vocab", speculation.draftVocab);
+        }
+        if (speculation.pipelined != null) {
+            criteria.optArgument("speculative_pipeline", speculation.pipelined);
+        }
+    }
+
+    // counts down `stop` on JVM shutdown, then waits until the server is closed
+    private Thread shutdownHook(CountDownLatch closed) {
+        return new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "layerskip-serve-shutdown");
     }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,17 +88,7 @@ final class SweepCommand implements Callable<Integer> {
                     rowVocab[i * vocabs.length + k] = vocabs[k];
                 }
             }
-            List<BenchStrategy> strategies = new ArrayList<>();
-            strategies.add(new BenchStrategy("autoregressive", new AutoregressiveGenerator(m.model, null, layers)));
-            for (int i = 0; i < exits.length; i++) {
-                int e = exits[i];
-                DraftScorer drafter = rowVocab[i] == null ? DraftScorer.full(m.model) : m.drafter(rowVocab[i]);
-                for (int d : speculations) {
-                    strategies.add(new BenchStrategy(rowLabel(e, rowVocab[i]) + ":" + d,
-                            new SelfSpeculativeGenerator(m.model, null, e, new DraftLength.Fixed(d), drafter).withPipeline(pipelined)));
-                }
-            }
-            List<StrategyTiming> timings = new StrategyBenchmark(strategies)
+            List<StrategyTiming> timings = new StrategyBenchmark(strategies(m, exits, rowVocab))
                     .run(m.prompts, GenerationConfig.greedy(bench.newTokens, List.of()), repeats);
             double[][] speedup = new double[exits.length][speculations.length];
             StringBuilder csv = new StringBuilder(
@@ -124,16 +115,7 @@ final class SweepCommand implements Callable<Integer> {
             Path csvFile = Path.of(out + ".csv");
             Path pngFile = Path.of(out + ".png");
             Files.writeString(csvFile, csv.toString(), StandardCharsets.UTF_8);
-            String[] rows = new String[exits.length];
-            String[] cols = new String[speculations.length];
-            for (int i = 0; i < exits.length; i++) {
-                rows[i] = rowLabel(exits[i], rowVocab[i]);
-            }
-            for (int j = 0; j < speculations.length; j++) {
-                cols[j] = "d=" + speculations[j];
-            }
-            HeatMap.write(pngFile, "Self-speculative speedup over autoregressive: " + m.name, vocabs.length > 1 ? "exit layer, draft vocabulary" : "exit layer", rows,
-                    "num_speculations", cols, speedup, 1.0);
+            writeHeatMap(pngFile, m.name, exits, rowVocab, vocabs.length > 1, speedup);
             if (saveDefaults) {
                 if (m.directory == null) {
                     throw new IllegalArgumentException("--save-defaults needs --model, not --random-shape");
@@ -143,6 +125,37 @@ final class SweepCommand implements Callable<Integer> {
             report(m, timings.get(0), timings, exits, rowVocab, best, bestE, bestD, bestN, csvFile, pngFile);
         }
         return 0;
+    }
+
+    // autoregressive first (the reference), then one self-speculative strategy per grid cell, row by row
+    private List<BenchStrategy> strategies(BenchModelOptions.Opened m, int[] exits, Integer[] rowVocab) {
+        int layers = m.model.numLayers();
+        List<BenchStrategy> strategies = new ArrayList<>();
+        strategies.add(new BenchStrategy("autoregressive", new AutoregressiveGenerator(m.model, null, layers)));
+        for (int i = 0; i < exits.length; i++) {
+            int e = exits[i];
+            DraftScorer drafter = rowVocab[i] == null ? DraftScorer.full(m.model) : m.drafter(rowVocab[i]);
+            for (int d : speculations) {
+                strategies.add(new BenchStrategy(rowLabel(e, rowVocab[i]) + ":" + d,
+                        new SelfSpeculativeGenerator(m.model, null, e, new DraftLength.Fixed(d), drafter).withPipeline(pipelined)));
+            }
+        }
+        return strategies;
+    }
+
+    // the speedup grid as a PNG heat map, white at 1x
+    private void writeHeatMap(Path pngFile, String model, int[] exits, Integer[] rowVocab, boolean severalVocabs,
+            double[][] speedup) throws IOException {
+        String[] rows = new String[exits.length];
+        String[] cols = new String[speculations.length];
+        for (int i = 0; i < exits.length; i++) {
+            rows[i] = rowLabel(exits[i], rowVocab[i]);
+        }
+        for (int j = 0; j < speculations.length; j++) {
+            cols[j] = "d=" + speculations[j];
+        }
+        HeatMap.write(pngFile, "Self-speculative speedup over autoregressive: " + model,
+                severalVocabs ? "exit layer, draft vocabulary" : "exit layer", rows, "num_speculations", cols, speedup, 1.0);
     }
 
     private static int[] defaultExits(int layers) {

@@ -43,6 +43,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        TrainConfig cfg = TrainConfigJson.read(config, overrideFlags());
+        PrintWriter out = spec.commandLine().getOut();
+        long begin = System.nanoTime();
+        new LayerSkipTrainer(cfg, progress(out)).run(resume);
+        out.printf(Locale.ROOT, "done in %.1f min; model written to %s%n", (System.nanoTime() - begin) / 6e10,
+                cfg.outputDir().resolve("model"));
+        return 0;
+    }
+
+    // the --KEY VALUE and --KEY=VALUE arguments picocli left unmatched, by dotted key
+    private Map<String, String> overrideFlags() {
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < overrides.size(); i++) {
             String a = overrides.get(i);
@@ -62,10 +73,12 @@ final class TrainCommand implements Callable<Integer> {
             }
             flags.put(key, value);
         }
-        TrainConfig cfg = TrainConfigJson.read(config, flags);
-        PrintWriter out = spec.commandLine().getOut();
-        long begin = System.nanoTime();
-        new LayerSkipTrainer(cfg, new TrainingProgress() {
+        return flags;
+    }
+
+    // prints a progress bar per step (only the last with --quiet), evaluations and checkpoints
+    private TrainingProgress progress(PrintWriter out) {
+        return new TrainingProgress() {
             @Override
             public void onStep(long step, long total, double loss, double[] perExit, double lr, double tokensPerSecond) {
                 if (quiet && step != total) {
@@ -105,9 +118,6 @@ final class TrainCommand implements Callable<Integer> {
                 out.printf("[checkpoint] %s%n", directory);
                 out.flush();
             }
-        }).run(resume);
-        out.printf(Locale.ROOT, "done in %.1f min; model written to %s%n", (System.nanoTime() - begin) / 6e10,
-                cfg.outputDir().resolve("model"));
-        return 0;
+        };
     }
 }

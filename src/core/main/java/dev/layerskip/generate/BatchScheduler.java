@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -40,15 +39,13 @@ import java.util.function.BooleanSupplier;
  */
 public final class BatchScheduler implements AutoCloseable {
 
-    private static final Runnable DONE = () -> { };
-
     private final LlamaModel model;
     private final TextTokenizer tokenizer;
     private final BatchLimits limits;
     private final Object lock = new Object();
-    private final ArrayDeque<Ticket> pending = new ArrayDeque<>(); // guarded by lock
+    private final ArrayDeque<BatchTicket> pending = new ArrayDeque<>(); // guarded by lock
     private final Map<BatchPlan.Key, RollingBatch> batches = new LinkedHashMap<>(); // scheduler thread only
-    private final Map<BatchRow, Ticket> tickets = new IdentityHashMap<>(); // scheduler thread only
+    private final Map<BatchRow, BatchTicket> tickets = new IdentityHashMap<>(); // scheduler thread only
     private final Thread thread;
     private volatile boolean closed;
     private volatile int running;
@@ -179,9 +176,9 @@ public final class BatchScheduler implements AutoCloseable {
     private List<GenerationResult> submit(Generator generator, int[] promptIds, List<GenerationConfig> configs,
             List<TokenListener> listeners) {
         BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
-        List<Ticket> group = new ArrayList<>();
+        List<BatchTicket> group = new ArrayList<>();
         for (int i = 0; i < configs.size(); i++) {
-            Ticket ticket = new Ticket(generator, listeners.get(i), events, group.isEmpty() ? null : group.get(0));
+            BatchTicket ticket = new BatchTicket(generator, listeners.get(i), events, group.isEmpty() ? null : group.get(0));
             ticket.row = new BatchRow(promptIds, configs.get(i), tokenizer, ticket, model.config(),
                     generator.plan().draftLength(), length -> { });
             long alone = RollingBatch.cacheBytesAlone(model, generator.exitLayer(), generator.plan().speculative(), ticket.row);
@@ -196,15 +193,15 @@ public final class BatchScheduler implements AutoCloseable {
             group.get(0).row.shareItsPrompt();
         }
         enqueue(group);
-        replay(group, events);
+        BatchTicket.replay(group, events);
         List<GenerationResult> results = new ArrayList<>();
-        for (Ticket t : group) {
+        for (BatchTicket t : group) {
             results.add(t.row.result());
         }
         return results;
     }
 
-    private void enqueue(List<Ticket> group) {
+    private void enqueue(List<BatchTicket> group) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the batch scheduler is closed");
@@ -219,42 +216,6 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Replays the group's events to its listeners on this thread until every row is done; rethrows a listener's error. */
-    private void replay(List<Ticket> group, BlockingQueue<Runnable> events) {
-        RuntimeException listenerError = null;
-        int done = 0;
-        while (done < group.size()) {
-            Runnable event;
-            try {
-                event = events.poll(20, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                group.forEach(t -> t.cancel = true); // finish at the next token, then report the interruption
-                Thread.currentThread().interrupt();
-                continue;
-            }
-            if (event == DONE) {
-                done++;
-                continue;
-            }
-            if (event != null && listenerError == null) {
-                try {
-                    event.run();
-                } catch (RuntimeException e) {
-                    listenerError = e; // as with a generator: the consumer's error ends the generation
-                    group.forEach(t -> t.cancel = true);
-                }
-            }
-            for (Ticket t : group) {
-                if (listenerError == null && t.consumer.cancelled()) {
-                    t.cancel = true;
-                }
-            }
-        }
-        if (listenerError != null) {
-            throw listenerError;
-        }
-    }
-
     private static long mib(long bytes) {
         return (bytes + (1 << 20) - 1) >> 20;
     }
@@ -263,7 +224,7 @@ public final class BatchScheduler implements AutoCloseable {
         InferenceMode.enterOnThisThread();
         try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config())) {
             while (awaitWork()) {
-                Ticket next;
+                BatchTicket next;
                 while ((next = nextAdmitted()) != null) {
                     RollingBatch batch = batchFor(next.generator);
                     if (next.forkOf != null && batch.joinFork(next.row, next.forkOf.row)) {
@@ -279,7 +240,7 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 peakRunning = Math.max(peakRunning, tickets.size());
                 running = tickets.size();
-                Ticket alone = pipelinable();
+                BatchTicket alone = pipelinable();
                 if (alone != null) {
                     pipeline(alone);
                 } else {
@@ -318,9 +279,9 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** The first waiting request if it may join now: FIFO, within the batch size and the KV budget. */
-    private Ticket nextAdmitted() {
+    private BatchTicket nextAdmitted() {
         synchronized (lock) {
-            Ticket next = pending.peek();
+            BatchTicket next = pending.peek();
             if (next == null || tickets.size() >= limits.maxBatchSize()) {
                 return null;
             }
@@ -340,17 +301,17 @@ public final class BatchScheduler implements AutoCloseable {
      * The only running request, if it should decode as the pipeline now: a greedy request of a pipelined
      * generator, with no other request running or waiting here or elsewhere.
      */
-    private Ticket pipelinable() {
+    private BatchTicket pipelinable() {
         if (tickets.size() != 1) {
             return null;
         }
-        Ticket only = tickets.values().iterator().next();
+        BatchTicket only = tickets.values().iterator().next();
         boolean pipelined = only.generator.plan().pipelined();
         return pipelined && only.row.sampler.config().isGreedy() && !othersWaiting() ? only : null;
     }
 
     /** Decodes the lone request as the pipeline until it ends or another request waits (then it stays in its batch). */
-    private void pipeline(Ticket alone) {
+    private void pipeline(BatchTicket alone) {
         pipelineRuns++; // only this thread writes
         List<BatchRow> left = batchFor(alone.generator).pipeline(this::othersWaiting);
         if (left.isEmpty()) {
@@ -377,9 +338,9 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** Releases a request that left the batches (already out of {@code tickets}): its caller sees it no longer running. */
-    private void finish(Ticket t) {
+    private void finish(BatchTicket t) {
         running = tickets.size();
-        t.events.add(DONE);
+        t.done();
     }
 
     /**
@@ -396,48 +357,6 @@ public final class BatchScheduler implements AutoCloseable {
             thread.join(60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** One request: its row, and the events its caller's thread replays to the real listener. */
-    private static final class Ticket implements TokenListener {
-        final Generator generator;
-        final BlockingQueue<Runnable> events; // shared by the tickets of one request
-        final Ticket forkOf; // the request's first ticket, whose prompt this one shares; null for it
-        BatchRow row;
-        volatile boolean cancel;
-        final TokenListener consumer;
-
-        Ticket(Generator generator, TokenListener consumer, BlockingQueue<Runnable> events, Ticket forkOf) {
-            this.generator = generator;
-            this.consumer = consumer;
-            this.events = events;
-            this.forkOf = forkOf;
-        }
-
-        @Override
-        public void onToken(int tokenId, String textDelta) {
-            events.add(() -> consumer.onToken(tokenId, textDelta));
-        }
-
-        @Override
-        public void onPromptLogprobs(List<TokenLogprob> logprobs) {
-            events.add(() -> consumer.onPromptLogprobs(logprobs));
-        }
-
-        @Override
-        public void onLogprob(TokenLogprob logprob) {
-            events.add(() -> consumer.onLogprob(logprob));
-        }
-
-        @Override
-        public void onDraft(int[] draftIds, int accepted) {
-            events.add(() -> consumer.onDraft(draftIds, accepted));
-        }
-
-        @Override
-        public boolean cancelled() {
-            return cancel;
         }
     }
 }

@@ -76,29 +76,15 @@ final class OutputCollector {
                 prefixOffset = readOffset;
                 readOffset = count;
             }
-            // stop strings are searched in the emitted text plus what is held back, only where a match could
-            // end in the new text: a tail of bounded length, so the work per token does not grow with the output
-            if (!config.stopStrings().isEmpty()) {
-                int from = Math.max(0, previousLength - longestStop + 1);
-                String tail = text.substring(from) + pending;
-                for (String stop : config.stopStrings()) {
-                    if (finish == null && tail.indexOf(stop, Math.max(0, previousLength - stop.length() + 1 - from)) >= 0) {
-                        finish = FinishReason.STOP_STRING;
-                    }
-                }
+            if (!config.stopStrings().isEmpty() && finish == null && stopStringEnds(previousLength, pending)) {
+                finish = FinishReason.STOP_STRING;
             }
         }
         if (finish == null && count >= limit) {
             finish = FinishReason.LENGTH;
         }
         if (finish != null && tokenizer != null) {
-            // flush what was held back: the final text is the decoding of all tokens
-            String full = tokenizer.decode(Arrays.copyOf(tokens, count));
-            if (full.startsWith(text.toString())) {
-                delta += full.substring(text.length());
-            }
-            text.setLength(0);
-            text.append(full);
+            delta += flushHeldBack();
         }
         if (logprob != null) {
             listener.onLogprob(logprob);
@@ -108,6 +94,31 @@ final class OutputCollector {
             finish = FinishReason.CANCELLED;
         }
         return finish != null;
+    }
+
+    /**
+     * Whether a stop string ends in the text emitted by this token or held back after it. Stop strings are
+     * searched in the emitted text plus what is held back, only where a match could end in the new text: a
+     * tail of bounded length, so the work per token does not grow with the output.
+     */
+    private boolean stopStringEnds(int previousLength, String pending) {
+        int from = Math.max(0, previousLength - longestStop + 1);
+        String tail = text.substring(from) + pending;
+        for (String stop : config.stopStrings()) {
+            if (tail.indexOf(stop, Math.max(0, previousLength - stop.length() + 1 - from)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Makes the text the decoding of all tokens and returns what was held back of it (the last delta's rest). */
+    private String flushHeldBack() {
+        String full = tokenizer.decode(Arrays.copyOf(tokens, count));
+        String rest = full.startsWith(text.toString()) ? full.substring(text.length()) : "";
+        text.setLength(0);
+        text.append(full);
+        return rest;
     }
 
     /** @return the generation settings */

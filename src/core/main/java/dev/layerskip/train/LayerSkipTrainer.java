@@ -98,14 +98,7 @@ public final class LayerSkipTrainer {
             Map<String, String> ids = new HashMap<>();
             names.forEach((id, name) -> ids.put(name, id));
             long start = checkpoint.isPresent() ? TrainingCheckpoint.restoreOptimizer(checkpoint.get(), optimizer, manager, ids) : 0;
-            List<Set<String>> layerParams = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                Set<String> set = new HashSet<>();
-                for (Parameter p : model.layers().get(l).getParameters().values()) {
-                    set.add(p.getId());
-                }
-                layerParams.add(set);
-            }
+            List<Set<String>> layerParams = layerParameterIds(model);
             List<Double> losses = new ArrayList<>();
             try (Model djlModel = Model.newInstance("layerskip", "PyTorch")) {
                 djlModel.setBlock(model);
@@ -133,6 +126,19 @@ public final class LayerSkipTrainer {
             saveFinal(model);
             return losses;
         }
+    }
+
+    // the ids of each layer's parameters, by layer
+    private static List<Set<String>> layerParameterIds(LlamaModel model) {
+        List<Set<String>> layerParams = new ArrayList<>();
+        for (int l = 0; l < model.numLayers(); l++) {
+            Set<String> set = new HashSet<>();
+            for (Parameter p : model.layers().get(l).getParameters().values()) {
+                set.add(p.getId());
+            }
+            layerParams.add(set);
+        }
+        return layerParams;
     }
 
     private LlamaModel initialModel(NDManager manager) throws IOException {

@@ -87,14 +87,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
         try {
             Path dir = CheckpointLocation.resolve(model.getModelPath(), arguments);
             model.setProperty(CHECKPOINT_PROPERTY, dir.toString());
-            String chatTemplate = values.string("chat_template", null);
-            if (chatTemplate != null) {
-                Path file = model.getModelPath() == null ? Path.of(chatTemplate) : model.getModelPath().resolve(chatTemplate);
-                if (!java.nio.file.Files.isRegularFile(file)) {
-                    throw new IllegalArgumentException("argument 'chat_template': no file " + file);
-                }
-                model.setProperty(CHAT_TEMPLATE_PROPERTY, file.toString());
-            }
+            setChatTemplate(model, values);
             GenerationArguments defaults = GenerationArguments.from(arguments);
             BatchLimits batching = batchLimits(values);
             // every request of a full batch may stream: max_streams defaults to at least max_batch_size
@@ -121,14 +114,36 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
             model.close();
             throw new TranslateException(e.getMessage(), e);
         }
-        ExecutorService pool = streams;
+        closeWithModel(model, llama, service, streams);
+        if (input == Input.class) {
+            return (Translator<I, O>) new LayerSkipServingTranslator(service, streams);
+        }
+        return output == String.class
+                ? (Translator<I, O>) LayerSkipTranslator.text(service)
+                : (Translator<I, O>) LayerSkipTranslator.results(service);
+    }
+
+    /** Records the argument {@code chat_template}, if given, as the model's {@link #CHAT_TEMPLATE_PROPERTY}. */
+    private static void setChatTemplate(Model model, ArgumentValues values) {
+        String chatTemplate = values.string("chat_template", null);
+        if (chatTemplate != null) {
+            Path file = model.getModelPath() == null ? Path.of(chatTemplate) : model.getModelPath().resolve(chatTemplate);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("argument 'chat_template': no file " + file);
+            }
+            model.setProperty(CHAT_TEMPLATE_PROPERTY, file.toString());
+        }
+    }
+
+    /** Closes the service and the stream threads (if any) when the model closes, before its weights are freed. */
+    private static void closeWithModel(Model model, LlamaModel llama, GenerationService service, ExecutorService streams) {
         AutoCloseable shutdown = () -> {
-            if (pool != null) {
-                pool.shutdown(); // queued streams still run and end at once: the service is closing
+            if (streams != null) {
+                streams.shutdown(); // queued streams still run and end at once: the service is closing
             }
             service.close(); // cancels and waits for running generations, closes the tokenizer
-            if (pool != null && !pool.awaitTermination(60, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
+            if (streams != null && !streams.awaitTermination(60, TimeUnit.SECONDS)) {
+                streams.shutdownNow();
             }
         };
         Optional<ModelResources> resources = ModelResources.take(llama);
@@ -137,12 +152,6 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
         } else {
             model.getNDManager().attachInternal(UUID.randomUUID().toString(), shutdown);
         }
-        if (input == Input.class) {
-            return (Translator<I, O>) new LayerSkipServingTranslator(service, streams);
-        }
-        return output == String.class
-                ? (Translator<I, O>) LayerSkipTranslator.text(service)
-                : (Translator<I, O>) LayerSkipTranslator.results(service);
     }
 
     /**

@@ -135,13 +135,10 @@ public final class TaskEvaluator {
         for (Generator g : generators) {
             g.generate(prompts[0], warmUp, TokenListener.NONE);
         }
-        long[] tokens = new long[n];
-        long[] nanos = new long[n];
-        long[] drafted = new long[n];
-        long[] accepted = new long[n];
-        double[][] scoreSums = new double[n][metric.columns().size()];
-        int[][][] ids = new int[n][count][];
-        String[][] predicted = new String[n][count];
+        StrategyRun[] runs = new StrategyRun[n];
+        for (int s = 0; s < n; s++) {
+            runs[s] = new StrategyRun(count);
+        }
         for (int i = 0; i < count; i++) {
             TaskExample example = examples.get(i);
             GenerationConfig config = new GenerationConfig(maxNewTokens, sampling, eos, example.stop());
@@ -149,41 +146,43 @@ public final class TaskEvaluator {
                 int s = (i + j) % n;
                 long start = System.nanoTime();
                 GenerationResult result = generators.get(s).generate(prompts[i], config, TokenListener.NONE);
-                nanos[s] += System.nanoTime() - start;
-                tokens[s] += result.tokenIds().length;
-                drafted[s] += result.stats().drafted();
-                accepted[s] += result.stats().accepted();
-                ids[s][i] = result.tokenIds();
-                predicted[s][i] = example.prediction(result.text());
+                runs[s].add(i, result, System.nanoTime() - start, example.prediction(result.text()));
             }
             progress.onExample(i + 1, count);
         }
-        double referenceSpeed = tokens[0] * 1e9 / Math.max(1, nanos[0]);
+        double referenceSpeed = runs[0].tokens * 1e9 / Math.max(1, runs[0].nanos);
         List<StrategyResult> results = new ArrayList<>();
         for (int s = 0; s < n; s++) {
-            int differing = 0;
-            for (int i = 0; i < count; i++) {
-                double[] scores = metric.score(predicted[s][i], examples.get(i).reference());
-                for (int c = 0; c < scores.length; c++) {
-                    scoreSums[s][c] += scores[c];
-                }
-                if (!Arrays.equals(ids[s][i], ids[0][i])) {
-                    differing++;
-                }
-            }
-            List<Double> means = new ArrayList<>();
-            for (double sum : scoreSums[s]) {
-                means.add(sum / count);
-            }
-            TaskStrategy strategy = ordered.get(s);
-            double seconds = nanos[s] / 1e9;
-            double speed = seconds == 0 ? 0 : tokens[s] / seconds;
-            results.add(new StrategyResult(strategy.label(loaded.model(), defaults), strategy.strategy(),
-                    strategy.exitLayer(loaded.model(), defaults), strategy.numSpeculations(defaults), means, tokens[s], seconds,
-                    referenceSpeed == 0 ? 0 : speed / referenceSpeed, drafted[s] == 0 ? 0 : (double) accepted[s] / drafted[s],
-                    differing, Arrays.asList(predicted[s])));
+            results.add(strategyResult(ordered.get(s), runs[s], runs[0], examples, referenceSpeed, defaults));
         }
         return new TaskReport(modelName(), task, metric, count, maxNewTokens, sampling, results);
+    }
+
+    // one strategy's row: mean scores, speed-up over the reference, and how many outputs differ from the reference's
+    private StrategyResult strategyResult(TaskStrategy strategy, StrategyRun run, StrategyRun reference,
+            List<TaskExample> examples, double referenceSpeed, Optional<SpeculationDefaults> defaults) {
+        int count = examples.size();
+        double[] scoreSums = new double[metric.columns().size()];
+        int differing = 0;
+        for (int i = 0; i < count; i++) {
+            double[] scores = metric.score(run.predicted[i], examples.get(i).reference());
+            for (int c = 0; c < scores.length; c++) {
+                scoreSums[c] += scores[c];
+            }
+            if (!Arrays.equals(run.ids[i], reference.ids[i])) {
+                differing++;
+            }
+        }
+        List<Double> means = new ArrayList<>();
+        for (double sum : scoreSums) {
+            means.add(sum / count);
+        }
+        double seconds = run.nanos / 1e9;
+        double speed = seconds == 0 ? 0 : run.tokens / seconds;
+        return new StrategyResult(strategy.label(loaded.model(), defaults), strategy.strategy(),
+                strategy.exitLayer(loaded.model(), defaults), strategy.numSpeculations(defaults), means, run.tokens, seconds,
+                referenceSpeed == 0 ? 0 : speed / referenceSpeed, run.drafted == 0 ? 0 : (double) run.accepted / run.drafted,
+                differing, Arrays.asList(run.predicted));
     }
 
     /** @return the model's name in reports: its directory's name */
@@ -204,5 +203,30 @@ public final class TaskEvaluator {
             }
         }
         return out;
+    }
+
+    /** One strategy's generations and totals over the examples. */
+    private static final class StrategyRun {
+        long tokens;
+        long nanos;
+        long drafted;
+        long accepted;
+        final int[][] ids;
+        final String[] predicted;
+
+        StrategyRun(int count) {
+            ids = new int[count][];
+            predicted = new String[count];
+        }
+
+        // counts one example's generation, timed at elapsedNanos
+        void add(int example, GenerationResult result, long elapsedNanos, String prediction) {
+            nanos += elapsedNanos;
+            tokens += result.tokenIds().length;
+            drafted += result.stats().drafted();
+            accepted += result.stats().accepted();
+            ids[example] = result.tokenIds();
+            predicted[example] = prediction;
+        }
     }
 }

@@ -141,15 +141,7 @@ public final class TaskFile {
                 }
             }
             reader.endObject();
-            boolean more;
-            try {
-                more = reader.peek() != JsonToken.END_DOCUMENT;
-            } catch (MalformedJsonException e) {
-                more = true; // a strict reader refuses a second value outright
-            }
-            if (more) {
-                throw new TaskFileException(where + ": more than one JSON value on the line");
-            }
+            requireEnd(reader, where);
         } catch (TaskFileException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
@@ -165,6 +157,19 @@ public final class TaskFile {
             throw new TaskFileException(where + ": empty prompt");
         }
         return new TaskExample(id != null ? id : "line " + line, prompt, reference, stop, where);
+    }
+
+    // refuses anything after the line's object
+    private static void requireEnd(JsonReader reader, String where) throws IOException {
+        boolean more;
+        try {
+            more = reader.peek() != JsonToken.END_DOCUMENT;
+        } catch (MalformedJsonException e) {
+            more = true; // a strict reader refuses a second value outright
+        }
+        if (more) {
+            throw new TaskFileException(where + ": more than one JSON value on the line");
+        }
     }
 
     private static String string(JsonReader reader, String where, String field) throws IOException {
