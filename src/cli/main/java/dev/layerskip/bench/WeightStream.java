@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.Projection;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,24 +46,24 @@ public record WeightStream(long weightBytes, double productMs) {
      */
     public static WeightStream measure(LlamaModel model, int repeats) {
         InferenceMode.enterOnThisThread();
-        List<NDArray> weights = model.projectionWeights();
+        List<Projection> weights = model.projections();
         long bytes = 0;
         int bytesPerWeight = model.weightType().getNumOfBytes();
-        for (NDArray w : weights) {
-            bytes += w.getShape().size() * bytesPerWeight;
+        for (Projection w : weights) {
+            bytes += w.weight().getShape().size() * bytesPerWeight;
         }
         double[] ms = new double[Math.max(1, repeats)];
         try (NDManager manager = model.manager().newSubManager()) {
             List<NDArray> inputs = new ArrayList<>();
-            for (NDArray w : weights) {
-                inputs.add(manager.randomNormal(new Shape(1, 1, w.getShape().get(1)))); // [1, 1, in]
+            for (Projection w : weights) {
+                inputs.add(manager.randomNormal(new Shape(1, 1, w.weight().getShape().get(1)))); // [1, 1, in]
             }
             for (int r = -2; r < ms.length; r++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     long t0 = System.nanoTime();
                     for (int i = 0; i < weights.size(); i++) {
-                        model.project(inputs.get(i), weights.get(i)); // [1, 1, out]
+                        weights.get(i).apply(inputs.get(i)); // [1, 1, out]
                     }
                     if (r >= 0) {
                         ms[r] = (System.nanoTime() - t0) / 1e6;

@@ -18,6 +18,7 @@ import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.PassCosts;
 import dev.layerskip.generate.SelfSpeculativeGenerator;
 import dev.layerskip.generate.TokenListener;
+import dev.layerskip.model.KvCacheType;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.WeightLayout;
@@ -34,7 +35,7 @@ class ForcedAgreementTest {
         LlamaConfig config = TestCheckpoints.tinyConfig();
         for (WeightLayout layout : List.of(WeightLayout.PLAIN, WeightLayout.PACKED)) {
             try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-                LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32, layout);
+                LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32, layout, KvCacheType.AUTO);
                 LlamaWeights.initRandom(model, manager, 3, 0.3f);
                 ForcedAgreement.apply(model, 1);
                 GenerationConfig greedy = GenerationConfig.greedy(20, List.of());
@@ -58,7 +59,7 @@ class ForcedAgreementTest {
             LlamaConfig config = new LlamaConfig(32, 64, 3, 4, 2, 8, 1e-5, 10000, c.ropeScaling(), tied, 50, 48, 1, List.of(2), "float32");
             for (WeightLayout layout : List.of(WeightLayout.PLAIN, WeightLayout.PACKED)) {
                 try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-                    LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32, layout);
+                    LlamaModel model = new LlamaModel(manager, config, DataType.FLOAT32, layout, KvCacheType.AUTO);
                     LlamaWeights.initRandom(model, manager, 5, 0.3f);
                     ForcedAgreement.apply(model, 1);
                     int[] ids = {0, 3, 4, 10, 11, 12, 20, 33, 40, 49};

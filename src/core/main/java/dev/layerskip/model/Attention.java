@@ -167,6 +167,11 @@ public final class Attention extends ShapePreservingBlock {
         return new NDArray[] {k, v};
     }
 
+    /** @return the block's projections, in product order */
+    List<Projection> projections() {
+        return List.of(qkvProjection, outProjection);
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {

@@ -43,11 +43,8 @@ public final class LlamaModel extends AbstractBlock {
     private final RmsNorm norm;
     private final Rope rope;
     private final NDManager manager;
-    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
-    /** Draft heads built from this model's head by {@link DraftHead#of}, by id set; cleared when the head changes. */
-    private final java.util.Map<Object, DraftHead> draftHeads = new java.util.HashMap<>();
+    private final LmHead lmHeadForms; // the head's packed and plain copies and its draft heads
     private final Projection head; // the LM head as the products read it (for a packed tied head, its packed copy)
-    private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, for row look-ups; else null
 
     /**
      * Creates the model structure with plain weights (training, saving, any device).
@@ -57,20 +54,7 @@ public final class LlamaModel extends AbstractBlock {
      * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights
      */
     public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType) {
-        this(manager, config, weightType, WeightLayout.PLAIN);
-    }
-
-    /**
-     * Creates the model structure; use {@link LlamaWeights} to load or initialise its weights.
-     *
-     * @param manager the manager that owns the RoPE tables (the weights' manager)
-     * @param config the configuration
-     * @param weightType FLOAT32, FLOAT16 or BFLOAT16 for the projection and embedding weights (BF16
-     *     arrays are made by {@link EngineOps}; DJL itself reports their type as UNKNOWN)
-     * @param layout PLAIN or PACKED (resolve AUTO first with {@link WeightLayout#resolve})
-     */
-    public LlamaModel(NDManager manager, LlamaConfig config, DataType weightType, WeightLayout layout) {
-        this(manager, config, weightType, layout, KvCacheType.AUTO);
+        this(manager, config, weightType, WeightLayout.PLAIN, KvCacheType.AUTO);
     }
 
     /**
@@ -109,7 +93,8 @@ public final class LlamaModel extends AbstractBlock {
         layers = Collections.unmodifiableList(list);
         norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
         rope = new Rope(manager, config);
-        head = Projection.of(this::headForProducts, layout);
+        lmHeadForms = new LmHead(embedding, lmHead, config.tieWordEmbeddings(), layout, manager);
+        head = Projection.of(lmHeadForms::forProducts, layout);
     }
 
     /** @return the configuration */
@@ -284,31 +269,18 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * Multiplies by one of this model's projection weights the way its blocks do.
-     *
-     * @param x the input, [..., in], FLOAT32
-     * @param weight one of {@link #projectionWeights()}, [out, in]
-     * @return [..., out], FLOAT32
-     */
-    public NDArray project(NDArray x, NDArray weight) {
-        return Projection.of(() -> weight, layout).apply(x); // [..., out]
-    }
-
-    /**
-     * Every matrix one full decoding step multiplies by, as the products see it: q/k/v, o, gate/up
+     * Every projection one full decoding step multiplies by, as the products see it: q/k/v, o, gate/up
      * and down of each layer, then the LM head (for a packed tied head, its packed copy).
      *
-     * @return the weights, in order
+     * @return the projections, in order
      */
-    public List<NDArray> projectionWeights() {
-        List<NDArray> out = new ArrayList<>();
+    public List<Projection> projections() {
+        List<Projection> out = new ArrayList<>();
         for (DecoderLayer layer : layers) {
-            out.add(layer.attention().qkv().getArray());
-            out.add(layer.attention().out().getArray());
-            out.add(layer.mlp().gateUp().getArray());
-            out.add(layer.mlp().down().getArray());
+            out.addAll(layer.attention().projections());
+            out.addAll(layer.mlp().projections());
         }
-        out.add(headForProducts());
+        out.add(head);
         return out;
     }
 
@@ -325,17 +297,12 @@ public final class LlamaModel extends AbstractBlock {
                 total += bytes(p.getArray());
             }
         }
-        return total + (packedTiedHead == null ? 0 : bytes(packedTiedHead))
-                + (plainUntiedHead == null ? 0 : bytes(plainUntiedHead));
+        return total + lmHeadForms.copyBytes();
     }
 
-    private static long bytes(NDArray a) {
+    static long bytes(NDArray a) {
         DataType t = a.getDataType();
         return a.getShape().size() * (t == DataType.UNKNOWN ? 2 : t.getNumOfBytes()); // UNKNOWN: BF16
-    }
-
-    private NDArray headForProducts() {
-        return packedTiedHead != null ? packedTiedHead : lmHead.getArray();
     }
 
     /**
@@ -343,11 +310,7 @@ public final class LlamaModel extends AbstractBlock {
      * embedding itself stays plain for look-ups). Called once by the loader.
      */
     void packTiedHead() {
-        if (layout != WeightLayout.PACKED || !config.tieWordEmbeddings() || packedTiedHead != null) {
-            throw new IllegalStateException("only a packed model with a tied head packs its head, once");
-        }
-        packedTiedHead = EngineOps.pack(embedding.getArray());
-        packedTiedHead.attach(manager);
+        lmHeadForms.packTied();
     }
 
     /**
@@ -357,10 +320,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return [vocab, hidden] in the weight type, plain layout; owned by the model
      */
     public NDArray plainHead() {
-        if (config.tieWordEmbeddings()) {
-            return embedding.getArray();
-        }
-        return plainUntiedHead != null ? plainUntiedHead : lmHead.getArray();
+        return lmHeadForms.plainRows();
     }
 
     /**
@@ -368,19 +328,7 @@ public final class LlamaModel extends AbstractBlock {
      * forgets the draft heads built from the old rows and, for a packed model, packs the head again.
      */
     public void repackHead() {
-        synchronized (draftHeads) {
-            draftHeads.clear(); // built from the old rows; their arrays go with the model's manager
-        }
-        if (layout != WeightLayout.PACKED) {
-            return;
-        }
-        NDArray packed = EngineOps.pack(plainHead());
-        packed.attach(manager);
-        NDArray old = packedTiedHead;
-        packedTiedHead = packed; // the head the products use from now on (untied: lm_head's packed array stays, unused)
-        if (old != null) {
-            old.close();
-        }
+        lmHeadForms.repack();
     }
 
     /**
@@ -390,10 +338,7 @@ public final class LlamaModel extends AbstractBlock {
      * @param plain the plain lm_head, [vocab, hidden], owned by the weights' manager
      */
     void keepPlainHead(NDArray plain) {
-        if (layout != WeightLayout.PACKED || config.tieWordEmbeddings() || plainUntiedHead != null) {
-            throw new IllegalStateException("only a packed model with an untied head keeps a plain copy, once");
-        }
-        plainUntiedHead = plain;
+        lmHeadForms.keepPlain(plain);
     }
 
     /**
@@ -438,9 +383,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return the cached or new head
      */
     DraftHead draftHead(Object key, java.util.function.Supplier<DraftHead> build) {
-        synchronized (draftHeads) {
-            return draftHeads.computeIfAbsent(key, k -> build.get());
-        }
+        return lmHeadForms.draftHead(key, build);
     }
 
     @Override

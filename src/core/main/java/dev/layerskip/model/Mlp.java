@@ -7,6 +7,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import java.util.List;
+
 /**
  * The SwiGLU feed-forward block: {@code down(silu(gate(x)) · up(x))}, with gate and up fused into
  * one weight at load time.
@@ -65,6 +67,11 @@ public final class Mlp extends ShapePreservingBlock {
      */
     NDArray blockFused(NDArray h, RmsNorm norm) {
         return FusedOps.mlpBlock(h, norm.weight().getArray(), gateUpProjection, downProjection, norm.eps());
+    }
+
+    /** @return the block's projections, in product order */
+    List<Projection> projections() {
+        return List.of(gateUpProjection, downProjection);
     }
 
     @Override

@@ -105,7 +105,7 @@ class EngineOpsTest {
             assertTrue(bf16.getMessage().contains("cannot pack bfloat16 weights (bfloat16 needs AVX-512)"), bf16.getMessage());
             assertEquals(WeightLayout.PLAIN, WeightLayout.AUTO.resolve(Device.cpu(), DataType.BFLOAT16, config));
         }
-        assertThrows(IllegalArgumentException.class, () -> new LlamaModel(null, config, DataType.FLOAT32, WeightLayout.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new LlamaModel(null, config, DataType.FLOAT32, WeightLayout.AUTO, KvCacheType.AUTO));
     }
 
     @Test

@@ -1,0 +1,102 @@
+package dev.layerskip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A model's LM head in the forms its uses need: the array products read (for a packed model with a tied head, a
+ * packed copy of the embedding), the plain rows look-ups read (for a packed untied head, the plain copy kept at load),
+ * and the draft heads built from those rows, cached until the rows change.
+ */
+final class LmHead {
+
+    private final Parameter embedding; // [vocab, hidden]
+    private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
+    private final boolean tied;
+    private final WeightLayout layout;
+    private final NDManager manager;
+    private final Map<Object, DraftHead> draftHeads = new HashMap<>(); // by id set; guarded by itself
+    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
+    private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
+
+    LmHead(Parameter embedding, Parameter lmHead, boolean tied, WeightLayout layout, NDManager manager) {
+        this.embedding = embedding;
+        this.lmHead = lmHead;
+        this.tied = tied;
+        this.layout = layout;
+        this.manager = manager;
+    }
+
+    /** @return the head as the products read it, [vocab, hidden] */
+    NDArray forProducts() {
+        return packedTiedHead != null ? packedTiedHead : lmHead.getArray();
+    }
+
+    /** @return the head as plain rows that can be indexed, [vocab, hidden] */
+    NDArray plainRows() {
+        if (tied) {
+            return embedding.getArray();
+        }
+        return plainUntiedHead != null ? plainUntiedHead : lmHead.getArray();
+    }
+
+    /** @return the bytes of the copies held beside the parameters */
+    long copyBytes() {
+        return (packedTiedHead == null ? 0 : LlamaModel.bytes(packedTiedHead))
+                + (plainUntiedHead == null ? 0 : LlamaModel.bytes(plainUntiedHead));
+    }
+
+    /** For a packed model with a tied head: packs a copy of the embedding for the products, once (the loader). */
+    void packTied() {
+        if (layout != WeightLayout.PACKED || !tied || packedTiedHead != null) {
+            throw new IllegalStateException("only a packed model with a tied head packs its head, once");
+        }
+        packedTiedHead = EngineOps.pack(embedding.getArray());
+        packedTiedHead.attach(manager);
+    }
+
+    /**
+     * For a packed model with an untied head: keeps the plain head beside the packed one, once (the loader).
+     *
+     * @param plain the plain lm_head, [vocab, hidden], owned by the weights' manager
+     */
+    void keepPlain(NDArray plain) {
+        if (layout != WeightLayout.PACKED || tied || plainUntiedHead != null) {
+            throw new IllegalStateException("only a packed model with an untied head keeps a plain copy, once");
+        }
+        plainUntiedHead = plain;
+    }
+
+    /** After the plain rows changed in place: forgets the draft heads and, when packed, packs the head again. */
+    void repack() {
+        synchronized (draftHeads) {
+            draftHeads.clear(); // built from the old rows; their arrays go with the model's manager
+        }
+        if (layout != WeightLayout.PACKED) {
+            return;
+        }
+        NDArray packed = EngineOps.pack(plainRows()); // [vocab, hidden]
+        packed.attach(manager);
+        NDArray old = packedTiedHead;
+        packedTiedHead = packed; // the head the products use from now on (untied: lm_head's packed array stays, unused)
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /**
+     * @param key a draft vocabulary's identity
+     * @param build makes its head on first use
+     * @return the cached or new draft head
+     */
+    DraftHead draftHead(Object key, Supplier<DraftHead> build) {
+        synchronized (draftHeads) {
+            return draftHeads.computeIfAbsent(key, k -> build.get());
+        }
+    }
+}
