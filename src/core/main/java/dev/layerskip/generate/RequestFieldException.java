@@ -1,35 +1,22 @@
 package dev.layerskip.generate;
 
+import dev.layerskip.json.FieldException;
+
 /**
- * A {@link GenerationRequest} field with a value out of its range. The field is named by its canonical key
- * ({@code max_new_tokens}, {@code top_p}, ...), so that each protocol can name it as its client sent it
+ * A {@link GenerationRequest} field with a value out of its range, named by its canonical key ({@code max_new_tokens},
+ * {@code top_p}, {@code stop_sequences[1]}, ...), so that each protocol can name it as its client sent it
  * ({@code parameters.max_new_tokens} in LMI, {@code max_tokens} in OpenAI, {@code --max-new-tokens} on the CLI).
  */
-public final class RequestFieldException extends IllegalArgumentException {
+public final class RequestFieldException extends FieldException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String field;
-    private final String problem;
 
     /**
      * @param field the canonical key, e.g. {@code top_p}
      * @param problem what is wrong, without the field's name, e.g. {@code must be in (0, 1], got 0.0}
      */
     public RequestFieldException(String field, String problem) {
-        super(field + " " + problem);
-        this.field = field;
-        this.problem = problem;
-    }
-
-    /** @return the canonical key of the field */
-    public String field() {
-        return field;
-    }
-
-    /** @return what is wrong with its value, without the field's name */
-    public String problem() {
-        return problem;
+        super(field, problem);
     }
 
     /**
