@@ -134,6 +134,7 @@ final class ServeCommand implements Callable<Integer> {
                 .optArgument("max_batch_size", maxBatchSize)
                 .optArgument("kv_cache_budget_mb", kvCacheBudgetMb);
         speculation.settings(strategy); // checks the values before the model loads
+        modelOptions.refusePipelineOnGpu(speculation.pipelined);
         if (chatTemplate != null) {
             criteria.optArgument("chat_template", chatTemplate.toAbsolutePath().toString());
         }
