@@ -1,8 +1,10 @@
 package dev.layerskip;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.WeightLayout;
 
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +28,34 @@ public final class TestCheckpoints {
     /** The Llama-2-like fixture: MHA, linear rope, untied head, F16, one file. */
     public static final Path LLAMA2 = Path.of("src/core/test/resources/fixtures/tiny-llama2");
 
+    /**
+     * The system property choosing the device the golden, equality and KV cache suites load their models on:
+     * {@code cpu} (the default, what {@code mvn test} runs) or {@code gpu} (gpu(0); scripts/gpu-check.sh).
+     */
+    public static final String DEVICE_PROPERTY = "layerskip.test.device";
+
     private TestCheckpoints() {}
+
+    /**
+     * @return the device {@value #DEVICE_PROPERTY} names: the CPU unless it says gpu
+     * @throws IllegalArgumentException naming the property when it is neither cpu nor gpu
+     */
+    public static Device device() {
+        String name = System.getProperty(DEVICE_PROPERTY, "cpu").trim();
+        switch (name) {
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                return Device.gpu();
+            default:
+                throw new IllegalArgumentException("system property " + DEVICE_PROPERTY + " must be cpu or gpu, got '" + name + "'");
+        }
+    }
+
+    /** @return float32 weights on the test device ({@link LoadOptions#CPU_FLOAT32} unless the property says gpu) */
+    public static LoadOptions float32() {
+        return new LoadOptions(device(), DataType.FLOAT32);
+    }
 
     /** @return a 3-layer GQA config with a 48-position context */
     public static LlamaConfig tinyConfig() {

@@ -72,6 +72,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        bench.modelOptions.refusePipelineOnGpu(pipelined);
         try (BenchModelOptions.Opened m = bench.open(draftVocabs)) {
             int layers = m.model.numLayers();
             int[] vocabs = draftVocabs != null ? draftVocabs : new int[0];

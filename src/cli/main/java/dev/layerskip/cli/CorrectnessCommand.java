@@ -44,6 +44,7 @@ final class CorrectnessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        bench.modelOptions.refusePipelineOnGpu(speculation.pipelined);
         try (BenchModelOptions.Opened m = bench.open()) {
             DecodingSettings settings = speculation.settings(DecodingStrategy.SELF_SPECULATIVE);
             Generator spec = settings.build(m.model, null, m.defaults, m.directory);

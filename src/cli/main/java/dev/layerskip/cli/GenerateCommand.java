@@ -7,6 +7,7 @@ import dev.layerskip.generate.DecodingPlan;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.PassProfile;
 import dev.layerskip.generate.PlanCalibration;
+import dev.layerskip.generate.PlanNote;
 import dev.layerskip.generate.GenerationConfig;
 import dev.layerskip.generate.GenerationRequest;
 import dev.layerskip.generate.GenerationResult;
@@ -72,6 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationRequest request = request();
         DecodingSettings settings = decoding.settings();
+        modelOptions.refusePipelineOnGpu(settings.pipelined());
         try (LoadedModel loaded = modelOptions.load()) {
             int layers = loaded.model().numLayers();
             DecodingPlan plan = PlanCalibration.plan(settings, loaded.model(), loaded.speculationDefaults(), loaded.directory());
@@ -94,6 +96,9 @@ final class GenerateCommand implements Callable<Integer> {
                 o.add("load", load);
                 if (plan.calibrated()) {
                     o.add("plan", planJson(plan.estimate()));
+                }
+                if (plan.note() != PlanNote.NONE) {
+                    o.addProperty("plan_note", plan.note().text());
                 }
                 out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(o));
             } else {

@@ -3,6 +3,7 @@ package dev.layerskip.cli;
 import ai.djl.Device;
 
 import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.KvCacheType;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
@@ -77,6 +78,16 @@ final class ModelOptions {
     /** @return the chosen device */
     Device device() {
         return device == DeviceChoice.gpu ? Device.gpu() : Device.cpu();
+    }
+
+    /**
+     * Refuses the two-thread pipeline on a GPU before anything loads ({@link DeviceThreads}).
+     *
+     * @param pipelined whether {@code --pipelined} was given (null: not said)
+     * @throws IllegalArgumentException one line naming {@code --pipelined} and the device
+     */
+    void refusePipelineOnGpu(Boolean pipelined) {
+        DeviceThreads.requirePipelineAllowed(device(), pipelined, "--pipelined");
     }
 
     /** @return the chosen weight precision */

@@ -117,6 +117,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config = serverConfig(name, threads);
         Criteria.Builder<Input, Output> criteria = criteria(threads);
         speculation.settings(strategy); // checks the values before the model loads
+        modelOptions.refusePipelineOnGpu(speculation.pipelined);
         addOptionalArguments(criteria);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);

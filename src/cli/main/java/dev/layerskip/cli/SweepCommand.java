@@ -73,6 +73,7 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Integer[] vocabs = parseVocabs(draftVocabs);
         int[] restricted = java.util.Arrays.stream(vocabs).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
+        bench.modelOptions.refusePipelineOnGpu(pipelined);
         try (BenchModelOptions.Opened m = bench.open(restricted)) {
             int layers = m.model.numLayers();
             if (layers < 2) {

@@ -13,6 +13,7 @@ import com.google.gson.JsonParser;
 import dev.layerskip.CliRun;
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.DeviceCheckTest;
+import dev.layerskip.model.DeviceThreadsTest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,25 @@ class CliTest {
             assertEquals("error: " + DeviceCheckTest.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
             assertEquals("", r.out());
         }
+    }
+
+    @Test
+    void thePipelineOnAGpuIsOneLineNamingTheFlagBeforeAnythingLoads() {
+        // the flag conflicts with the device whatever the build: told first, even before the device check
+        for (String[] args : new String[][] {
+                {"generate", "--device", "gpu", "--strategy", "self-speculative", "--pipelined", "--prompt", "x"},
+                {"bench", "--device", "gpu", "--random-shape", "demo", "--pipelined"},
+                {"sweep", "--device", "gpu", "--random-shape", "demo", "--pipelined"},
+                {"correctness", "--device", "gpu", "--random-shape", "demo", "--pipelined"},
+                {"serve", "--device", "gpu", "--model", MODEL, "--pipelined"}}) {
+            CliRun.Result r = run(args);
+            assertEquals(1, r.status(), String.join(" ", args));
+            assertEquals("error: " + DeviceThreadsTest.PIPELINED_ON_GPU0 + System.lineSeparator(), r.err(), args[0]);
+            assertEquals("", r.out());
+        }
+        // --no-pipelined asks for rounds: the device check speaks as before
+        CliRun.Result r = run("generate", "--device", "gpu", "--no-pipelined", "--prompt", "x");
+        assertEquals("error: " + DeviceCheckTest.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
     }
 
     @Test

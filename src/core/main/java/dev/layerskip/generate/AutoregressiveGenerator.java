@@ -47,7 +47,7 @@ public final class AutoregressiveGenerator implements Generator {
     public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), null, length -> {});
-        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model);
                 RollingBatch batch = new RollingBatch(model, plan(), 1)) {
             batch.join(row);
             while (!batch.rows().isEmpty()) {

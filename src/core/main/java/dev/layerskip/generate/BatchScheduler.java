@@ -222,7 +222,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void loop() {
         InferenceMode.enterOnThisThread();
-        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config())) {
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model)) {
             while (awaitWork()) {
                 BatchTicket next;
                 while ((next = nextAdmitted()) != null) {

@@ -2,13 +2,13 @@ package dev.layerskip.generate;
 
 import java.util.List;
 
-import dev.layerskip.model.IntraOpThreads;
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
 /**
  * One {@link BatchScheduler} per core for models that decode on one PyTorch thread, one for the
- * others: a small model's step is bound by per-call overhead on one core, so a second core serves a
+ * others and on a GPU ({@link DeviceThreads}): a small model's step is bound by per-call overhead on one core, so a second core serves a
  * second batch (measured on the 2-core CI machine: see docs/serving.md, "Batched serving"), while a large
  * model's step already uses every core. A request goes to the scheduler with the fewest sequences.
  * The batch size and the KV-cache budget are split evenly between the schedulers. A lone request
@@ -27,8 +27,7 @@ public final class BatchSchedulers implements AutoCloseable {
      * @param limits the limits of all schedulers together
      */
     public BatchSchedulers(LlamaModel model, TextTokenizer tokenizer, BatchLimits limits) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        int n = IntraOpThreads.forModel(model.config()) == 1 ? Math.max(1, Math.min(cores, limits.maxBatchSize() / 2)) : 1;
+        int n = DeviceThreads.forModel(model, limits.maxBatchSize()).steppingThreads();
         schedulers = new BatchScheduler[n];
         for (int i = 0; i < n; i++) {
             int size = limits.maxBatchSize() / n + (i < limits.maxBatchSize() % n ? 1 : 0);

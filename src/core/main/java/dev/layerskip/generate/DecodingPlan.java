@@ -7,14 +7,28 @@ package dev.layerskip.generate;
  *
  * @param settings the settings to build generators from
  * @param estimate the calibration's choice and prediction, or null when nothing was left open
+ * @param note what the device decided for the plan ({@link PlanNote#ROUNDS_ON_GPU}), else {@link PlanNote#NONE}
  */
-public record DecodingPlan(DecodingSettings settings, Estimate estimate) {
+public record DecodingPlan(DecodingSettings settings, Estimate estimate, PlanNote note) {
 
-    /** Validates the settings. */
+    /** Validates the settings and the note. */
     public DecodingPlan {
         if (settings == null) {
             throw new IllegalArgumentException("settings must not be null");
         }
+        if (note == null) {
+            throw new IllegalArgumentException("note must not be null (PlanNote.NONE for none)");
+        }
+    }
+
+    /**
+     * A plan the device added nothing to.
+     *
+     * @param settings the settings to build generators from
+     * @param estimate the calibration's choice and prediction, or null when nothing was left open
+     */
+    public DecodingPlan(DecodingSettings settings, Estimate estimate) {
+        this(settings, estimate, PlanNote.NONE);
     }
 
     /** @return whether the plan was calibrated at load */

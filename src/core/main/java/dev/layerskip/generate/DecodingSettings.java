@@ -3,6 +3,7 @@ package dev.layerskip.generate;
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.checkpoint.TokenCounts;
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -22,7 +23,8 @@ import java.util.Optional;
  *     {@code token_counts.json}), or null for the checkpoint's {@code draft_vocab_size}, else the full head
  * @param pipelined whether self-speculative greedy requests draft and verify at once on two threads
  *     ({@link SelfSpeculativeGenerator#withPipeline}; true needs a fixed draft length), or null for the
- *     checkpoint's {@code layerskip.json} ({@code "pipelined"}, dropped when the draft length is not fixed)
+ *     checkpoint's {@code layerskip.json} ({@code "pipelined"}, dropped when the draft length is not fixed and
+ *     on a GPU, where true is refused: {@link DeviceThreads})
  */
 public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Integer numSpeculations,
         Double draftConfidence, boolean adaptiveDrafts, Integer draftVocab, Boolean pipelined) {
@@ -222,7 +224,8 @@ public record DecodingSettings(DecodingStrategy strategy, Integer exitLayer, Int
                         + " is how far the drafter runs ahead); drop draft_confidence");
             }
             boolean pipe = pipelined != null ? pipelined
-                    : length instanceof DraftLength.Fixed && Boolean.TRUE.equals(defaults.map(SpeculationDefaults::pipelined).orElse(null));
+                    : length instanceof DraftLength.Fixed && DeviceThreads.pipelineAllowedOn(model.manager().getDevice())
+                            && Boolean.TRUE.equals(defaults.map(SpeculationDefaults::pipelined).orElse(null));
             return new SelfSpeculativeGenerator(model, tokenizer, e, length, drafter(model, defaults, directory))
                     .withPipeline(pipe);
         }

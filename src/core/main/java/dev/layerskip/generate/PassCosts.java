@@ -142,7 +142,7 @@ public final class PassCosts {
      */
     public double[] concurrentLayerMs(int positions) {
         java.util.concurrent.Future<Double> drafter = SpeculativePipeline.submitToDrafter(() -> {
-            IntraOpThreads.setForThisThread(model.config());
+            IntraOpThreads.setForThisThread(model);
             return passMs(0, 1, 1, false);
         });
         double verifier = passMs(0, 1, positions, false);
@@ -178,7 +178,7 @@ public final class PassCosts {
         double[] ms = new double[Math.max(repeats, MAX_REPEATS)];
         int timed = 0;
         long begin = System.nanoTime();
-        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config()); // as the generators decode
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model); // as the generators decode
                 NDManager manager = model.manager().newSubManager();
                 KvCache cache = new KvCache(manager, model.config(), 1, start + positions, model.numLayers(),
                         model.kvCacheType())) {

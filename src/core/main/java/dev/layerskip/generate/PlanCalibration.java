@@ -1,6 +1,9 @@
 package dev.layerskip.generate;
 
+import ai.djl.Device;
+
 import dev.layerskip.checkpoint.SpeculationDefaults;
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.LlamaModel;
 
 import java.nio.file.Path;
@@ -26,7 +29,9 @@ import java.util.Optional;
  *       token, a bubble of one draft step and one verification of one position.
  * </ul>
  * The plan with the most tokens per ms wins; the pipeline must beat rounds by {@link #PIPELINE_MARGIN}
- * (rounds also serve sampled requests and batches) and needs two processors.
+ * (rounds also serve sampled requests and batches) and needs two processors. A GPU model decodes in rounds
+ * ({@link DeviceThreads}): the plan says so ({@link PlanNote#ROUNDS_ON_GPU}) when the checkpoint or the
+ * calibration was left to choose, and an explicit pipeline is refused.
  */
 public final class PlanCalibration {
 
@@ -36,6 +41,8 @@ public final class PlanCalibration {
     public static final int MAX_DRAFTS = 8;
     /** How much faster the pipeline must be predicted to be than rounds to be chosen. */
     public static final double PIPELINE_MARGIN = 1.05;
+    /** How errors name the setting that asks for the pipeline. */
+    static final String PIPELINE_SETTING = "speculative_pipeline/--pipelined";
     /** Positions in the cache while passes are timed. */
     private static final int CONTEXT = 32;
     /** The fewest timed runs per pass (the median is kept), after one warm-up run: costly passes run twice in all. */
@@ -58,7 +65,8 @@ public final class PlanCalibration {
      * @param defaults the checkpoint's {@code layerskip.json}
      * @param directory the checkpoint directory (for a draft vocabulary), or null
      * @return the plan: the settings with every choice made, and the estimate when something was calibrated
-     * @throws IllegalArgumentException if a setting does not fit the model, naming it
+     * @throws IllegalArgumentException if a setting does not fit the model, naming it (the pipeline on a GPU
+     *     included)
      * @throws IllegalStateException if the passes cannot run, naming the settings that skip calibration
      */
     public static DecodingPlan plan(DecodingSettings settings, LlamaModel model, Optional<SpeculationDefaults> defaults,
@@ -66,12 +74,12 @@ public final class PlanCalibration {
         if (settings.strategy() != DecodingStrategy.SELF_SPECULATIVE) {
             return new DecodingPlan(settings, null);
         }
+        ScheduleChoice schedule = schedule(settings, defaults, model.manager().getDevice());
+        Boolean fixedPipeline = schedule.fixedPipeline();
         boolean fixedDrafts = settings.numSpeculations() != null || defaults.isPresent();
-        boolean roundsOnly = settings.draftConfidence() != null || settings.adaptiveDrafts();
-        Boolean saved = defaults.map(SpeculationDefaults::pipelined).orElse(null);
-        Boolean fixedPipeline = settings.pipelined() != null ? settings.pipelined() : roundsOnly ? Boolean.FALSE : saved;
         if (fixedDrafts && fixedPipeline != null) {
-            return new DecodingPlan(settings, null);
+            return new DecodingPlan(schedule.note() == PlanNote.NONE ? settings : settings.withPipeline(Boolean.FALSE), null,
+                    schedule.note());
         }
         int e = settings.resolveExitLayer(model.numLayers(), defaults);
         DraftScorer drafter = settings.drafter(model, defaults, directory);
@@ -89,7 +97,52 @@ public final class PlanCalibration {
         DecodingSettings chosen = new DecodingSettings(settings.strategy(), settings.exitLayer(),
                 estimate.numSpeculations(), settings.draftConfidence(), settings.adaptiveDrafts(), settings.draftVocab(),
                 estimate.pipelined());
-        return new DecodingPlan(chosen, estimate);
+        return new DecodingPlan(chosen, estimate, schedule.note());
+    }
+
+    /**
+     * Rounds or the pipeline, when something other than the calibration fixes it.
+     *
+     * @param fixedPipeline true: the pipeline, false: rounds, null: left to the calibration
+     * @param note what the device decided ({@link PlanNote#ROUNDS_ON_GPU}), else {@link PlanNote#NONE}
+     */
+    public record ScheduleChoice(Boolean fixedPipeline, PlanNote note) {
+
+        /** Validates the note. */
+        public ScheduleChoice {
+            if (note == null) {
+                throw new IllegalArgumentException("note must not be null (PlanNote.NONE for none)");
+            }
+            if (note == PlanNote.ROUNDS_ON_GPU && !Boolean.FALSE.equals(fixedPipeline)) {
+                throw new IllegalArgumentException("ROUNDS_ON_GPU fixes rounds (fixedPipeline false), got " + fixedPipeline);
+            }
+        }
+    }
+
+    /**
+     * Who fixes rounds or the pipeline, from values alone (no engine call: testable with a GPU device anywhere):
+     * the user's setting, else rounds for a draft confidence or adaptive drafts, else rounds on a GPU (noted),
+     * else the checkpoint's {@code layerskip.json}, else nobody (the calibration chooses).
+     *
+     * @param settings the user's settings (self-speculative)
+     * @param defaults the checkpoint's {@code layerskip.json}
+     * @param device the model's device
+     * @return the choice
+     * @throws IllegalArgumentException naming {@code speculative_pipeline} when the settings ask for the pipeline on
+     *     a GPU
+     */
+    public static ScheduleChoice schedule(DecodingSettings settings, Optional<SpeculationDefaults> defaults, Device device) {
+        DeviceThreads.requirePipelineAllowed(device, settings.pipelined(), PIPELINE_SETTING);
+        if (settings.pipelined() != null) {
+            return new ScheduleChoice(settings.pipelined(), PlanNote.NONE);
+        }
+        if (settings.draftConfidence() != null || settings.adaptiveDrafts()) {
+            return new ScheduleChoice(Boolean.FALSE, PlanNote.NONE);
+        }
+        if (!DeviceThreads.pipelineAllowedOn(device)) {
+            return new ScheduleChoice(Boolean.FALSE, PlanNote.ROUNDS_ON_GPU);
+        }
+        return new ScheduleChoice(defaults.map(SpeculationDefaults::pipelined).orElse(null), PlanNote.NONE);
     }
 
     /**
@@ -116,7 +169,9 @@ public final class PlanCalibration {
         double upperRows = costs.passMs(exitLayer, layers, rows, true);
         double layerAlone = costs.passMs(0, 1, 1, false);
         double layerRowsAlone = costs.passMs(0, 1, rows, false);
-        double[] shared = new PassCosts(model, context, REPEATS, 2 * BUDGET_MS).concurrentLayerMs(rows); // longer: the threads must overlap
+        double[] shared = DeviceThreads.pipelineAllowedOn(model.manager().getDevice())
+                ? new PassCosts(model, context, REPEATS, 2 * BUDGET_MS).concurrentLayerMs(rows) // longer: the threads must overlap
+                : new double[] {layerAlone, layerRowsAlone}; // no pipeline there: nothing runs beside a pass
         return new PassProfile(rows, lower, draftHead, upper, upperRows, Math.max(1, shared[0] / layerAlone),
                 Math.max(1, shared[1] / layerRowsAlone), (System.nanoTime() - t0) / 1e6);
     }

@@ -1,11 +1,10 @@
 package dev.layerskip.generate;
 
-
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.IntraOpThreads;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.tokenizer.TextTokenizer;
-
 
 /**
  * LayerSkip's self-speculative decoding (<a href="https://arxiv.org/abs/2404.16710">Elhoushi et
@@ -100,8 +99,11 @@ public final class SelfSpeculativeGenerator implements Generator {
      *
      * @param on whether to pipeline
      * @return the generator
+     * @throws IllegalArgumentException on a GPU model when {@code on} ({@link DeviceThreads}: both threads would
+     *     queue on one CUDA stream)
      */
     public SelfSpeculativeGenerator withPipeline(boolean on) {
+        DeviceThreads.requirePipelineAllowed(model.manager().getDevice(), on, PlanCalibration.PIPELINE_SETTING);
         return new SelfSpeculativeGenerator(this, cacheProbe, on);
     }
 
@@ -134,7 +136,7 @@ public final class SelfSpeculativeGenerator implements Generator {
     public GenerationResult generate(int[] promptIds, GenerationConfig config, TokenListener listener) {
         InferenceMode.enterOnThisThread();
         BatchRow row = new BatchRow(promptIds, config, tokenizer, listener, model.config(), draftLength, cacheProbe);
-        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model.config());
+        try (IntraOpThreads.Scope threads = IntraOpThreads.use(model);
                 RollingBatch batch = new RollingBatch(model, plan(), 1)) {
             batch.join(row);
             if (pipelined && !batch.rows().isEmpty() && row.sampler.config().isGreedy()) { // the first token may already end it

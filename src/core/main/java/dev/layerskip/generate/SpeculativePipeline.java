@@ -205,7 +205,7 @@ final class SpeculativePipeline {
      */
     private void draftLoop(DraftHandoff handoff, RepetitionProcessor context, Sampler sampler) {
         InferenceMode.enterOnThisThread();
-        IntraOpThreads.setForThisThread(model.config()); // a pool thread of this class: kept between generations
+        IntraOpThreads.setForThisThread(model); // a pool thread of this class: kept between generations
         try (NDManager drafting = manager.newSubManager()) {
             DraftHandoff.Work work = null;
             int draft = 0;

@@ -3,8 +3,6 @@ package dev.layerskip.model;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
-import dev.layerskip.checkpoint.LlamaConfig;
-
 /**
  * How many threads PyTorch's CPU kernels use while a thread decodes. PyTorch keeps this per calling
  * thread (OpenMP's thread count), and every new thread starts with one per core. Small models are
@@ -12,8 +10,9 @@ import dev.layerskip.checkpoint.LlamaConfig;
  * a decoding step of the demo model (hidden 192) costs about half as much with one thread
  * (StepProbe in docs/serving.md, "Batched serving"). Large models stream weights and keep the default.
  *
- * <p>Rule: one thread below hidden size {@value #SMALL_HIDDEN}, else the engine's default; the system
- * property {@value #PROPERTY} (a positive integer) overrides it for every model.
+ * <p>Rule ({@link DeviceThreads}): on the CPU, one thread below hidden size {@value #SMALL_HIDDEN}, else the
+ * engine's default; on a GPU, the engine's default; the system property {@value #PROPERTY} (a positive integer)
+ * overrides it for every model.
  */
 public final class IntraOpThreads {
 
@@ -28,37 +27,48 @@ public final class IntraOpThreads {
     private IntraOpThreads() {}
 
     /**
-     * The thread count for decoding a model, or 0 to keep the engine's default.
+     * The thread count {@value #PROPERTY} fixes for every model.
      *
-     * @param config the model configuration
+     * @return the count, or 0 when the property is not set
+     * @throws IllegalArgumentException naming the property when it is set to something else than a positive integer
+     */
+    static int fixedCount() {
+        String fixed = System.getProperty(PROPERTY);
+        if (fixed == null) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(fixed.trim());
+            if (n >= 1 && n <= 4096) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property " + PROPERTY + " must be an integer in 1..4096, got '"
+                    + fixed + "'", e);
+        }
+        throw new IllegalArgumentException("system property " + PROPERTY + " must be an integer in 1..4096, got '" + fixed + "'");
+    }
+
+    /**
+     * The thread count for decoding a model, or 0 to keep the engine's default ({@link DeviceThreads}: on a GPU
+     * always the default unless the property fixes it).
+     *
+     * @param model the model
      * @return the thread count, or 0
      * @throws IllegalArgumentException naming the property when it is set to something else than a positive integer
      */
-    public static int forModel(LlamaConfig config) {
-        String fixed = System.getProperty(PROPERTY);
-        if (fixed != null) {
-            try {
-                int n = Integer.parseInt(fixed.trim());
-                if (n >= 1 && n <= 4096) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("system property " + PROPERTY + " must be an integer in 1..4096, got '"
-                        + fixed + "'", e);
-            }
-            throw new IllegalArgumentException("system property " + PROPERTY + " must be an integer in 1..4096, got '" + fixed + "'");
-        }
-        return config.hiddenSize() < SMALL_HIDDEN ? 1 : 0;
+    public static int forModel(LlamaModel model) {
+        return DeviceThreads.forModel(model, 1).intraOpThreads();
     }
 
     /**
      * Sets this thread's count for decoding a model, for good: for threads the library owns and keeps
      * (the self-speculative pipeline's drafters), where restoring would only cost a resize per use.
      *
-     * @param config the model configuration
+     * @param model the model
      */
-    public static void setForThisThread(LlamaConfig config) {
-        int n = forModel(config);
+    public static void setForThisThread(LlamaModel model) {
+        int n = forModel(model);
         if (!Engine.hasEngine("PyTorch")) {
             return;
         }
@@ -81,11 +91,11 @@ public final class IntraOpThreads {
     /**
      * Sets this thread's count for decoding a model until the scope closes.
      *
-     * @param config the model configuration
+     * @param model the model
      * @return the scope (a no-op when the count stays the default or the engine is not PyTorch)
      */
-    public static Scope use(LlamaConfig config) {
-        int n = forModel(config);
+    public static Scope use(LlamaModel model) {
+        int n = forModel(model);
         if (n == 0 || !Engine.hasEngine("PyTorch")) {
             return () -> { };
         }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerskip.TestCheckpoints;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.Test;
@@ -64,7 +63,7 @@ class BatchedGenerationTest {
 
     @Test
     void sixteenConcurrentRequestsMatchSingleRuns() throws Exception {
-        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), TestCheckpoints.float32())) {
             List<Case> cases = cases(m, 16, 11);
             List<int[]> alone = new ArrayList<>();
             for (Case c : cases) {
@@ -96,7 +95,7 @@ class BatchedGenerationTest {
 
     @Test
     void rowsInOneBatchShareEveryStepAndStillMatch() throws IOException {
-        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), TestCheckpoints.float32())) {
             for (boolean speculative : new boolean[] {false, true}) {
                 List<BatchRow> rows = new ArrayList<>();
                 List<int[]> alone = new ArrayList<>();
@@ -132,7 +131,7 @@ class BatchedGenerationTest {
 
     @Test
     void aFullQueueAndAnOversizedCacheAreRefused() throws IOException {
-        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), TestCheckpoints.float32())) {
             Generator g = new AutoregressiveGenerator(m.model(), m.tokenizer(), m.model().numLayers());
             int[] prompt = m.tokenizer().encode(PROMPTS[0]);
             GenerationConfig config = GenerationConfig.greedy(600, m.defaults().eosTokenIds());
@@ -151,7 +150,7 @@ class BatchedGenerationTest {
 
     @Test
     void aCancelledRequestLeavesAndTheOthersGoOn() throws Exception {
-        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(Path.of("models/layerskip-demo"), TestCheckpoints.float32())) {
             Generator g = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), 3, new DraftLength.Fixed(3));
             GenerationConfig config = GenerationConfig.greedy(40, List.of());
             int[] prompt = m.tokenizer().encode(PROMPTS[1]);
@@ -186,7 +185,7 @@ class BatchedGenerationTest {
 
     @Test
     void thousandBatchedGenerationsStayFlat() throws Exception {
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32())) {
             ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) loaded.manager();
             GenerationConfig config = new GenerationConfig(4, new SamplingConfig(0.8, 0, 0.9, 1), List.of(), List.of());
             Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), 4);

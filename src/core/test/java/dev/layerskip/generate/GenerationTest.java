@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerskip.TestCheckpoints;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +26,7 @@ class GenerationTest {
 
     @BeforeAll
     static void load() throws IOException {
-        loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32);
+        loaded = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32());
     }
 
     @AfterAll

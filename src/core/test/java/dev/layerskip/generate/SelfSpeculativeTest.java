@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerskip.TestCheckpoints;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +26,8 @@ class SelfSpeculativeTest {
 
     @BeforeAll
     static void load() throws IOException {
-        llama3 = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32);
-        llama2 = LoadedModel.load(TestCheckpoints.LLAMA2, LoadOptions.CPU_FLOAT32);
+        llama3 = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32());
+        llama2 = LoadedModel.load(TestCheckpoints.LLAMA2, TestCheckpoints.float32());
     }
 
     @AfterAll

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.InferenceMode;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.Test;
@@ -60,7 +59,7 @@ class SpeculativeSamplingTest {
     }
 
     private static void assertJointMatches(RepetitionControl control, boolean deepDraft, boolean restricted) throws IOException {
-        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32())) {
             SamplingConfig shape = new SamplingConfig(1.0, 3, 1.0, 0);
             Map<String, Double> exact = exactJoint(m, shape, control);
             if (control.isActive()) {
@@ -189,7 +188,7 @@ class SpeculativeSamplingTest {
 
     @Test
     void cacheHoldsExactlyTheAcceptedPositionsAfterEveryRound() throws IOException {
-        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel m = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32())) {
             List<Integer> lengths = new ArrayList<>();
             List<Integer> emitted = new ArrayList<>();
             int[] count = {0};

@@ -57,7 +57,7 @@ class GoldenLogitsTest {
         JsonObject g = golden(fixture(name));
         int[] ids = ints(g.getAsJsonArray("input_ids"));
         try (LoadedModel loaded = LoadedModel.load(fixture(name),
-                        new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32, layout));
+                        new LoadOptions(TestCheckpoints.device(), ai.djl.ndarray.types.DataType.FLOAT32, layout));
                 NDManager manager = loaded.manager().newSubManager()) {
             InferenceMode.enterOnThisThread();
             LlamaModel model = loaded.model();
@@ -87,7 +87,7 @@ class GoldenLogitsTest {
     void perLayerNllMatches(String name) throws IOException {
         JsonObject g = golden(fixture(name));
         int[] ids = ints(g.getAsJsonArray("input_ids"));
-        try (LoadedModel loaded = LoadedModel.load(fixture(name), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel loaded = LoadedModel.load(fixture(name), TestCheckpoints.float32())) {
             List<LayerPerplexity> layers = new PerLayerEvaluator(loaded.model(), ids.length).evaluate(ids);
             JsonObject nll = g.getAsJsonObject("nll");
             assertEquals(nll.size(), layers.size());
@@ -103,7 +103,7 @@ class GoldenLogitsTest {
     @ValueSource(strings = {"llama3", "llama2"})
     void greedyIdsMatchExactly(String name) throws IOException {
         JsonObject g = golden(fixture(name));
-        try (LoadedModel loaded = LoadedModel.load(fixture(name), LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel loaded = LoadedModel.load(fixture(name), TestCheckpoints.float32())) {
             for (JsonElement e : g.getAsJsonArray("greedy")) {
                 JsonObject c = e.getAsJsonObject();
                 int exit = c.get("exit_layer").getAsInt();

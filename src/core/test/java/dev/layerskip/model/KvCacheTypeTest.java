@@ -40,7 +40,7 @@ class KvCacheTypeTest {
 
     @Test
     void aSixteenBitCacheHoldsHalfTheBytesPerToken() throws Exception {
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32);
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32());
                 NDManager manager = loaded.manager().newSubManager()) {
             var config = loaded.model().config();
             int layers = loaded.model().numLayers();
@@ -63,7 +63,7 @@ class KvCacheTypeTest {
 
     @Test
     void theArraysAreReallySixteenBit() throws Exception {
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32);
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32());
                 NDManager manager = loaded.manager().newSubManager()) {
             LlamaModel model = loaded.model();
             try (KvCache bf16 = new KvCache(manager, model.config(), 1, 4, 1, KvCacheType.BFLOAT16);

@@ -4,6 +4,7 @@ import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.generate.BatchLimits;
 import dev.layerskip.generate.BatchSchedulers;
+import dev.layerskip.generate.DecodingPlan;
 import dev.layerskip.generate.DecodingSettings;
 import dev.layerskip.generate.DecodingStrategy;
 import dev.layerskip.generate.FinishReason;
@@ -13,6 +14,7 @@ import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.Generator;
 import dev.layerskip.generate.NonFiniteLogitsException;
 import dev.layerskip.generate.PlanCalibration;
+import dev.layerskip.generate.PlanNote;
 import dev.layerskip.generate.Prompts;
 import dev.layerskip.generate.TokenListener;
 import dev.layerskip.generate.TokenLogprob;
@@ -115,7 +117,11 @@ public final class GenerationService {
         this.directory = directory;
         this.defaults = defaults;
         try {
-            this.decoding = PlanCalibration.plan(defaults.decoding(), model, speculationDefaults, directory).settings();
+            DecodingPlan plan = PlanCalibration.plan(defaults.decoding(), model, speculationDefaults, directory);
+            if (plan.note() != PlanNote.NONE) {
+                LoggerFactory.getLogger(GenerationService.class).info("decoding plan: {}", plan.note().text());
+            }
+            this.decoding = plan.settings();
             this.defaultGenerator = decoding.build(model, tokenizer, speculationDefaults, directory);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("arguments strategy/exit_layer/num_speculations/draft_confidence: "

@@ -12,6 +12,7 @@ import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.model.LlamaModel;
 import dev.layerskip.model.LlamaWeights;
 import dev.layerskip.model.DeviceCheck;
+import dev.layerskip.model.DeviceThreads;
 import dev.layerskip.model.KvCacheType;
 import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.WeightLayout;
@@ -63,6 +64,9 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
             new LoadOptions(device, precision, layout, kvCache);
+            if (!DeviceThreads.pipelineAllowedOn(device)) { // before the weights load; the CPU reads it with the translator
+                DeviceThreads.requirePipelineAllowed(device, values.bool("speculative_pipeline"), "speculative_pipeline");
+            }
             DeviceCheck.require(device);
         } catch (IllegalArgumentException e) {
             model.close(); // DJL does not close a model whose block factory fails

@@ -171,6 +171,24 @@ class TranslatorTest {
         assertTrue(e.getMessage().endsWith(DeviceCheckTest.CPU_BUILD_GPU0), e.getMessage());
     }
 
+    @Test
+    void thePipelineArgumentOnAGpuIsRefusedBeforeTheDeviceCheck() {
+        // a settings conflict, told before the device is even looked at (so this CPU build can show it)
+        Criteria<String, String> criteria = LayerSkipCriteria.builder(String.class, String.class)
+                .optModelPath(TestCheckpoints.LLAMA3).optDevice(Device.gpu()).optArgument("speculative_pipeline", "true").build();
+        Exception e = assertThrows(Exception.class, () -> criteria.loadModel().close());
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String line = "speculative_pipeline (the two-thread self-speculative pipeline) is not available on device gpu(0):"
+                + " its drafting and verifying threads would queue on one CUDA stream; drop speculative_pipeline to decode"
+                + " in rounds";
+        assertEquals(IllegalArgumentException.class, root.getClass(), String.valueOf(e));
+        assertEquals(line, root.getMessage());
+        assertTrue(e.getMessage().endsWith(line), e.getMessage());
+    }
+
     private static void assertMessage(String expected, Map<String, Object> arguments) {
         Exception e = assertThrows(Exception.class, () -> predict(arguments));
         StringBuilder all = new StringBuilder();
