@@ -34,7 +34,30 @@ public final class TestCheckpoints {
      */
     public static final String DEVICE_PROPERTY = "layerskip.test.device";
 
+    /**
+     * The system property choosing the weight layout of {@link #float32()}: {@code auto} (the default: oneDNN-packed
+     * on the CPU) or {@code plain}, the device-neutral path a CUDA tensor takes (no packing, no mkldnn call; the core
+     * module's second test execution, "device-neutral", runs the golden, equality, sampling and memory suites so).
+     */
+    public static final String LAYOUT_PROPERTY = "layerskip.test.layout";
+
     private TestCheckpoints() {}
+
+    /**
+     * @return the layout {@value #LAYOUT_PROPERTY} names: AUTO unless it says plain
+     * @throws IllegalArgumentException naming the property when it is neither auto nor plain
+     */
+    public static WeightLayout layout() {
+        String name = System.getProperty(LAYOUT_PROPERTY, "auto").trim();
+        switch (name) {
+            case "auto":
+                return WeightLayout.AUTO;
+            case "plain":
+                return WeightLayout.PLAIN;
+            default:
+                throw new IllegalArgumentException("system property " + LAYOUT_PROPERTY + " must be auto or plain, got '" + name + "'");
+        }
+    }
 
     /**
      * @return the device {@value #DEVICE_PROPERTY} names: the CPU unless it says gpu
@@ -52,9 +75,12 @@ public final class TestCheckpoints {
         }
     }
 
-    /** @return float32 weights on the test device ({@link LoadOptions#CPU_FLOAT32} unless the property says gpu) */
+    /**
+     * @return float32 weights on the test device in the test layout ({@link LoadOptions#CPU_FLOAT32} unless the
+     *     properties say gpu or plain)
+     */
     public static LoadOptions float32() {
-        return new LoadOptions(device(), DataType.FLOAT32);
+        return new LoadOptions(device(), DataType.FLOAT32, layout());
     }
 
     /** @return a 3-layer GQA config with a 48-position context */

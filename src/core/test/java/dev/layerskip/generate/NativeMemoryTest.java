@@ -15,7 +15,7 @@ class NativeMemoryTest {
 
     @Test
     void thousandGenerationsStayFlat() throws Exception {
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, LoadOptions.CPU_FLOAT32)) {
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, TestCheckpoints.float32())) {
             BaseNDManager manager = (BaseNDManager) loaded.manager();
             GenerationConfig config = new GenerationConfig(4, new SamplingConfig(0.8, 0, 0.9, 1), List.of(), List.of());
             AutoregressiveGenerator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), 4);
