@@ -12,8 +12,6 @@ import com.google.gson.JsonParser;
 
 import dev.layerskip.CliRun;
 import dev.layerskip.TestCheckpoints;
-import dev.layerskip.model.DeviceCheckTest;
-import dev.layerskip.model.DeviceThreadsTest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +37,7 @@ class CliTest {
                 {"bench", "--device", "gpu", "--random-shape", "demo"}}) {
             CliRun.Result r = run(args);
             assertEquals(1, r.status(), String.join(" ", args));
-            assertEquals("error: " + DeviceCheckTest.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
+            assertEquals("error: " + TestCheckpoints.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
             assertEquals("", r.out());
         }
     }
@@ -55,12 +53,12 @@ class CliTest {
                 {"serve", "--device", "gpu", "--model", MODEL, "--pipelined"}}) {
             CliRun.Result r = run(args);
             assertEquals(1, r.status(), String.join(" ", args));
-            assertEquals("error: " + DeviceThreadsTest.PIPELINED_ON_GPU0 + System.lineSeparator(), r.err(), args[0]);
+            assertEquals("error: " + TestCheckpoints.PIPELINED_ON_GPU0 + System.lineSeparator(), r.err(), args[0]);
             assertEquals("", r.out());
         }
         // --no-pipelined asks for rounds: the device check speaks as before
         CliRun.Result r = run("generate", "--device", "gpu", "--no-pipelined", "--prompt", "x");
-        assertEquals("error: " + DeviceCheckTest.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
+        assertEquals("error: " + TestCheckpoints.CPU_BUILD_GPU0 + System.lineSeparator(), r.err());
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.List;
 class SelfSpeculativeTest {
 
     /** Fixture prompts of different lengths, shared by the self-speculative tests. */
-    static final int[][] PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
+    static final int[][] PROMPTS = TestCheckpoints.SPECULATIVE_PROMPTS;
     private static LoadedModel llama3;
     private static LoadedModel llama2;
 

@@ -15,11 +15,8 @@ import java.util.Optional;
 /** A GPU the engine cannot use: one line naming what is missing, for each thing that can be missing. */
 public class DeviceCheckTest {
 
-    /** The message for gpu(0) on this build (the CPU native library, PyTorch 2.7.1); the CLI test prints it. */
-    public static final String CPU_BUILD_GPU0 = "device gpu(0) needs PyTorch's CUDA build, and this engine is the CPU"
-            + " build (PyTorch 2.7.1, pytorch-native-cpu): build with mvn -Pcuda (CUDA native library"
-            + " ai.djl.pytorch:pytorch-native-cu128:2.7.1:linux-x86_64) and run on a machine with an NVIDIA GPU, or use"
-            + " the CPU (--device cpu)";
+    /** The message for gpu(0) on this build; the CLI and Criteria tests expect it too. */
+    public static final String CPU_BUILD_GPU0 = dev.layerskip.TestCheckpoints.CPU_BUILD_GPU0;
 
     @Test
     void eachMissingPieceIsNamed() {

@@ -11,9 +11,8 @@ import org.junit.jupiter.api.Test;
 public class DeviceThreadsTest {
 
     /** What {@code --pipelined} on a GPU answers, exactly. */
-    public static final String PIPELINED_ON_GPU0 = "--pipelined (the two-thread self-speculative pipeline) is not available on"
-            + " device gpu(0): its drafting and verifying threads would queue on one CUDA stream; drop --pipelined to"
-            + " decode in rounds";
+    /** The refusal of --pipelined on gpu(0); the CLI test expects it too. */
+    public static final String PIPELINED_ON_GPU0 = dev.layerskip.TestCheckpoints.PIPELINED_ON_GPU0;
 
     @Test
     void theCpuKeepsTheHiddenSizeRule() {

@@ -16,7 +16,6 @@ import ai.djl.repository.zoo.ZooModel;
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.generate.GenerationResult;
 import dev.layerskip.generate.RepetitionControl;
-import dev.layerskip.model.DeviceCheckTest;
 
 import org.junit.jupiter.api.Test;
 
@@ -167,8 +166,8 @@ class TranslatorTest {
             root = root.getCause();
         }
         assertEquals(IllegalArgumentException.class, root.getClass(), String.valueOf(e));
-        assertEquals(DeviceCheckTest.CPU_BUILD_GPU0, root.getMessage());
-        assertTrue(e.getMessage().endsWith(DeviceCheckTest.CPU_BUILD_GPU0), e.getMessage());
+        assertEquals(TestCheckpoints.CPU_BUILD_GPU0, root.getMessage());
+        assertTrue(e.getMessage().endsWith(TestCheckpoints.CPU_BUILD_GPU0), e.getMessage());
     }
 
     @Test

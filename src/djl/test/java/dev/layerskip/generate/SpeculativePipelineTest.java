@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class SpeculativePipelineTest {
 
-    private static final int[][] PROMPTS = SelfSpeculativeTest.PROMPTS;
+    private static final int[][] PROMPTS = TestCheckpoints.SPECULATIVE_PROMPTS;
     private static LoadedModel llama3;
     private static LoadedModel llama2;
 
@@ -198,7 +198,7 @@ class SpeculativePipelineTest {
     @Test
     void nonFiniteLogitsStopThePipelineWithAClearError() {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            Generator g = new SelfSpeculativeGenerator(NonFiniteLogitsTest.overflowingHead(manager), null, 1,
+            Generator g = new SelfSpeculativeGenerator(TestCheckpoints.overflowingHead(manager), null, 1,
                     new DraftLength.Fixed(3)).withPipeline(true);
             for (int i = 0; i < 3; i++) { // and again: the drafter thread of the failed run is free
                 NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,

@@ -38,10 +38,7 @@ import java.util.List;
  */
 class ConstrainedDecodingTest {
 
-    static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"},"
-            + " \"age\": {\"type\": \"integer\"}, \"score\": {\"type\": \"number\"}, \"active\": {\"type\": \"boolean\"},"
-            + " \"role\": {\"enum\": [\"admin\", \"user\"]}, \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}},"
-            + " \"required\": [\"name\", \"age\", \"active\"], \"additionalProperties\": false}";
+    static final String SCHEMA = ConstrainedDecodingTestSchemas.PERSON;
     private static final String[] PROMPTS = {"def read_lines(path):", "import os\n", "class Config:\n", "x = {", "# data\n"};
     private static LoadedModel demo;
     private static JsonConstraint constraint;

@@ -41,7 +41,35 @@ public final class TestCheckpoints {
      */
     public static final String LAYOUT_PROPERTY = "layerskip.test.layout";
 
+    /** Prompts of the tiny fixtures' vocabulary that the self-speculative equality suites decode. */
+    public static final int[][] SPECULATIVE_PROMPTS = {{1, 298, 296, 297, 36}, {1, 57, 283, 14}, {1, 120, 261, 264, 273, 125, 288}};
+
+    /** The refusal of --pipelined on gpu(0) (DeviceThreads); the CLI test expects it too. */
+    public static final String PIPELINED_ON_GPU0 = "--pipelined (the two-thread self-speculative pipeline) is not available on"
+            + " device gpu(0): its drafting and verifying threads would queue on one CUDA stream; drop --pipelined to"
+            + " decode in rounds";
+
     private TestCheckpoints() {}
+
+    /**
+     * A tiny random model whose final norm is scaled to overflow: its logits are infinite or NaN.
+     *
+     * @param manager the owner of the weights
+     * @return the model
+     */
+    public static LlamaModel overflowingHead(NDManager manager) {
+        LlamaModel model = randomModel(manager, tinyConfig(), 11);
+        ai.djl.ndarray.NDArray norm = model.norm().weight().getArray();
+        norm.muli(Float.MAX_VALUE / Math.max(1f, norm.abs().max().getFloat()));
+        return model;
+    }
+
+    /** The message for gpu(0) on this build (the CPU native library, PyTorch 2.7.1); the CLI and Criteria tests expect it. */
+    public static final String CPU_BUILD_GPU0 = "device gpu(0) needs PyTorch's CUDA build, and this engine is the CPU"
+            + " build (PyTorch 2.7.1, pytorch-native-cpu): build with mvn -Pcuda (CUDA native library"
+            + " ai.djl.pytorch:pytorch-native-cu128:2.7.1:linux-x86_64) and run on a machine with an NVIDIA GPU, or use"
+            + " the CPU (--device cpu)";
+
 
     /**
      * @return the layout {@value #LAYOUT_PROPERTY} names: AUTO unless it says plain
