@@ -57,6 +57,14 @@ public final class EngineOps {
     }
 
     /**
+     * @param array an array
+     * @return the bytes its elements hold, from its shape and element type (BF16: 2, though DJL reports size 0)
+     */
+    static long bytes(NDArray array) {
+        return array.size() * (isBf16(array) ? 2 : array.getDataType().getNumOfBytes());
+    }
+
+    /**
      * Rounds a FLOAT32 (or FLOAT16) array to BF16 (to nearest even, as PyTorch does).
      *
      * @param x the values

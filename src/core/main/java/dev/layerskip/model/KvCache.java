@@ -93,19 +93,6 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * The bytes a FLOAT32 cache of this shape holds: keys and values, per layer.
-     *
-     * @param config the model configuration
-     * @param lanes the lanes
-     * @param capacity the slots per lane
-     * @param layers the cached layers
-     * @return the size in bytes (long: never overflows for valid configurations)
-     */
-    public static long bytes(LlamaConfig config, long lanes, long capacity, long layers) {
-        return bytes(config, lanes, capacity, layers, KvCacheType.FLOAT32);
-    }
-
-    /**
      * The bytes a cache of this shape and type holds: keys and values, per layer.
      *
      * @param config the model configuration
@@ -128,23 +115,9 @@ public final class KvCache implements AutoCloseable {
     public long allocatedBytes() {
         long total = 0;
         for (int l = 0; l < keys.length; l++) {
-            total += arrayBytes(keys[l]) + arrayBytes(values[l]);
+            total += EngineOps.bytes(keys[l]) + EngineOps.bytes(values[l]);
         }
         return total;
-    }
-
-    /**
-     * @param layer a cached layer
-     * @return its {keys, values} arrays, each [lanes, kvHeads, capacity, headDim] (not copies: for tests)
-     */
-    NDArray[] arrays(int layer) {
-        return new NDArray[] {keys[layer], values[layer]};
-    }
-
-    private long arrayBytes(NDArray a) {
-        // DJL reports BF16 as UNKNOWN (size 0): its element size is the resolved type's
-        int element = EngineOps.isBf16(a) ? 2 : a.getDataType().getNumOfBytes();
-        return a.size() * element;
     }
 
     /** @return the number of slots per lane */

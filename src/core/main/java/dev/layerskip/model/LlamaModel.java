@@ -294,15 +294,10 @@ public final class LlamaModel extends AbstractBlock {
         long total = 0;
         for (Parameter p : getParameters().values()) { // a tied head is the embedding, listed once
             if (p.isInitialized()) {
-                total += bytes(p.getArray());
+                total += EngineOps.bytes(p.getArray());
             }
         }
         return total + lmHeadForms.copyBytes();
-    }
-
-    static long bytes(NDArray a) {
-        DataType t = a.getDataType();
-        return a.getShape().size() * (t == DataType.UNKNOWN ? 2 : t.getNumOfBytes()); // UNKNOWN: BF16
     }
 
     /**

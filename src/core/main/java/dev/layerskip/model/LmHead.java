@@ -47,8 +47,8 @@ final class LmHead {
 
     /** @return the bytes of the copies held beside the parameters */
     long copyBytes() {
-        return (packedTiedHead == null ? 0 : LlamaModel.bytes(packedTiedHead))
-                + (plainUntiedHead == null ? 0 : LlamaModel.bytes(plainUntiedHead));
+        return (packedTiedHead == null ? 0 : EngineOps.bytes(packedTiedHead))
+                + (plainUntiedHead == null ? 0 : EngineOps.bytes(plainUntiedHead));
     }
 
     /** For a packed model with a tied head: packs a copy of the embedding for the products, once (the loader). */

@@ -79,7 +79,7 @@ class KvCacheTypeTest {
     }
 
     private static NDArray bf16KeysSlice(KvCache cache) {
-        NDArray[] kv = cache.arrays(0); // [lanes, kvHeads, capacity, headDim] each
+        NDArray[] kv = {cache.keys(0), cache.values(0)}; // [lanes, kvHeads, capacity, headDim] each
         return kv[0].get(new NDIndex("0")); // [kvHeads, capacity, headDim]
     }
 
