@@ -1,5 +1,6 @@
-"""Writes the parts of the TorchScript helper through which layerskip-djl reaches two PyTorch
-capabilities that DJL 0.36's Java API does not expose.
+"""Writes the parts of the TorchScript helper through which layerskip-djl reaches PyTorch
+capabilities that DJL 0.36's Java API does not expose (BF16 tensors, oneDNN's prepacked weights and
+FBGEMM's int8 GEMM; the last two are described in EngineOps' Javadoc and docs/int8.md).
 
 1. BF16 tensors. DJL's JNI maps Java data types to PyTorch's with a switch that has no case for
    bfloat16 (creating or casting to DataType.BFLOAT16 aborts the JVM), yet a tensor that already is

@@ -111,6 +111,25 @@ public final class TestCheckpoints {
         return new LoadOptions(device(), DataType.FLOAT32, layout());
     }
 
+    /**
+     * Load options from a test's parameters, on the CPU.
+     *
+     * @param dtype float32, bfloat16 or int8
+     * @param layout PLAIN, PACKED or INT8 (INT8 goes with int8 only); skips packed bfloat16 where this CPU cannot pack it
+     * @return the options
+     */
+    public static LoadOptions options(String dtype, String layout) {
+        if (dtype.equals("int8")) {
+            if (!layout.equals("INT8")) {
+                throw new IllegalArgumentException("int8 loads with the INT8 layout, got " + layout);
+            }
+            return new LoadOptions(Device.cpu(), dev.layerskip.model.WeightPrecision.INT8, WeightLayout.AUTO);
+        }
+        DataType type = dtype.equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+        assumePackable(type, WeightLayout.valueOf(layout));
+        return new LoadOptions(Device.cpu(), type, WeightLayout.valueOf(layout));
+    }
+
     /** @return a 3-layer GQA config with a 48-position context */
     public static LlamaConfig tinyConfig() {
         return new LlamaConfig(32, 64, 3, 4, 2, 8, 1e-5, 10000, RopeScaling.NONE, true, 50, 48, 1, List.of(2), "float32");

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.layerskip.model.DecoderLayer;
 import dev.layerskip.model.EngineOps;
 import dev.layerskip.model.LlamaModel;
+import dev.layerskip.model.WeightLayout;
 
 /**
  * Makes layers {@code [from, L)} inert for a speed-up ceiling: their attention output and MLP
@@ -21,7 +22,7 @@ public final class ForcedAgreement {
     private ForcedAgreement() {}
 
     /**
-     * Zeroes the output projections of layers {@code from .. L-1} in place.
+     * Zeroes the output projections of layers {@code from .. L-1} in place (int8: their scales).
      *
      * @param model the model (its weights are changed; use it only for benchmarks afterwards)
      * @param from the first inert layer, in 1..L-1
@@ -33,6 +34,11 @@ public final class ForcedAgreement {
         }
         for (int l = from; l < layers; l++) {
             DecoderLayer layer = model.layers().get(l);
+            if (model.layout() == WeightLayout.INT8) { // FBGEMM's matrices are opaque: zero their scales instead
+                zeroScales(layer.attention().outInt8().getArray()); // [2, hidden]
+                zeroScales(layer.mlp().downInt8().getArray()); // [2, hidden]
+                continue;
+            }
             zero(layer.attention().out().getArray()); // [hidden, heads·headDim]
             zero(layer.mlp().down().getArray()); // [hidden, intermediate]
         }
@@ -69,6 +75,15 @@ public final class ForcedAgreement {
             head.muli(mask); // in place: every row outside the ids becomes 0
         }
         model.repackHead();
+    }
+
+    /** An int8 projection's companion, [2, out]: row 0 (the channels' scales) becomes 0, so every output is 0. */
+    private static void zeroScales(NDArray companion) {
+        dev.layerskip.model.InferenceMode.enterOnThisThread(); // the companion is an inference tensor (made at load)
+        try (NDManager scratch = companion.getManager().newSubManager()) {
+            NDArray keepRowSums = scratch.create(new float[] {0f, 1f}, new Shape(2, 1)); // [2, 1]
+            companion.muli(keepRowSums); // in place
+        }
     }
 
     private static void zero(NDArray weight) {

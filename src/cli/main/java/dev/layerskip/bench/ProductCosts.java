@@ -40,7 +40,12 @@ public final class ProductCosts {
         /** FLOAT32 weights packed for oneDNN. */
         FLOAT32_PACKED("float32 packed"),
         /** INT8 weights, symmetric per output channel, through PyTorch's weight-only int8 kernel. */
-        INT8_WEIGHT_ONLY("int8 weight-only");
+        INT8_WEIGHT_ONLY("int8 weight-only"),
+        /**
+         * INT8 weights as the model holds them ({@code --dtype int8}): FBGEMM's int8 product, each input row quantized
+         * to 8 bits over its own maximum ({@link dev.layerskip.model.Int8Weights}).
+         */
+        INT8_FBGEMM("int8 FBGEMM (dtype int8)");
 
         private final String label;
 
@@ -130,6 +135,11 @@ public final class ProductCosts {
 
     private static NDArray prepare(Method method, NDArray w) {
         switch (method) {
+            case INT8_FBGEMM: {
+                ai.djl.ndarray.NDList q = dev.layerskip.model.Int8Weights.quantize(w, "bench weight"); // packed, [2, out]
+                INT8_SCALES.put(q.get(0), q.get(1));
+                return q.get(0);
+            }
             case INT8_WEIGHT_ONLY: {
                 NDArray scales = w.abs().max(new int[] {1}).div(127f); // [out]
                 NDArray q = w.div(scales.reshape(-1, 1)).round().clip(-128, 127).toType(DataType.INT8, false); // [out, in]
@@ -167,6 +177,8 @@ public final class ProductCosts {
                 return EngineOps::linearPacked;
             case INT8_WEIGHT_ONLY:
                 return (x, q) -> EngineOps.linearInt8(x, q, INT8_SCALES.get(q));
+            case INT8_FBGEMM:
+                return (x, q) -> new dev.layerskip.model.Int8Projection(() -> q, () -> INT8_SCALES.get(q), x.getShape().get(2)).apply(x);
             default:
                 return (x, w) -> Linear.linear(x, w).singletonOrThrow();
         }

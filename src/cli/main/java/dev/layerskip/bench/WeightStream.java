@@ -48,15 +48,15 @@ public record WeightStream(long weightBytes, double productMs) {
         InferenceMode.enterOnThisThread();
         List<Projection> weights = model.projections();
         long bytes = 0;
-        int bytesPerWeight = model.weightType().getNumOfBytes();
+        int bytesPerWeight = model.layout() == dev.layerskip.model.WeightLayout.INT8 ? 1 : model.weightType().getNumOfBytes();
         for (Projection w : weights) {
-            bytes += w.weight().getShape().size() * bytesPerWeight;
+            bytes += w.shape().size() * bytesPerWeight;
         }
         double[] ms = new double[Math.max(1, repeats)];
         try (NDManager manager = model.manager().newSubManager()) {
             List<NDArray> inputs = new ArrayList<>();
             for (Projection w : weights) {
-                inputs.add(manager.randomNormal(new Shape(1, 1, w.weight().getShape().get(1)))); // [1, 1, in]
+                inputs.add(manager.randomNormal(new Shape(1, 1, w.shape().get(1)))); // [1, 1, in]
             }
             for (int r = -2; r < ms.length; r++) {
                 try (NDScope scope = new NDScope()) {

@@ -133,7 +133,7 @@ final class BenchModelOptions {
                     TensorDType.fromTorchDtype(shape.config().torchDtype()));
             NDManager manager = NDManager.newBaseManager("PyTorch");
             try {
-                WeightLayout layout = modelOptions.layout().resolve(modelOptions.device(), type, shape.config());
+                WeightLayout layout = modelOptions.precision().layoutFor(modelOptions.layout()).resolve(modelOptions.device(), type, shape.config());
                 LlamaModel model = new LlamaModel(manager, shape.config(), type, layout, modelOptions.kvCache());
                 LlamaWeights.initRandom(model, manager, 42, 0.02f);
                 if (agreeFrom != null) {

@@ -168,7 +168,7 @@ final class GenerateCommand implements Callable<Integer> {
         o.addProperty("seconds", loaded.loadSeconds());
         o.addProperty("weight_bytes", loaded.model().weightBytes());
         o.addProperty("stored_dtype", loaded.storedType().name());
-        o.addProperty("dtype", ModelOptions.dtypeName(loaded.model().weightType()));
+        o.addProperty("dtype", ModelOptions.dtypeName(loaded.model()));
         o.addProperty("weight_layout", loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT));
         o.addProperty("kv_cache_dtype", loaded.model().kvCacheType().label());
         return o;

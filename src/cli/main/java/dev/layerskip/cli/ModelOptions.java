@@ -32,7 +32,8 @@ final class ModelOptions {
         auto,
         float32,
         float16,
-        bfloat16
+        bfloat16,
+        int8
     }
 
     @Option(names = "--model", paramLabel = "DIR",
@@ -42,9 +43,10 @@ final class ModelOptions {
     @Option(names = "--device", paramLabel = "cpu|gpu", description = "Device (default: ${DEFAULT-VALUE}).")
     DeviceChoice device = DeviceChoice.cpu;
 
-    @Option(names = "--dtype", paramLabel = "auto|float32|float16|bfloat16",
+    @Option(names = "--dtype", paramLabel = "auto|float32|float16|bfloat16|int8",
             description = "Weight precision; auto: a BF16 checkpoint loads as bfloat16 on a CPU with AVX512-BF16/AMX"
-                    + " (else float32), F16 and F32 checkpoints as float32 on the CPU (default: ${DEFAULT-VALUE}).")
+                    + " (else float32), F16 and F32 checkpoints as float32 on the CPU; int8: projections and LM head"
+                    + " quantized per output channel at load, FBGEMM's int8 products, CPU only (default: ${DEFAULT-VALUE}).")
     DTypeChoice dtype = DTypeChoice.auto;
 
     @Option(names = "--weight-layout", paramLabel = "auto|plain|packed",
@@ -101,6 +103,14 @@ final class ModelOptions {
      */
     static String dtypeName(ai.djl.ndarray.types.DataType type) {
         return WeightPrecision.of(type).name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * @param model a loaded model
+     * @return its weight precision as {@code --dtype} spells it ({@code int8} for the int8 layout)
+     */
+    static String dtypeName(dev.layerskip.model.LlamaModel model) {
+        return model.layout() == WeightLayout.INT8 ? "int8" : dtypeName(model.weightType());
     }
 
     /**

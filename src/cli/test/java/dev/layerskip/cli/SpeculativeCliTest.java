@@ -215,4 +215,25 @@ class SpeculativeCliTest {
         CliRun.assertFails("--prefill-lengths: 5000 is outside 1..1024", "bench", "--random-shape", "demo",
                 "--max-new-tokens", "4", "--repeats", "1", "--self-speculative", "none", "--prefill-lengths", "5000");
     }
+
+    @Test
+    void int8LoadsFromTheCliAndForcedAgreementStillAcceptsEveryDraft() {
+        CliRun.Result b = CliRun.run("bench", "--random-shape", "demo", "--agree-from", "4", "--dtype", "int8",
+                "--max-new-tokens", "6", "--repeats", "1", "--exit-layers", "4", "--self-speculative", "4:3",
+                "--prefill-lengths", "8", "--json");
+        assertEquals(0, b.status(), b.err());
+        JsonObject root = JsonParser.parseString(b.out()).getAsJsonObject();
+        assertTrue(root.get("model").getAsString().contains("(float32, int8, "), root.get("model").getAsString());
+        JsonObject spec = root.getAsJsonArray("results").get(2).getAsJsonObject();
+        assertEquals("self-speculative E=4 d=3", spec.get("strategy").getAsString());
+        assertEquals(1.0, spec.get("acceptance_rate").getAsDouble(), 0.0);
+        assertTrue(spec.get("greedy_output_matches").getAsBoolean());
+        CliRun.Result g = CliRun.run("generate", "--dtype", "int8", "--prompt", "def add(a, b):", "--max-new-tokens", "6", "--json");
+        assertEquals(0, g.status(), g.err());
+        JsonObject load = JsonParser.parseString(g.out()).getAsJsonObject().getAsJsonObject("load");
+        assertEquals("int8", load.get("dtype").getAsString());
+        assertEquals("int8", load.get("weight_layout").getAsString());
+        CliRun.assertFails("dtype int8 lays its projections out for FBGEMM; the weight layout must be auto, got packed",
+                "generate", "--dtype", "int8", "--weight-layout", "packed", "--prompt", "x", "--max-new-tokens", "2");
+    }
 }

@@ -23,6 +23,8 @@ public final class Attention extends ShapePreservingBlock {
     private final LlamaConfig config;
     private final Parameter qkv; // [(heads + 2·kvHeads)·headDim, hidden]
     private final Parameter out; // [hidden, heads·headDim]
+    private final Parameter qkvInt8; // [2, rows]: the int8 layout's scales and row sums, else null
+    private final Parameter outInt8; // likewise for out
     private final Projection qkvProjection; // products with qkv's array, in the model's layout
     private final Projection outProjection;
     private final List<Long> dims; // {heads, kvHeads, headDim} for the fused kernels
@@ -31,15 +33,18 @@ public final class Attention extends ShapePreservingBlock {
      * Creates the block; weights are set by the loader.
      *
      * @param config the model configuration
-     * @param layout how the loader lays the projections out (PLAIN or PACKED)
+     * @param layout how the loader lays the projections out (PLAIN, PACKED or INT8)
      */
     public Attention(LlamaConfig config, WeightLayout layout) {
         this.config = config;
         dims = List.of((long) config.numHeads(), (long) config.numKvHeads(), (long) config.headDim());
         qkv = addParameter(Parameter.builder().setName("qkv").setType(Parameter.Type.WEIGHT).build());
         out = addParameter(Parameter.builder().setName("o").setType(Parameter.Type.WEIGHT).build());
-        qkvProjection = Projection.of(qkv::getArray, layout);
-        outProjection = Projection.of(out::getArray, layout);
+        qkvInt8 = layout == WeightLayout.INT8 ? addParameter(int8Companion("qkv_int8")) : null;
+        outInt8 = layout == WeightLayout.INT8 ? addParameter(int8Companion("o_int8")) : null;
+        long heads = (long) config.numHeads() * config.headDim();
+        qkvProjection = Projection.of(qkv::getArray, () -> qkvInt8.getArray(), config.hiddenSize(), layout);
+        outProjection = Projection.of(out::getArray, () -> outInt8.getArray(), heads, layout);
     }
 
     /** @return the fused q/k/v projection, [(heads + 2·kvHeads)·headDim, hidden] */
@@ -50,6 +55,20 @@ public final class Attention extends ShapePreservingBlock {
     /** @return the output projection, [hidden, heads·headDim] */
     public Parameter out() {
         return out;
+    }
+
+    /** @return the int8 layout's companion of {@link #qkv()} ([2, rows]: scales, int8 row sums), else null */
+    public Parameter qkvInt8() {
+        return qkvInt8;
+    }
+
+    /** @return the int8 layout's companion of {@link #out()}, else null */
+    public Parameter outInt8() {
+        return outInt8;
+    }
+
+    static Parameter int8Companion(String name) {
+        return Parameter.builder().setName(name).setType(Parameter.Type.OTHER).optRequiresGrad(false).build();
     }
 
     /**

@@ -20,13 +20,13 @@ public final class DecoderLayer extends ShapePreservingBlock {
      * Creates the layer; weights are set by the loader.
      *
      * @param config the model configuration
-     * @param layout how the loader lays the projections out (PLAIN or PACKED)
+     * @param layout how the loader lays the projections out (PLAIN, PACKED or INT8)
      */
     public DecoderLayer(LlamaConfig config, WeightLayout layout) {
         inputNorm = addChildBlock("input_layernorm", new RmsNorm(config.rmsNormEps()));
         attention = addChildBlock("self_attn", new Attention(config, layout));
         postAttentionNorm = addChildBlock("post_attention_layernorm", new RmsNorm(config.rmsNormEps()));
-        mlp = addChildBlock("mlp", new Mlp(config.intermediateSize(), layout));
+        mlp = addChildBlock("mlp", new Mlp(config.hiddenSize(), config.intermediateSize(), layout));
     }
 
     /** @return the norm before attention */

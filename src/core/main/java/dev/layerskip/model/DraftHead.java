@@ -1,9 +1,8 @@
 package dev.layerskip.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 
 import java.util.Arrays;
 
@@ -21,14 +20,16 @@ public final class DraftHead {
 
     private final LlamaModel model;
     private final int[] ids;
-    private final NDArray subHead; // [N, hidden], the model's weight type, packed when the model is
+    private final NDArray subHead; // [N, hidden], the model's weight type, packed when the model is (int8: FBGEMM's)
+    private final NDArray int8Companion; // [2, N] for an int8 model (scales, row sums), else null
     private final Projection projection; // products with subHead, in the model's layout
 
-    private DraftHead(LlamaModel model, int[] ids, NDArray subHead) {
+    private DraftHead(LlamaModel model, int[] ids, NDList subHead) {
         this.model = model;
         this.ids = ids;
-        this.subHead = subHead;
-        this.projection = Projection.of(() -> subHead, model.layout());
+        this.subHead = subHead.get(0);
+        this.int8Companion = subHead.size() > 1 ? subHead.get(1) : null;
+        this.projection = Projection.of(() -> this.subHead, () -> int8Companion, model.config().hiddenSize(), model.layout());
     }
 
     /**
@@ -58,12 +59,16 @@ public final class DraftHead {
         return model.draftHead(key, () -> new DraftHead(model, key.ids, rows(model, key.ids)));
     }
 
-    private static NDArray rows(LlamaModel model, int[] ids) {
+    private static NDList rows(LlamaModel model, int[] ids) {
         NDManager owner = model.manager();
         try (NDManager scratch = owner.newSubManager()) {
             NDArray index = scratch.create(ids); // [N]
-            NDArray picked = Embedding.embedding(index, model.plainHead(), SparseFormat.DENSE).singletonOrThrow(); // [N, hidden]
-            NDArray sub = model.layout() == WeightLayout.PACKED ? EngineOps.pack(picked) : picked;
+            NDArray picked = model.headForms().rows(index); // [N, hidden]
+            NDList sub = switch (model.layout()) {
+                case PACKED -> new NDList(EngineOps.pack(picked));
+                case INT8 -> Int8Weights.quantize(picked, "the draft head's rows"); // the full head's rows, bit for bit
+                default -> new NDList(picked);
+            };
             sub.attach(owner); // outlives the scratch manager, like the model's weights
             return sub;
         }

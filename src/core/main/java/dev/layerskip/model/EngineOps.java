@@ -36,6 +36,9 @@ import java.util.zip.ZipOutputStream;
  *       or BF16 weight out once for oneDNN and {@link #linearPacked} multiplies by it: about one
  *       one-row cost up to ~16 rows, and rows that are bit-identical whatever the row count, which
  *       keeps self-speculative verification exactly equal to one-token decoding.
+ *   <li><b>FBGEMM's int8 GEMM.</b> {@link #int8Rows} quantizes rows to int8 and {@link #int8Pack} lays them out
+ *       once for FBGEMM; the helper's {@code project_int8} multiplies with each input row quantized over its own
+ *       range ({@link Int8Weights}).
  * </ul>
  * Packed weights only serve products: never read, save or train them.
  */
@@ -138,6 +141,50 @@ public final class EngineOps {
     }
 
     /** Runs a method under DJL's inference guard (no autograd): fast, the result is an inference tensor. */
+    /**
+     * Quantizes rows to int8, symmetric per row ({@link Int8Weights}).
+     *
+     * @param w float32 rows, [n, in]
+     * @param qmax the largest |q|
+     * @return the int8 rows, [n, in], and their scales, [n]
+     */
+    static NDArray[] int8Rows(NDArray w, long qmax) {
+        try (IValue iw = IValue.from((PtNDArray) w);
+                IValue iq = IValue.from(qmax);
+                IValue out = IValueUtils.runMethod(module(), "int8_rows", iw, iq)) {
+            return out.toTensorArray((PtNDManager) w.getManager());
+        }
+    }
+
+    /**
+     * Lays int8 rows out for FBGEMM's int8 product.
+     *
+     * @param q the int8 weight, [out, in]
+     * @param scales its per-row scales, [out]
+     * @param rowSums its rows' sums, [out]
+     * @return the packed matrix (an opaque FBGEMM object in a uint8 tensor) and the [2, out] companion
+     *     (scales; the rows' int8 sums)
+     */
+    static NDArray[] int8Pack(NDArray q, NDArray scales, NDArray rowSums) {
+        try (IValue iq = IValue.from((PtNDArray) q);
+                IValue is = IValue.from((PtNDArray) scales);
+                IValue ic = IValue.from((PtNDArray) rowSums);
+                IValue out = IValueUtils.runMethod(module(), "int8_pack", iq, is, ic)) {
+            return out.toTensorArray((PtNDManager) q.getManager());
+        }
+    }
+
+    /**
+     * @param q int8 rows, [n, in]
+     * @return each row's sum, [n] float32 (exact: |sum| &le; 64 · in &lt; 2^24)
+     */
+    static NDArray int8RowSums(NDArray q) {
+        try (IValue iq = IValue.from((PtNDArray) q);
+                IValue out = IValueUtils.runMethod(module(), "int8_row_sums", iq)) {
+            return out.toTensor((PtNDManager) q.getManager());
+        }
+    }
+
     private static NDArray inference(String method, NDArray x, NDArray w) {
         try (IValue ix = IValue.from((PtNDArray) x);
                 IValue iw = IValue.from((PtNDArray) w);

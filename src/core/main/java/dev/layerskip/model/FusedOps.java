@@ -38,7 +38,7 @@ final class FusedOps {
      * @return [..., out], FLOAT32
      */
     static NDArray normProject(NDArray x, NDArray normWeight, Projection w, double eps) {
-        return tensor("norm_project", x, x, normWeight, w.weight(), eps, packed(w));
+        return tensor("norm_project", x, x, normWeight, arrays(w), eps, kind(w));
     }
 
     /**
@@ -52,7 +52,7 @@ final class FusedOps {
      * @return {queries and keys [batch, seq, heads + kvHeads, headDim], values [batch, kvHeads, seq, headDim]}
      */
     static NDArray[] attentionIn(NDArray x, NDArray normWeight, Projection qkv, double eps, List<Long> dims) {
-        return tensors("attention_in", x, x, normWeight, qkv.weight(), eps, packed(qkv), dims);
+        return tensors("attention_in", x, x, normWeight, arrays(qkv), eps, kind(qkv), dims);
     }
 
     /**
@@ -93,7 +93,7 @@ final class FusedOps {
      * @return {@code x + out(softmax(q·keysᵀ)·values)}, [batch, seq, hidden]
      */
     static NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray x, Projection out) {
-        return tensor("attend", x, q, keys, values, x, out.weight(), packed(out));
+        return tensor("attend", x, q, keys, values, x, arrays(out), kind(out));
     }
 
     /**
@@ -109,7 +109,7 @@ final class FusedOps {
      * @return {@code x + out(softmax(q·keysᵀ + mask)·values)}, [batch, seq, hidden]
      */
     static NDArray attendMasked(NDArray q, NDArray keys, NDArray values, NDArray mask, NDArray x, Projection out) {
-        return tensor("attend_masked", x, q, keys, values, mask, x, out.weight(), packed(out));
+        return tensor("attend_masked", x, q, keys, values, mask, x, arrays(out), kind(out));
     }
 
     /**
@@ -132,9 +132,9 @@ final class FusedOps {
     static NDArray cacheAttend(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, long[] at, NDArray mask,
             NDArray x, Projection out) {
         if (mask == null) {
-            return tensor("cache_attend", x, q, k, v, keys, values, at, x, out.weight(), packed(out));
+            return tensor("cache_attend", x, q, k, v, keys, values, at, x, arrays(out), kind(out));
         }
-        return tensor("cache_attend_masked", x, q, k, v, keys, values, at, mask, x, out.weight(), packed(out));
+        return tensor("cache_attend_masked", x, q, k, v, keys, values, at, mask, x, arrays(out), kind(out));
     }
 
     /**
@@ -158,7 +158,7 @@ final class FusedOps {
      */
     static NDArray cacheAttendRows(NDArray q, NDArray k, NDArray v, NDArray keys, NDArray values, NDArray lanes,
             NDArray slots, long[] at, NDArray mask, NDArray x, Projection out) {
-        return tensor("cache_attend_rows", x, q, k, v, keys, values, lanes, slots, at, mask, x, out.weight(), packed(out));
+        return tensor("cache_attend_rows", x, q, k, v, keys, values, lanes, slots, at, mask, x, arrays(out), kind(out));
     }
 
     /**
@@ -172,15 +172,37 @@ final class FusedOps {
      * @return [batch, seq, hidden]
      */
     static NDArray mlpBlock(NDArray h, NDArray normWeight, Projection gateUp, Projection down, double eps) {
-        if (packed(gateUp) != packed(down)) {
+        if (!kind(gateUp).equals(kind(down))) {
             throw new IllegalArgumentException("the MLP's projections must share one layout");
         }
-        return tensor("mlp_block", h, h, normWeight, gateUp.weight(), down.weight(), eps, packed(gateUp));
+        return tensor("mlp_block", h, h, normWeight, arrays(gateUp), arrays(down), eps, kind(gateUp));
     }
 
-    /** The helper's flag for a weight's layout: the one place a projection's kind becomes a boolean. */
-    private static boolean packed(Projection p) {
-        return p instanceof PackedProjection;
+    /**
+     * One product in the helper's {@code project}, the path every fused method takes.
+     *
+     * @param x the input, [..., in]
+     * @param w the projection
+     * @return the output, [..., out]
+     */
+    static NDArray project(NDArray x, Projection w) {
+        return tensor("project", x, x, arrays(w), kind(w));
+    }
+
+    /** The helper's code for a weight's layout: the one place a projection's type becomes a number. */
+    private static Long kind(Projection p) {
+        if (p instanceof Int8Projection) {
+            return 2L;
+        }
+        return p instanceof PackedProjection ? 1L : 0L;
+    }
+
+    /** The arrays the helper's {@code project} reads for a projection: the weight, and an int8 weight's scales. */
+    private static NDArray[] arrays(Projection p) {
+        if (p instanceof Int8Projection i) {
+            return new NDArray[] {i.packed().get(), i.scales().get()};
+        }
+        return new NDArray[] {p.weight()};
     }
 
     private static NDArray tensor(String method, NDArray owner, Object... args) {
@@ -206,7 +228,8 @@ final class FusedOps {
         try {
             for (int i = 0; i < args.length; i++) {
                 inputs[i] = args[i] instanceof NDArray a ? IValue.from((PtNDArray) a)
-                        : args[i] instanceof long[] ints ? IValue.listFrom(ints) : constant(args[i]);
+                        : args[i] instanceof long[] ints ? IValue.listFrom(ints)
+                        : args[i] instanceof NDArray[] arrays ? IValue.listFrom(ptArrays(arrays)) : constant(args[i]);
             }
         } catch (RuntimeException e) {
             closeTensors(args, inputs);
@@ -218,10 +241,19 @@ final class FusedOps {
     /** Closes the per-call wrappers (tensors, position lists; not the cached constants); a failed conversion leaves nulls. */
     private static void closeTensors(Object[] args, IValue[] inputs) {
         for (int i = 0; i < args.length; i++) {
-            if ((args[i] instanceof NDArray || args[i] instanceof long[]) && inputs[i] != null) {
+            boolean perCall = args[i] instanceof NDArray || args[i] instanceof long[] || args[i] instanceof NDArray[];
+            if (perCall && inputs[i] != null) {
                 inputs[i].close();
             }
         }
+    }
+
+    private static ai.djl.pytorch.engine.PtNDArray[] ptArrays(NDArray[] arrays) {
+        ai.djl.pytorch.engine.PtNDArray[] out = new ai.djl.pytorch.engine.PtNDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = (ai.djl.pytorch.engine.PtNDArray) arrays[i];
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")
@@ -229,6 +261,9 @@ final class FusedOps {
         return CONSTANTS.computeIfAbsent(value, v -> {
             if (v instanceof Double d) {
                 return IValue.from(d);
+            }
+            if (v instanceof Long n) {
+                return IValue.from(n);
             }
             if (v instanceof Boolean b) {
                 return IValue.from(b);

@@ -39,6 +39,7 @@ public final class LlamaModel extends AbstractBlock {
     private final KvCacheType kvCacheType;
     private final Parameter embedding; // [vocab, hidden]
     private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
+    private final Parameter embeddingInt8; // [vocab]: the int8 layout's per-row scales of the embedding, else null
     private final List<DecoderLayer> layers;
     private final RmsNorm norm;
     private final Rope rope;
@@ -72,7 +73,7 @@ public final class LlamaModel extends AbstractBlock {
             throw new IllegalArgumentException("weight type must be FLOAT32, FLOAT16 or BFLOAT16, got " + weightType);
         }
         if (layout == null || layout == WeightLayout.AUTO) {
-            throw new IllegalArgumentException("the model needs a resolved weight layout (PLAIN or PACKED), got " + layout);
+            throw new IllegalArgumentException("the model needs a resolved weight layout (PLAIN, PACKED or INT8), got " + layout);
         }
         if (kvCache == null) {
             throw new IllegalArgumentException("the KV cache type must not be null (KvCacheType.AUTO to choose by device)");
@@ -86,6 +87,10 @@ public final class LlamaModel extends AbstractBlock {
         lmHead = config.tieWordEmbeddings()
                 ? embedding
                 : addParameter(Parameter.builder().setName("lm_head").setType(Parameter.Type.WEIGHT).build());
+        // int8: the embedding (and an untied head) are int8 rows with per-row scales in a companion parameter
+        embeddingInt8 = layout == WeightLayout.INT8 ? addParameter(Attention.int8Companion("embed_tokens_int8")) : null;
+        Parameter lmHeadInt8 = layout == WeightLayout.INT8 && !config.tieWordEmbeddings()
+                ? addParameter(Attention.int8Companion("lm_head_int8")) : embeddingInt8;
         List<DecoderLayer> list = new ArrayList<>();
         for (int l = 0; l < config.numLayers(); l++) {
             list.add(addChildBlock("layer" + l, new DecoderLayer(config, layout)));
@@ -93,8 +98,8 @@ public final class LlamaModel extends AbstractBlock {
         layers = Collections.unmodifiableList(list);
         norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
         rope = new Rope(manager, config);
-        lmHeadForms = new LmHead(embedding, lmHead, config.tieWordEmbeddings(), layout, manager);
-        head = Projection.of(lmHeadForms::forProducts, layout);
+        lmHeadForms = new LmHead(embedding, lmHead, lmHeadInt8, config.tieWordEmbeddings(), layout, manager);
+        head = Projection.of(lmHeadForms::forProducts, lmHeadForms::int8Companion, config.hiddenSize(), layout);
     }
 
     /** @return the configuration */
@@ -122,7 +127,7 @@ public final class LlamaModel extends AbstractBlock {
         return kvCacheType;
     }
 
-    /** @return how the projection weights are laid out (PLAIN or PACKED) */
+    /** @return how the projection weights are laid out (PLAIN, PACKED or INT8) */
     public WeightLayout layout() {
         return layout;
     }
@@ -154,7 +159,8 @@ public final class LlamaModel extends AbstractBlock {
      * @return [batch, seq, hidden] FLOAT32
      */
     public NDArray embed(NDArray ids) {
-        NDArray x = Embedding.embedding(ids, embedding.getArray(), SparseFormat.DENSE).singletonOrThrow(); // [batch, seq, hidden]
+        NDArray x = layout == WeightLayout.INT8 ? Int8Weights.rows(embedding.getArray(), embeddingInt8.getArray(), ids) // [batch, seq, hidden]
+                : Embedding.embedding(ids, embedding.getArray(), SparseFormat.DENSE).singletonOrThrow(); // [batch, seq, hidden]
         return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 
@@ -293,19 +299,24 @@ public final class LlamaModel extends AbstractBlock {
     public long weightBytes() {
         long total = 0;
         for (Parameter p : getParameters().values()) { // a tied head is the embedding, listed once
-            if (p.isInitialized()) {
-                total += EngineOps.bytes(p.getArray());
+            if (p.isInitialized() && !(layout == WeightLayout.INT8 && p.getArray().getDataType() == DataType.UINT8)) {
+                total += EngineOps.bytes(p.getArray()); // FBGEMM's int8 matrices are opaque: counted below
             }
+        }
+        for (Projection p : projections()) {
+            total += p instanceof Int8Projection && p != head ? p.shape().size() : 0; // one byte a weight (+FBGEMM's padding)
         }
         return total + lmHeadForms.copyBytes();
     }
 
-    /**
-     * For a packed model with a tied head: packs a copy of the embedding for the head (the
-     * embedding itself stays plain for look-ups). Called once by the loader.
-     */
-    void packTiedHead() {
-        lmHeadForms.packTied();
+    /** @return the LM head's forms (packed or int8 copies, plain rows, draft heads), for the loader and draft heads */
+    LmHead headForms() {
+        return lmHeadForms;
+    }
+
+    /** @return the int8 layout's per-row scales of the embedding, [vocab]; null in the other layouts */
+    public Parameter embeddingInt8() {
+        return embeddingInt8;
     }
 
     /**
@@ -324,16 +335,6 @@ public final class LlamaModel extends AbstractBlock {
      */
     public void repackHead() {
         lmHeadForms.repack();
-    }
-
-    /**
-     * For a packed model with an untied head: keeps the plain head beside the packed one, so that its
-     * rows can still be read. Called once by the loader.
-     *
-     * @param plain the plain lm_head, [vocab, hidden], owned by the weights' manager
-     */
-    void keepPlainHead(NDArray plain) {
-        lmHeadForms.keepPlain(plain);
     }
 
     /**

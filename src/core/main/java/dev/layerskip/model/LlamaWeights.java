@@ -24,6 +24,9 @@ import java.util.List;
  */
 public final class LlamaWeights {
 
+    /** The projection parameters' names, as the blocks register them. */
+    private static final java.util.Set<String> PROJECTIONS = java.util.Set.of("qkv", "o", "gate_up", "down");
+
     private LlamaWeights() {}
 
     /**
@@ -87,11 +90,22 @@ public final class LlamaWeights {
         long q = c.numHeads() * d;
         long kv = c.numKvHeads() * d;
         long i = c.intermediateSize();
-        model.embedding().setArray(checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain));
-        if (!c.tieWordEmbeddings()) {
+        setRows(checkpoint, model.embedding(), model.embeddingInt8(), "model.embed_tokens.weight",
+                checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain));
+        if (!c.tieWordEmbeddings() && layout == WeightLayout.INT8) {
+            setRows(checkpoint, model.lmHead(), model.headForms().rowScales(), "lm_head.weight",
+                    checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain));
+        } else if (!c.tieWordEmbeddings()) {
             model.lmHead().setArray(head(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain)));
         } else if (packed) {
-            model.packTiedHead();
+            model.headForms().packTied();
+        }
+        if (layout == WeightLayout.INT8) {
+            try {
+                model.headForms().quantize();
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
+            }
         }
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
@@ -100,14 +114,17 @@ public final class LlamaWeights {
                     checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, norms));
             layer.postAttentionNorm().weight().setArray(
                     checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, norms));
-            layer.attention().qkv().setArray(checkpoint.load(manager, products,
-                    new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
-                    new long[][] {{q, h}, {kv, h}, {kv, h}}));
-            layer.attention().out().setArray(
+            set(checkpoint, layer.attention().qkv(), layer.attention().qkvInt8(), p + "self_attn.q_proj/k_proj/v_proj.weight",
+                    checkpoint.load(manager, products,
+                            new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
+                            new long[][] {{q, h}, {kv, h}, {kv, h}}));
+            set(checkpoint, layer.attention().out(), layer.attention().outInt8(), p + "self_attn.o_proj.weight",
                     checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, q}, products));
-            layer.mlp().gateUp().setArray(checkpoint.load(manager, products,
-                    new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}));
-            layer.mlp().down().setArray(checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products));
+            set(checkpoint, layer.mlp().gateUp(), layer.mlp().gateUpInt8(), p + "mlp.gate_proj/up_proj.weight",
+                    checkpoint.load(manager, products,
+                            new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}));
+            set(checkpoint, layer.mlp().down(), layer.mlp().downInt8(), p + "mlp.down_proj.weight",
+                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products));
         }
         model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, norms));
         return model;
@@ -117,11 +134,55 @@ public final class LlamaWeights {
      * An untied LM head as the products use it; when packed, the plain rows stay with the model
      * ({@link LlamaModel#plainHead()}: draft heads index them; +V·H weights in memory).
      */
+    /**
+     * Sets a projection's weight; in the int8 layout quantizes it first (the float copy is closed at once, so
+     * loading holds one float tensor at a time besides the mapped file).
+     */
+    private static void set(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed)
+            throws CheckpointException {
+        if (int8 == null) {
+            weight.setArray(typed);
+            return;
+        }
+        NDList q;
+        try {
+            q = Int8Weights.quantize(typed, name);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
+        } finally {
+            typed.close();
+        }
+        weight.setArray(q.get(0));
+        int8.setArray(q.get(1));
+    }
+
+    /** Sets a table of rows (embedding, LM head); in the int8 layout as int8 rows and their scales. */
+    private static void setRows(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed)
+            throws CheckpointException {
+        if (int8 == null) {
+            weight.setArray(typed);
+            return;
+        }
+        NDList q;
+        try {
+            q = Int8Weights.quantizeRows(typed, name);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
+        } finally {
+            typed.close();
+        }
+        weight.setArray(q.get(0));
+        int8.setArray(q.get(1));
+    }
+
     private static NDArray head(LlamaModel model, NDArray typed) {
+        if (model.layout() == WeightLayout.INT8) {
+            return typed; // stays as the plain rows; headForms().quantize() lays the head out once it is set
+        }
         if (model.layout() != WeightLayout.PACKED) {
             return typed;
         }
-        model.keepPlainHead(typed);
+        model.headForms().keepPlain(typed);
         return EngineOps.pack(typed);
     }
 
@@ -166,8 +227,8 @@ public final class LlamaWeights {
      * @return the entries, embedding first, in layer order
      */
     public static List<SafetensorsWriter.Entry> toHf(LlamaModel model, TensorDType dtype) {
-        if (model.layout() == WeightLayout.PACKED) {
-            throw new IllegalStateException("the model's weights are packed for inference and cannot be saved;"
+        if (model.layout() == WeightLayout.PACKED || model.layout() == WeightLayout.INT8) {
+            throw new IllegalStateException("the model's weights are laid out for inference and cannot be saved;"
                     + " load it with WeightLayout.PLAIN to save or train it");
         }
         LlamaConfig c = model.config();
@@ -216,14 +277,34 @@ public final class LlamaWeights {
      */
     public static void initRandom(LlamaModel model, NDManager manager, long seed, float std) {
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        boolean int8 = model.layout() == WeightLayout.INT8;
+        // int8: each projection is drawn in float (the same draws as the other layouts) and quantized at once; its
+        // companion parameter ("<name>_int8", registered after it) takes the scales.
+        java.util.Map<String, java.util.ArrayDeque<NDArray>> companions = new java.util.HashMap<>();
         for (Parameter p : model.getParameters().values()) {
             if (p.isInitialized()) {
                 continue; // the tied head is the embedding
             }
-            p.setArray(randomArray(model, p, manager, random, std));
+            String name = p.getName();
+            if (int8 && name.endsWith("_int8")) {
+                p.setArray(companions.get(name).removeFirst());
+                continue;
+            }
+            NDArray array = randomArray(model, p, manager, random, std);
+            if (int8 && (PROJECTIONS.contains(name) || name.equals("embed_tokens") || name.equals("lm_head"))) {
+                NDList q = PROJECTIONS.contains(name) ? Int8Weights.quantize(array, "random " + name)
+                        : Int8Weights.quantizeRows(array, "random " + name); // looked up: int8 rows and their scales
+                array.close();
+                companions.computeIfAbsent(name + "_int8", k -> new java.util.ArrayDeque<>()).addLast(q.get(1));
+                array = q.get(0);
+            }
+            p.setArray(array);
         }
         if (model.layout() == WeightLayout.PACKED && model.config().tieWordEmbeddings()) {
-            model.packTiedHead();
+            model.headForms().packTied();
+        }
+        if (int8) {
+            model.headForms().quantize();
         }
     }
 

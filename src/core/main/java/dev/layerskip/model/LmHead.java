@@ -1,6 +1,7 @@
 package dev.layerskip.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 
@@ -17,16 +18,19 @@ final class LmHead {
 
     private final Parameter embedding; // [vocab, hidden]
     private final Parameter lmHead; // [vocab, hidden]; the embedding when tied
+    private final Parameter rowScales; // [vocab]: the int8 layout's per-row scales of the head's rows, else null
     private final boolean tied;
     private final WeightLayout layout;
     private final NDManager manager;
     private final Map<Object, DraftHead> draftHeads = new HashMap<>(); // by id set; guarded by itself
     private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
+    private NDList int8Head; // the int8 layout's head: FBGEMM's packed matrix and its [2, vocab] companion, else null
 
-    LmHead(Parameter embedding, Parameter lmHead, boolean tied, WeightLayout layout, NDManager manager) {
+    LmHead(Parameter embedding, Parameter lmHead, Parameter rowScales, boolean tied, WeightLayout layout, NDManager manager) {
         this.embedding = embedding;
         this.lmHead = lmHead;
+        this.rowScales = rowScales;
         this.tied = tied;
         this.layout = layout;
         this.manager = manager;
@@ -34,7 +38,53 @@ final class LmHead {
 
     /** @return the head as the products read it, [vocab, hidden] */
     NDArray forProducts() {
+        if (int8Head != null) {
+            return int8Head.get(0);
+        }
         return packedTiedHead != null ? packedTiedHead : lmHead.getArray();
+    }
+
+    /** @return the int8 head's [2, vocab] companion (scales, row sums); only in the int8 layout */
+    NDArray int8Companion() {
+        if (int8Head == null) {
+            throw new IllegalStateException("the LM head is not int8");
+        }
+        return int8Head.get(1);
+    }
+
+    /** @return the int8 layout's per-row scales of the head's rows, [vocab]; else null */
+    Parameter rowScales() {
+        return rowScales;
+    }
+
+    /**
+     * The head's rows as floats.
+     *
+     * @param ids the rows, [n]
+     * @return [n, hidden] in the weight type (int8: dequantized float32)
+     */
+    NDArray rows(NDArray ids) {
+        if (layout == WeightLayout.INT8) {
+            return Int8Weights.rows(plainRows(), rowScales.getArray(), ids);
+        }
+        return ai.djl.nn.core.Embedding.embedding(ids, plainRows(), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * For the int8 layout: lays the head out for the products from its int8 rows (the embedding's when tied), once
+     * at load and again after {@link #repack}; the rows are not quantized again.
+     */
+    void quantize() {
+        if (layout != WeightLayout.INT8) {
+            throw new IllegalStateException("only an int8 model quantizes its head");
+        }
+        NDList q = Int8Weights.pack(plainRows(), rowScales.getArray());
+        q.attach(manager);
+        NDList old = int8Head;
+        int8Head = q;
+        if (old != null) {
+            old.close();
+        }
     }
 
     /** @return the head as plain rows that can be indexed, [vocab, hidden] */
@@ -48,7 +98,8 @@ final class LmHead {
     /** @return the bytes of the copies held beside the parameters */
     long copyBytes() {
         return (packedTiedHead == null ? 0 : EngineOps.bytes(packedTiedHead))
-                + (plainUntiedHead == null ? 0 : EngineOps.bytes(plainUntiedHead));
+                + (plainUntiedHead == null ? 0 : EngineOps.bytes(plainUntiedHead))
+                + (int8Head == null ? 0 : plainRows().getShape().size() + EngineOps.bytes(int8Head.get(1))); // 1 byte a weight
     }
 
     /** For a packed model with a tied head: packs a copy of the embedding for the products, once (the loader). */
@@ -76,6 +127,10 @@ final class LmHead {
     void repack() {
         synchronized (draftHeads) {
             draftHeads.clear(); // built from the old rows; their arrays go with the model's manager
+        }
+        if (layout == WeightLayout.INT8) {
+            quantize();
+            return;
         }
         if (layout != WeightLayout.PACKED) {
             return;

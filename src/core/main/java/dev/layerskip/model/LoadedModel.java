@@ -60,7 +60,7 @@ public final class LoadedModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
             DataType weightType = options.precision().resolve(options.device(), checkpoint.storedDType());
-            WeightLayout layout = options.layout().resolve(options.device(), weightType, checkpoint.config());
+            WeightLayout layout = options.precision().layoutFor(options.layout()).resolve(options.device(), weightType, checkpoint.config());
             LlamaModel model = LlamaWeights.load(checkpoint, manager, weightType, layout, options.kvCache());
             TextTokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
                     ? HfTextTokenizer.load(directory)

@@ -17,6 +17,8 @@ public final class Mlp extends ShapePreservingBlock {
 
     private final Parameter gateUp; // [2·intermediate, hidden]
     private final Parameter down; // [hidden, intermediate]
+    private final Parameter gateUpInt8; // [2, rows]: the int8 layout's scales and row sums, else null
+    private final Parameter downInt8; // likewise for down
     private final Projection gateUpProjection; // products with gateUp's array, in the model's layout
     private final Projection downProjection;
     private final int intermediate;
@@ -24,15 +26,18 @@ public final class Mlp extends ShapePreservingBlock {
     /**
      * Creates the block; weights are set by the loader.
      *
+     * @param hidden the hidden size
      * @param intermediate the intermediate size
-     * @param layout how the loader lays the projections out (PLAIN or PACKED)
+     * @param layout how the loader lays the projections out (PLAIN, PACKED or INT8)
      */
-    public Mlp(int intermediate, WeightLayout layout) {
+    public Mlp(int hidden, int intermediate, WeightLayout layout) {
         this.intermediate = intermediate;
         gateUp = addParameter(Parameter.builder().setName("gate_up").setType(Parameter.Type.WEIGHT).build());
         down = addParameter(Parameter.builder().setName("down").setType(Parameter.Type.WEIGHT).build());
-        gateUpProjection = Projection.of(gateUp::getArray, layout);
-        downProjection = Projection.of(down::getArray, layout);
+        gateUpInt8 = layout == WeightLayout.INT8 ? addParameter(Attention.int8Companion("gate_up_int8")) : null;
+        downInt8 = layout == WeightLayout.INT8 ? addParameter(Attention.int8Companion("down_int8")) : null;
+        gateUpProjection = Projection.of(gateUp::getArray, () -> gateUpInt8.getArray(), hidden, layout);
+        downProjection = Projection.of(down::getArray, () -> downInt8.getArray(), intermediate, layout);
     }
 
     /** @return the fused gate/up projection, [2·intermediate, hidden] (gate rows first) */
@@ -43,6 +48,16 @@ public final class Mlp extends ShapePreservingBlock {
     /** @return the down projection, [hidden, intermediate] */
     public Parameter down() {
         return down;
+    }
+
+    /** @return the int8 layout's companion of {@link #gateUp()} ([2, rows]: scales, int8 row sums), else null */
+    public Parameter gateUpInt8() {
+        return gateUpInt8;
+    }
+
+    /** @return the int8 layout's companion of {@link #down()}, else null */
+    public Parameter downInt8() {
+        return downInt8;
     }
 
     /**

@@ -27,7 +27,12 @@ public enum WeightLayout {
     /** The weights as loaded; PyTorch's default products. */
     PLAIN,
     /** Prepacked for oneDNN. */
-    PACKED;
+    PACKED,
+    /**
+     * Quantized to int8 per output channel at load time and laid out once for FBGEMM's int8 products
+     * ({@link Int8Weights}); what {@code --dtype int8} loads. CPU inference only; never chosen by {@link #AUTO}.
+     */
+    INT8;
 
 
     /**
@@ -36,12 +41,18 @@ public enum WeightLayout {
      * @param device where the weights live
      * @param weightType their type
      * @param config the model configuration
-     * @return PLAIN or PACKED
+     * @return PLAIN, PACKED or INT8
      * @throws IllegalArgumentException if PACKED was asked for where it cannot work (named)
      */
     public WeightLayout resolve(Device device, DataType weightType, LlamaConfig config) {
         boolean possible = device.isGpu() ? false : weightType == DataType.FLOAT32 || weightType == DataType.BFLOAT16;
         switch (this) {
+            case INT8:
+                Int8Weights.requireSupported(device);
+                if (weightType != DataType.FLOAT32) {
+                    throw new IllegalArgumentException("int8 weights compute in float32, got " + weightType);
+                }
+                return INT8;
             case PLAIN:
                 return PLAIN;
             case PACKED:

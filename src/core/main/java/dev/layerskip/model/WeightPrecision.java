@@ -8,7 +8,7 @@ import dev.layerskip.checkpoint.TensorDType;
 import java.util.Locale;
 
 /**
- * The weight type a user asks for: one of the three, or {@link #AUTO}, where the checkpoint and the device
+ * The weight type a user asks for: one of the four, or {@link #AUTO}, where the checkpoint and the device
  * decide (see {@link #resolve}).
  */
 public enum WeightPrecision {
@@ -30,7 +30,13 @@ public enum WeightPrecision {
     /** float16 whatever the checkpoint stores. */
     FLOAT16,
     /** bfloat16 whatever the checkpoint stores (exact for BF16 checkpoints, rounded otherwise). */
-    BFLOAT16;
+    BFLOAT16,
+    /**
+     * Projections and the LM head in int8, symmetric per output channel, multiplied by FBGEMM's int8 kernel
+     * with each input row quantized on the fly ({@link WeightLayout#INT8}); embeddings, norms, activations
+     * between products and the KV cache in float32. CPU only.
+     */
+    INT8;
 
     /**
      * @param type FLOAT32, FLOAT16 or BFLOAT16
@@ -62,7 +68,7 @@ public enum WeightPrecision {
                 return p;
             }
         }
-        throw new IllegalArgumentException(field + " must be auto, float32, float16 or bfloat16, got '" + name + "'");
+        throw new IllegalArgumentException(field + " must be auto, float32, float16, bfloat16 or int8, got '" + name + "'");
     }
 
     /**
@@ -77,11 +83,34 @@ public enum WeightPrecision {
             case FLOAT32 -> DataType.FLOAT32;
             case FLOAT16 -> DataType.FLOAT16;
             case BFLOAT16 -> DataType.BFLOAT16;
+            case INT8 -> DataType.FLOAT32; // what the int8 products take and give, and the embeddings' type
             case AUTO -> automatic(device.isGpu(), stored, CpuFeatures.nativeBf16());
         };
     }
 
     /** The rule of {@link #AUTO}, given what is known of the device. */
+    /**
+     * The layout this precision loads with: int8 lays its projections out itself; the others take the one asked for.
+     *
+     * @param requested the layout asked for (AUTO, PLAIN, PACKED or INT8)
+     * @return the layout to resolve against the device
+     * @throws IllegalArgumentException for int8 with a plain or packed layout, or the int8 layout without int8
+     */
+    public WeightLayout layoutFor(WeightLayout requested) {
+        if (this == INT8) {
+            if (requested != WeightLayout.AUTO && requested != WeightLayout.INT8) {
+                throw new IllegalArgumentException("dtype int8 lays its projections out for FBGEMM; the weight layout must be"
+                        + " auto, got " + requested.name().toLowerCase(Locale.ROOT));
+            }
+            return WeightLayout.INT8;
+        }
+        if (requested == WeightLayout.INT8) {
+            throw new IllegalArgumentException("the int8 weight layout comes with dtype int8, got dtype "
+                    + name().toLowerCase(Locale.ROOT));
+        }
+        return requested;
+    }
+
     static DataType automatic(boolean gpu, TensorDType stored, boolean cpuBf16) {
         return switch (stored) {
             case BF16 -> gpu || cpuBf16 ? DataType.BFLOAT16 : DataType.FLOAT32;

@@ -1,6 +1,7 @@
 package dev.layerskip.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -8,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.LoadOptions;
+import dev.layerskip.model.WeightLayout;
+import dev.layerskip.model.WeightPrecision;
 import dev.layerskip.model.LoadedModel;
 
 import org.junit.jupiter.api.Test;
@@ -26,7 +29,7 @@ import java.util.Random;
 
 /**
  * Seeded generated damage: NaN, +Inf or -Inf written into a random element of a random tensor of a
- * checkpoint stored as F32, F16 or BF16, loaded as FLOAT32 or FLOAT16. Loading must fail naming the
+ * checkpoint stored as F32, F16 or BF16, loaded as FLOAT32, FLOAT16 or int8. Loading must fail naming the
  * tensor; large but finite weights (whose sum overflows FLOAT16) must still load.
  */
 class NonFiniteWeightsTest {
@@ -76,18 +79,20 @@ class NonFiniteWeightsTest {
                 TensorInfo t = tensors.get(random.nextInt(tensors.size()));
                 long element = (long) (random.nextDouble() * t.elementCount());
                 int kind = random.nextInt(3);
-                DataType load = random.nextBoolean() ? DataType.FLOAT32 : DataType.FLOAT16;
+                int choice = random.nextInt(3);
+                LoadOptions load = choice == 2 ? new LoadOptions(Device.cpu(), WeightPrecision.INT8, WeightLayout.AUTO)
+                        : new LoadOptions(Device.cpu(), choice == 0 ? DataType.FLOAT32 : DataType.FLOAT16);
                 Path ckpt = dir.resolve("bad-" + cases++);
                 copy(clean, ckpt);
                 poke(ckpt.resolve("model.safetensors"), t, element, dtype, bits(dtype, kind));
                 String message;
-                try (LoadedModel m = LoadedModel.load(ckpt, new LoadOptions(Device.cpu(), load))) {
+                try (LoadedModel m = LoadedModel.load(ckpt, load)) {
                     message = null;
                 } catch (CheckpointException e) {
                     message = e.getMessage();
                 }
                 if (message == null || !message.contains("tensor '" + t.name() + "' holds 1 non-finite value")) {
-                    failures.add(dtype + " " + t.name() + "[" + element + "] kind " + kind + " as " + load + " -> " + message);
+                    failures.add(dtype + " " + t.name() + "[" + element + "] kind " + kind + " as " + load.precision() + " -> " + message);
                 }
             }
         }
@@ -110,6 +115,42 @@ class NonFiniteWeightsTest {
             assertEquals(65504f, m.model().embedding().getArray().get(0, 0).toType(DataType.FLOAT32, false).getFloat());
         }
         assertTrue(Files.isDirectory(ckpt));
+    }
+
+    @Test
+    void anInt8LoadRefusesARowWhoseScaleWouldUnderflowNamingItAndLoadsZeroTensors() throws IOException {
+        Random random = new Random(11);
+        String[] projections = {"self_attn.o_proj.weight", "mlp.down_proj.weight", "mlp.gate_proj.weight"};
+        LoadOptions int8 = new LoadOptions(Device.cpu(), WeightPrecision.INT8, WeightLayout.AUTO);
+        for (int i = 0; i < 6; i++) {
+            Path ckpt = dir.resolve("tiny-" + i);
+            TestCheckpoints.writeRandom(ckpt, TestCheckpoints.tinyConfig(), TensorDType.F32, Long.MAX_VALUE);
+            int layer = random.nextInt(TestCheckpoints.tinyConfig().numLayers());
+            String name = "model.layers." + layer + "." + projections[i % 3];
+            TensorInfo t;
+            try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve("model.safetensors"))) {
+                t = f.tensors().get(name);
+            }
+            long columns = t.shape()[1];
+            boolean zeroTensor = i >= 3; // a whole tensor of zeros quantizes exactly; tiny nonzero values do not
+            long row = random.nextInt((int) t.shape()[0]);
+            for (long e = zeroTensor ? 0 : row * columns; e < (zeroTensor ? t.elementCount() : (row + 1) * columns); e++) {
+                poke(ckpt.resolve("model.safetensors"), t, e, TensorDType.F32, zeroTensor ? 0 : Float.floatToIntBits(1e-40f));
+            }
+            try (LoadedModel m = LoadedModel.load(ckpt, new LoadOptions(Device.cpu(), DataType.FLOAT32))) {
+                assertEquals(TestCheckpoints.tinyConfig().numLayers(), m.model().numLayers(), "float32 loads it");
+            }
+            if (zeroTensor) {
+                try (LoadedModel m = LoadedModel.load(ckpt, int8)) {
+                    assertEquals(WeightLayout.INT8, m.model().layout());
+                }
+            } else {
+                String fused = name.replace("mlp.gate_proj.weight", "mlp.gate_proj/up_proj.weight");
+                CheckpointException e = assertThrows(CheckpointException.class, () -> LoadedModel.load(ckpt, int8));
+                assertTrue(e.getMessage().contains(fused + ": row " + row + " has values no larger than 1.0E-40, so its int8"
+                        + " scale would underflow float32"), e.getMessage());
+            }
+        }
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -5,17 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
-import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.DraftHead;
 import dev.layerskip.model.InferenceMode;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
-import dev.layerskip.model.WeightLayout;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,10 +33,7 @@ class DraftVocabularyTest {
     private static final int NEW_TOKENS = 20;
 
     private static LoadedModel load(String name, String dtype, String layout) throws IOException {
-        DataType type = dtype.equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
-        TestCheckpoints.assumePackable(type, WeightLayout.valueOf(layout));
-        return LoadedModel.load(name.equals("llama3") ? TestCheckpoints.LLAMA3 : TestCheckpoints.LLAMA2,
-                new LoadOptions(Device.cpu(), type, WeightLayout.valueOf(layout)));
+        return WeightLayoutGenerationTest.load(name, dtype, layout);
     }
 
     /** The first n ids, ascending, that are not in the excluded set. */
@@ -68,7 +60,8 @@ class DraftVocabularyTest {
 
     @ParameterizedTest
     @CsvSource({"llama3, float32, PLAIN", "llama2, float32, PLAIN", "llama3, float32, PACKED", "llama2, float32, PACKED",
-        "llama3, bfloat16, PACKED", "llama2, bfloat16, PACKED", "llama2, bfloat16, PLAIN"})
+        "llama3, bfloat16, PACKED", "llama2, bfloat16, PACKED", "llama2, bfloat16, PLAIN", "llama3, int8, INT8",
+        "llama2, int8, INT8"})
     void greedyOutputEqualsAutoregressiveWhateverTheDraftVocabulary(String name, String dtype, String layout) throws IOException {
         try (LoadedModel m = load(name, dtype, layout)) {
             int layers = m.model().numLayers();
@@ -117,7 +110,8 @@ class DraftVocabularyTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"llama3, float32, PLAIN, 1e-5", "llama2, float32, PACKED, 1e-4", "llama2, bfloat16, PACKED, 0.05"})
+    @CsvSource({"llama3, float32, PLAIN, 1e-5", "llama2, float32, PACKED, 1e-4", "llama2, bfloat16, PACKED, 0.05",
+        "llama3, int8, INT8, 1e-6", "llama2, int8, INT8, 1e-6"})
     void draftLogitsAreTheFullHeadsLogitsOfTheDraftTokens(String name, String dtype, String layout, double tolerance)
             throws IOException {
         try (LoadedModel m = load(name, dtype, layout); NDManager manager = m.manager().newSubManager()) {

@@ -41,4 +41,19 @@ class NativeMemoryTest {
                     i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), "BF16 packed generations");
         }
     }
+
+    @Test
+    void int8GenerationsThroughFbgemmStayFlat() throws Exception {
+        LoadOptions int8 = new LoadOptions(ai.djl.Device.cpu(), dev.layerskip.model.WeightPrecision.INT8,
+                dev.layerskip.model.WeightLayout.AUTO);
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, int8)) {
+            BaseNDManager manager = (BaseNDManager) loaded.manager();
+            GenerationConfig greedy = GenerationConfig.greedy(6, List.of());
+            Generator spec = new SelfSpeculativeGenerator(loaded.model(), loaded.tokenizer(), 2, new DraftLength.Fixed(3));
+            Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), loaded.model().numLayers());
+            int[] prompt = {1, 298, 296, 297, 36};
+            NativeMemoryTestSupport.assertFlat(manager, 300, 1000,
+                    i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), "int8 generations");
+        }
+    }
 }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
@@ -16,10 +14,10 @@ import com.google.gson.JsonObject;
 import dev.layerskip.TestCheckpoints;
 import dev.layerskip.model.InferenceMode;
 import dev.layerskip.model.LlamaModel;
-import dev.layerskip.model.LoadOptions;
 import dev.layerskip.model.LoadedModel;
 import dev.layerskip.model.WeightLayout;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,15 +38,14 @@ class WeightLayoutGenerationTest {
         return name.equals("llama3") ? TestCheckpoints.LLAMA3 : TestCheckpoints.LLAMA2;
     }
 
-    private static LoadedModel load(String name, String dtype, String layout) throws IOException {
-        DataType type = dtype.equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
-        TestCheckpoints.assumePackable(type, WeightLayout.valueOf(layout));
-        return LoadedModel.load(fixture(name), new LoadOptions(Device.cpu(), type, WeightLayout.valueOf(layout)));
+    static LoadedModel load(String name, String dtype, String layout) throws IOException {
+        return LoadedModel.load(fixture(name), TestCheckpoints.options(dtype, layout));
     }
 
     @ParameterizedTest
     @CsvSource({"llama3, float32, PACKED, 1e-4", "llama2, float32, PACKED, 1e-4",
-        "llama3, bfloat16, PLAIN, 0.08", "llama3, bfloat16, PACKED, 0.08", "llama2, bfloat16, PACKED, 0.08"})
+        "llama3, bfloat16, PLAIN, 0.08", "llama3, bfloat16, PACKED, 0.08", "llama2, bfloat16, PACKED, 0.08",
+        "llama3, int8, INT8, 0.8", "llama2, int8, INT8, 0.8"})
     void logitsMatchTheGoldenValuesAtEveryExit(String name, String dtype, String layout, double tolerance) throws IOException {
         JsonObject g = new Gson().fromJson(Files.readString(fixture(name).resolve("golden.json")), JsonObject.class);
         JsonArray idArray = g.getAsJsonArray("input_ids");
@@ -81,7 +78,7 @@ class WeightLayoutGenerationTest {
 
     @ParameterizedTest
     @CsvSource({"llama3, float32, PACKED", "llama2, float32, PACKED", "llama3, bfloat16, PACKED",
-        "llama2, bfloat16, PACKED", "llama3, bfloat16, PLAIN"})
+        "llama2, bfloat16, PACKED", "llama3, bfloat16, PLAIN", "llama3, int8, INT8", "llama2, int8, INT8"})
     void greedySelfSpeculationEqualsAutoregressive(String name, String dtype, String layout) throws IOException {
         try (LoadedModel m = load(name, dtype, layout)) {
             int layers = m.model().numLayers();
@@ -95,6 +92,32 @@ class WeightLayoutGenerationTest {
                         assertArrayEquals(reference.tokenIds(), r.tokenIds(), name + " " + dtype + " " + layout + " E=" + e + " d=" + d);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void int8PipelineAndRollingBatchesGiveTheAutoregressiveTokens() throws Exception {
+        try (LoadedModel m = load("llama3", "int8", "INT8")) {
+            GenerationConfig config = GenerationConfig.greedy(16, List.of());
+            Generator full = new AutoregressiveGenerator(m.model(), m.tokenizer(), m.model().numLayers());
+            SelfSpeculativeGenerator rounds = new SelfSpeculativeGenerator(m.model(), m.tokenizer(), 2, new DraftLength.Fixed(3));
+            Generator pipelined = rounds.withPipeline(true);
+            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try (BatchScheduler scheduler = new BatchScheduler(m.model(), m.tokenizer(), BatchLimits.of(4))) {
+                for (int[] prompt : PROMPTS) {
+                    int[] reference = full.generate(prompt, config, TokenListener.NONE).tokenIds();
+                    assertArrayEquals(reference, pipelined.generate(prompt, config, TokenListener.NONE).tokenIds(), "pipelined");
+                    List<java.util.concurrent.Future<GenerationResult>> batched = new java.util.ArrayList<>();
+                    for (Generator g : List.of(full, rounds, full, rounds)) {
+                        batched.add(clients.submit(() -> scheduler.generate(g, prompt, config, TokenListener.NONE)));
+                    }
+                    for (java.util.concurrent.Future<GenerationResult> f : batched) {
+                        assertArrayEquals(reference, f.get().tokenIds(), "batched");
+                    }
+                }
+            } finally {
+                clients.shutdownNow();
             }
         }
     }

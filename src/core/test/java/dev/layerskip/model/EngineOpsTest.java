@@ -109,11 +109,14 @@ class EngineOpsTest {
     }
 
     @Test
-    void packedModelsCannotBeSaved() throws IOException {
-        try (LoadedModel packed = LoadedModel.load(TestCheckpoints.LLAMA2, new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PACKED))) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> LlamaWeights.toHf(packed.model(), TensorDType.F32));
-            assertTrue(e.getMessage().contains("packed for inference"), e.getMessage());
+    void packedAndInt8ModelsCannotBeSaved() throws IOException {
+        for (LoadOptions options : new LoadOptions[] {new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PACKED),
+                new LoadOptions(Device.cpu(), WeightPrecision.INT8, WeightLayout.AUTO)}) {
+            try (LoadedModel laidOut = LoadedModel.load(TestCheckpoints.LLAMA2, options)) {
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> LlamaWeights.toHf(laidOut.model(), TensorDType.F32));
+                assertTrue(e.getMessage().contains("laid out for inference and cannot be saved"), e.getMessage());
+            }
         }
     }
 

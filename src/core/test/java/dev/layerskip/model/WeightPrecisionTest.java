@@ -51,7 +51,18 @@ class WeightPrecisionTest {
         assertEquals(WeightPrecision.BFLOAT16, WeightPrecision.parse("bfloat16", "dtype"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WeightPrecision.parse("int4", "argument 'dtype'"));
-        assertEquals("argument 'dtype' must be auto, float32, float16 or bfloat16, got 'int4'", e.getMessage());
+        assertEquals("argument 'dtype' must be auto, float32, float16, bfloat16 or int8, got 'int4'", e.getMessage());
+        assertEquals(WeightPrecision.INT8, WeightPrecision.parse("int8", "dtype"));
+        assertEquals(DataType.FLOAT32, WeightPrecision.INT8.resolve(ai.djl.Device.cpu(), TensorDType.BF16), "int8 computes in float32");
+        assertEquals(WeightLayout.INT8, WeightPrecision.INT8.layoutFor(WeightLayout.AUTO));
+        assertEquals(WeightLayout.PACKED, WeightPrecision.FLOAT32.layoutFor(WeightLayout.PACKED));
+        assertEquals("dtype int8 lays its projections out for FBGEMM; the weight layout must be auto, got plain",
+                assertThrows(IllegalArgumentException.class, () -> WeightPrecision.INT8.layoutFor(WeightLayout.PLAIN)).getMessage());
+        assertEquals("the int8 weight layout comes with dtype int8, got dtype bfloat16",
+                assertThrows(IllegalArgumentException.class, () -> WeightPrecision.BFLOAT16.layoutFor(WeightLayout.INT8)).getMessage());
+        assertEquals("dtype int8 runs on the CPU only (FBGEMM's int8 kernel), got gpu(0)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> WeightLayout.INT8.resolve(ai.djl.Device.gpu(), DataType.FLOAT32, TestCheckpoints.tinyConfig())).getMessage());
         assertEquals(WeightPrecision.FLOAT32, WeightPrecision.of(DataType.FLOAT32));
         assertThrows(IllegalArgumentException.class, () -> WeightPrecision.of(DataType.INT8));
     }

@@ -64,6 +64,7 @@ public final class LayerSkipBlockFactory implements BlockFactory {
             String d = values.string("device", null);
             device = d == null ? model.getNDManager().getDevice() : Device.fromName(d);
             new LoadOptions(device, precision, layout, kvCache);
+            precision.layoutFor(layout); // int8 with a plain or packed layout: refused before anything loads
             if (!DeviceThreads.pipelineAllowedOn(device)) { // before the weights load; the CPU reads it with the translator
                 DeviceThreads.requirePipelineAllowed(device, values.bool("speculative_pipeline"), "speculative_pipeline");
             }
@@ -77,7 +78,8 @@ public final class LayerSkipBlockFactory implements BlockFactory {
         LlamaModel block;
         try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
             DataType type = precision.resolve(device, checkpoint.storedDType());
-            block = LlamaWeights.load(checkpoint, weights, type, layout.resolve(device, type, checkpoint.config()), kvCache);
+            block = LlamaWeights.load(checkpoint, weights, type,
+                    precision.layoutFor(layout).resolve(device, type, checkpoint.config()), kvCache);
         } catch (IOException | RuntimeException e) {
             weights.close(); // DJL does not close a model whose block fails to load
             model.close();

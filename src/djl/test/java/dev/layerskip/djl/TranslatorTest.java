@@ -73,6 +73,22 @@ class TranslatorTest {
     }
 
     @Test
+    void int8ArgumentLoadsInt8AndSelfSpeculationKeepsItsText() throws Exception {
+        String[] texts = new String[2];
+        for (int i = 0; i < 2; i++) {
+            Criteria.Builder<String, GenerationResult> b = LayerSkipCriteria.builder(String.class, GenerationResult.class)
+                    .optModelPath(TestCheckpoints.LLAMA3).optArgument("dtype", "int8").optArgument("max_new_tokens", 12);
+            b = i == 0 ? b.optArgument("strategy", "autoregressive") : b.optArgument("exit_layer", 1).optArgument("num_speculations", 3);
+            try (ZooModel<String, GenerationResult> model = b.build().loadModel();
+                    Predictor<String, GenerationResult> predictor = model.newPredictor()) {
+                assertEquals(dev.layerskip.model.WeightLayout.INT8, ((dev.layerskip.model.LlamaModel) model.getBlock()).layout());
+                texts[i] = predictor.predict(PROMPT).text();
+            }
+        }
+        assertEquals(texts[0], texts[1]);
+    }
+
+    @Test
     void zooEntryLoadsTheShippedDemoModel() throws Exception {
         String reference = DjlTestSupport.greedyReference(DjlTestSupport.DEMO, "def ", 16, 0).text();
         Criteria<String, String> criteria = Criteria.builder().setTypes(String.class, String.class)
@@ -91,7 +107,9 @@ class TranslatorTest {
         assertMessage("'strategy'", Map.of("strategy", "fastest"));
         assertMessage("'exit_layer' must be an integer", Map.of("exit_layer", "two"));
         assertMessage("max_new_tokens must be >= 1", Map.of("max_new_tokens", 0));
-        assertMessage("'dtype' must be auto, float32, float16 or bfloat16", Map.of("dtype", "float8"));
+        assertMessage("'dtype' must be auto, float32, float16, bfloat16 or int8", Map.of("dtype", "float8"));
+        assertMessage("dtype int8 lays its projections out for FBGEMM; the weight layout must be auto, got packed",
+                Map.of("dtype", "int8", "weight_layout", "packed"));
         assertMessage("needs PyTorch's CUDA build, and this engine is the CPU build", Map.of("device", "gpu"));
         assertMessage("'warmup_ms' must be >= 0 (milliseconds), got -5", Map.of("warmup_ms", -5));
         assertMessage("'do_sample' must be true or false", Map.of("do_sample", "yes"));

@@ -32,20 +32,60 @@ class EngineOps(Module):
     return torch.unsqueeze(_i8, 0)
   def project(self: __torch__.EngineOps,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
-    rows = torch.floordiv(torch.numel(x), torch.size(x, -1))
-    if packed:
-      _3 = annotate(List[Optional[number]], [])
-      y = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w)), w, None, "none", _3, None)
+    w: List[Tensor],
+    kind: int) -> Tensor:
+    if torch.eq(kind, 2):
+      y = (self).project_int8(x, w)
     else:
-      if torch.__and__(torch.__and__(torch.eq(ops.prim.dtype(w), 5), torch.__not__(ops.prim.is_cuda(w))), torch.ge(rows, 128)):
-        _4 = annotate(List[Optional[number]], [])
-        w32 = ops.mkldnn._reorder_linear_weight(torch.to(w, 6), None)
-        y = ops.mkldnn._linear_pointwise(torch.to(x, 6), w32, None, "none", _4, None)
+      w0 = w[0]
+      rows = torch.floordiv(torch.numel(x), torch.size(x, -1))
+      if torch.eq(kind, 1):
+        _3 = annotate(List[Optional[number]], [])
+        y = ops.mkldnn._linear_pointwise(torch.to(x, ops.prim.dtype(w0)), w0, None, "none", _3, None)
       else:
-        y = torch.linear(torch.to(x, ops.prim.dtype(w)), w)
+        if torch.__and__(torch.__and__(torch.eq(ops.prim.dtype(w0), 5), torch.__not__(ops.prim.is_cuda(w0))), torch.ge(rows, 128)):
+          _4 = annotate(List[Optional[number]], [])
+          w32 = ops.mkldnn._reorder_linear_weight(torch.to(w0, 6), None)
+          y = ops.mkldnn._linear_pointwise(torch.to(x, 6), w32, None, "none", _4, None)
+        else:
+          y = torch.linear(torch.to(x, ops.prim.dtype(w0)), w0)
     return torch.to(y, ops.prim.dtype(x))
+  def project_int8(self: __torch__.EngineOps,
+    x: Tensor,
+    w: List[Tensor]) -> Tensor:
+    k = torch.size(x, -1)
+    meta = w[1]
+    n = torch.size(meta, 1)
+    x2 = torch.reshape(torch.to(x, 6), [-1, k])
+    rows = torch.size(x2, 0)
+    amax = torch.clamp_min(torch.amax(torch.abs(x2), [1], True), 1.0e-30)
+    lo = torch.full([1, 1], -1., dtype=6, layout=None, device=ops.prim.device(x), pin_memory=None)
+    hi = torch.full([1, 1], 1., dtype=6, layout=None, device=ops.prim.device(x), pin_memory=None)
+    pin = torch.cat([lo, hi, torch.zeros([1, torch.sub(k, 2)], dtype=6, layout=None, device=ops.prim.device(x), pin_memory=None)], 1)
+    xin = torch.cat([torch.div(x2, amax), pin], 0)
+    stand = torch.expand(torch.zeros([1, 1], dtype=1, layout=None, device=ops.prim.device(x), pin_memory=None), [n, k])
+    bias = torch.zeros([n], dtype=6, layout=None, device=ops.prim.device(x), pin_memory=None)
+    y = torch.fbgemm_linear_int8_weight_fp32_activation(xin, stand, w[0], torch.to(torch.select(meta, 0, 1), 3), 1., 0, bias)
+    y = torch.mul(torch.mul(torch.narrow(y, 0, 0, rows), amax), torch.select(meta, 0, 0))
+    shape = torch.slice(torch.size(x), 0, -1)
+    _5 = torch.append(shape, n)
+    return torch.reshape(y, shape)
+  def int8_rows(self: __torch__.EngineOps,
+    w: Tensor,
+    qmax: int) -> List[Tensor]:
+    w32 = torch.to(w, 6)
+    s = torch.div(torch.amax(torch.abs(w32), [1]), qmax)
+    s = torch.where(torch.gt(s, 0.), s, torch.ones_like(s))
+    q = torch.to(torch.clamp(torch.round(torch.div(w32, torch.unsqueeze(s, 1))), torch.neg(qmax), qmax), 1)
+    return [q, s]
+  def int8_row_sums(self: __torch__.EngineOps,
+    q: Tensor) -> Tensor:
+    return torch.sum(torch.to(q, 6), [1])
+  def int8_pack(self: __torch__.EngineOps,
+    q: Tensor,
+    s: Tensor,
+    col: Tensor) -> List[Tensor]:
+    return [torch.fbgemm_pack_quantized_matrix(q), torch.stack([s, col])]
   def rms_norm(self: __torch__.EngineOps,
     x: Tensor,
     nw: Tensor,
@@ -54,21 +94,21 @@ class EngineOps(Module):
   def norm_project(self: __torch__.EngineOps,
     x: Tensor,
     nw: Tensor,
-    w: Tensor,
+    w: List[Tensor],
     eps: float,
-    packed: bool) -> Tensor:
-    return (self).project((self).rms_norm(x, nw, eps), w, packed)
+    kind: int) -> Tensor:
+    return (self).project((self).rms_norm(x, nw, eps), w, kind)
   def attention_in(self: __torch__.EngineOps,
     x: Tensor,
     nw: Tensor,
-    w: Tensor,
+    w: List[Tensor],
     eps: float,
-    packed: bool,
+    kind: int,
     dims: List[int]) -> List[Tensor]:
     heads = dims[0]
     kv = dims[1]
     d = dims[2]
-    proj = (self).norm_project(x, nw, w, eps, packed)
+    proj = (self).norm_project(x, nw, w, eps, kind)
     proj = torch.reshape(proj, [torch.size(x, 0), torch.size(x, 1), heads + 2 * kv, d])
     qk = torch.narrow(proj, 2, 0, heads + kv)
     v = torch.transpose(torch.narrow(proj, 2, heads + kv, kv), 1, 2)
@@ -102,8 +142,8 @@ class EngineOps(Module):
     scores: Tensor,
     values: Tensor,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
+    w: List[Tensor],
+    kind: int) -> Tensor:
     b = torch.size(x, 0)
     t = torch.size(x, 1)
     kv = torch.size(values, 1)
@@ -111,27 +151,27 @@ class EngineOps(Module):
     g = torch.floordiv(torch.size(scores, 2), t)
     context = torch.matmul(torch.softmax(scores, -1), values)
     context = torch.reshape(torch.permute(torch.reshape(context, [b, kv, g, t, d]), [0, 3, 1, 2, 4]), [b, t, kv * g * d])
-    return torch.add(x, (self).project(context, w, packed))
+    return torch.add(x, (self).project(context, w, kind))
   def mlp_block(self: __torch__.EngineOps,
     h: Tensor,
     nw: Tensor,
-    gate_up: Tensor,
-    down: Tensor,
+    gate_up: List[Tensor],
+    down: List[Tensor],
     eps: float,
-    packed: bool) -> Tensor:
-    gu = (self).norm_project(h, nw, gate_up, eps, packed)
+    kind: int) -> Tensor:
+    gu = (self).norm_project(h, nw, gate_up, eps, kind)
     i = torch.floordiv(torch.size(gu, -1), 2)
     gate = torch.narrow(gu, -1, 0, i)
     act = torch.mul(torch.silu(gate), torch.narrow(gu, -1, i, i))
-    return torch.add(h, (self).project(act, down, packed))
+    return torch.add(h, (self).project(act, down, kind))
   def attend_masked(self: __torch__.EngineOps,
     q: Tensor,
     keys: Tensor,
     values: Tensor,
     mask: Tensor,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
+    w: List[Tensor],
+    kind: int) -> Tensor:
     b = torch.size(x, 0)
     t = torch.size(x, 1)
     kv = torch.size(keys, 1)
@@ -140,15 +180,15 @@ class EngineOps(Module):
     gt = torch.size(scores, 2)
     g = torch.floordiv(gt, t)
     masked = torch.add(torch.reshape(scores, [b, kv, g, t, total]), mask)
-    return (self).attention_out(torch.reshape(masked, [b, kv, gt, total]), values, x, w, packed)
+    return (self).attention_out(torch.reshape(masked, [b, kv, gt, total]), values, x, w, kind)
   def attend(self: __torch__.EngineOps,
     q: Tensor,
     keys: Tensor,
     values: Tensor,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
-    return (self).attention_out((self).scores(q, keys), values, x, w, packed)
+    w: List[Tensor],
+    kind: int) -> Tensor:
+    return (self).attention_out((self).scores(q, keys), values, x, w, kind)
   def cache_write_read(self: __torch__.EngineOps,
     k: Tensor,
     v: Tensor,
@@ -174,10 +214,10 @@ class EngineOps(Module):
     values: Tensor,
     at: List[int],
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
+    w: List[Tensor],
+    kind: int) -> Tensor:
     kv = (self).cache_write_read(k, v, keys, values, at)
-    return (self).attend(q, kv[0], kv[1], x, w, packed)
+    return (self).attend_causal(q, kv[0], kv[1], at[2], x, w, kind)
   def cache_attend_masked(self: __torch__.EngineOps,
     q: Tensor,
     k: Tensor,
@@ -187,10 +227,38 @@ class EngineOps(Module):
     at: List[int],
     mask: Tensor,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
+    w: List[Tensor],
+    kind: int) -> Tensor:
     kv = (self).cache_write_read(k, v, keys, values, at)
-    return (self).attend_masked(q, kv[0], kv[1], mask, x, w, packed)
+    if torch.le(torch.size(x, 1), 64):
+      _r = (self).attend_causal(q, kv[0], kv[1], at[2], x, w, kind)
+    else:
+      _r = (self).attend_masked(q, kv[0], kv[1], mask, x, w, kind)
+    return _r
+  def attend_causal(self: __torch__.EngineOps,
+    q: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    start: int,
+    x: Tensor,
+    w: List[Tensor],
+    kind: int) -> Tensor:
+    b = torch.size(x, 0)
+    t = torch.size(x, 1)
+    kv = torch.size(keys, 1)
+    d = torch.size(values, 3)
+    g = torch.floordiv(torch.size(q, 2), t)
+    q5 = torch.reshape(q, [b, kv, g, t, d])
+    rows = annotate(List[Tensor], [])
+    for i in range(t):
+      n = torch.add(torch.add(start, i), 1)
+      qi = torch.contiguous(torch.select(q5, 3, i))
+      ki = torch.narrow(keys, 2, 0, n)
+      vi = torch.narrow(values, 2, 0, n)
+      ci = torch.matmul(torch.softmax(torch.matmul(qi, torch.transpose(ki, 2, 3)), -1), vi)
+      _0 = torch.append(rows, ci)
+    context = torch.reshape(torch.permute(torch.stack(rows, 3), [0, 3, 1, 2, 4]), [b, t, kv * g * d])
+    return torch.add(x, (self).project(context, w, kind))
   def cache_attend_rows(self: __torch__.EngineOps,
     q: Tensor,
     k: Tensor,
@@ -202,8 +270,8 @@ class EngineOps(Module):
     at: List[int],
     mask: Tensor,
     x: Tensor,
-    w: Tensor,
-    packed: bool) -> Tensor:
+    w: List[Tensor],
+    kind: int) -> Tensor:
     first = at[0]
     n = at[1]
     total = at[2]
@@ -212,4 +280,4 @@ class EngineOps(Module):
     _1 = torch.index_put_(values, where, torch.to(torch.transpose(v, 1, 2), ops.prim.dtype(values)))
     kr = torch.to(torch.narrow(torch.narrow(keys, 0, first, n), 2, 0, total), ops.prim.dtype(k))
     vr = torch.to(torch.narrow(torch.narrow(values, 0, first, n), 2, 0, total), ops.prim.dtype(v))
-    return (self).attend_masked(q, kr, vr, mask, x, w, packed)
+    return (self).attend_masked(q, kr, vr, mask, x, w, kind)
