@@ -90,11 +90,11 @@ public final class LlamaWeights {
         long q = c.numHeads() * d;
         long kv = c.numKvHeads() * d;
         long i = c.intermediateSize();
-        setRows(checkpoint, model.embedding(), model.embeddingInt8(), "model.embed_tokens.weight",
-                checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain));
+        set(checkpoint, model.embedding(), model.embeddingInt8(), "model.embed_tokens.weight",
+                checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain), Int8Weights::quantizeRows);
         if (!c.tieWordEmbeddings() && layout == WeightLayout.INT8) {
-            setRows(checkpoint, model.lmHead(), model.headForms().rowScales(), "lm_head.weight",
-                    checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain));
+            set(checkpoint, model.lmHead(), model.headForms().rowScales(), "lm_head.weight",
+                    checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain), Int8Weights::quantizeRows);
         } else if (!c.tieWordEmbeddings()) {
             model.lmHead().setArray(head(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain)));
         } else if (packed) {
@@ -117,64 +117,47 @@ public final class LlamaWeights {
             set(checkpoint, layer.attention().qkv(), layer.attention().qkvInt8(), p + "self_attn.q_proj/k_proj/v_proj.weight",
                     checkpoint.load(manager, products,
                             new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
-                            new long[][] {{q, h}, {kv, h}, {kv, h}}));
+                            new long[][] {{q, h}, {kv, h}, {kv, h}}), Int8Weights::quantize);
             set(checkpoint, layer.attention().out(), layer.attention().outInt8(), p + "self_attn.o_proj.weight",
-                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, q}, products));
+                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, q}, products), Int8Weights::quantize);
             set(checkpoint, layer.mlp().gateUp(), layer.mlp().gateUpInt8(), p + "mlp.gate_proj/up_proj.weight",
                     checkpoint.load(manager, products,
-                            new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}));
+                            new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}),
+                    Int8Weights::quantize);
             set(checkpoint, layer.mlp().down(), layer.mlp().downInt8(), p + "mlp.down_proj.weight",
-                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products));
+                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products), Int8Weights::quantize);
         }
         model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, norms));
         return model;
     }
 
     /**
+     * Sets a weight; in the int8 layout quantizes it first (the float copy is closed at once, so loading holds one
+     * float tensor at a time besides the mapped file): projections with {@link Int8Weights#quantize}, tables of rows
+     * looked up (embedding, LM head) with {@link Int8Weights#quantizeRows}.
+     */
+    private static void set(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed,
+            java.util.function.BiFunction<NDArray, String, NDList> quantizer) throws CheckpointException {
+        if (int8 == null) {
+            weight.setArray(typed);
+            return;
+        }
+        NDList q;
+        try {
+            q = quantizer.apply(typed, name);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
+        } finally {
+            typed.close();
+        }
+        weight.setArray(q.get(0));
+        int8.setArray(q.get(1));
+    }
+
+    /**
      * An untied LM head as the products use it; when packed, the plain rows stay with the model
      * ({@link LlamaModel#plainHead()}: draft heads index them; +V·H weights in memory).
      */
-    /**
-     * Sets a projection's weight; in the int8 layout quantizes it first (the float copy is closed at once, so
-     * loading holds one float tensor at a time besides the mapped file).
-     */
-    private static void set(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed)
-            throws CheckpointException {
-        if (int8 == null) {
-            weight.setArray(typed);
-            return;
-        }
-        NDList q;
-        try {
-            q = Int8Weights.quantize(typed, name);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
-        } finally {
-            typed.close();
-        }
-        weight.setArray(q.get(0));
-        int8.setArray(q.get(1));
-    }
-
-    /** Sets a table of rows (embedding, LM head); in the int8 layout as int8 rows and their scales. */
-    private static void setRows(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed)
-            throws CheckpointException {
-        if (int8 == null) {
-            weight.setArray(typed);
-            return;
-        }
-        NDList q;
-        try {
-            q = Int8Weights.quantizeRows(typed, name);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
-        } finally {
-            typed.close();
-        }
-        weight.setArray(q.get(0));
-        int8.setArray(q.get(1));
-    }
-
     private static NDArray head(LlamaModel model, NDArray typed) {
         if (model.layout() == WeightLayout.INT8) {
             return typed; // stays as the plain rows; headForms().quantize() lays the head out once it is set

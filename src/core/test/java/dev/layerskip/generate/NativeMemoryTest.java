@@ -29,31 +29,27 @@ class NativeMemoryTest {
     @Test
     void bf16PackedGenerationsThroughTheTorchScriptHelperStayFlat() throws Exception {
         boolean packs = dev.layerskip.model.WeightLayout.canPack(ai.djl.ndarray.types.DataType.BFLOAT16);
-        LoadOptions bf16Packed = new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.BFLOAT16,
-                packs ? dev.layerskip.model.WeightLayout.PACKED : dev.layerskip.model.WeightLayout.PLAIN); // plain: no AVX-512
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, bf16Packed)) {
-            BaseNDManager manager = (BaseNDManager) loaded.manager();
-            GenerationConfig greedy = GenerationConfig.greedy(6, List.of());
-            Generator spec = new SelfSpeculativeGenerator(loaded.model(), loaded.tokenizer(), 2, new DraftLength.Fixed(3));
-            Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), loaded.model().numLayers());
-            int[] prompt = {1, 298, 296, 297, 36};
-            NativeMemoryTestSupport.assertFlat(manager, 300, 1000,
-                    i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), "BF16 packed generations");
-        }
+        assertSpeculativeGenerationsStayFlat(new LoadOptions(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.BFLOAT16,
+                packs ? dev.layerskip.model.WeightLayout.PACKED : dev.layerskip.model.WeightLayout.PLAIN), // plain: no AVX-512
+                "BF16 packed generations");
     }
 
     @Test
     void int8GenerationsThroughFbgemmStayFlat() throws Exception {
-        LoadOptions int8 = new LoadOptions(ai.djl.Device.cpu(), dev.layerskip.model.WeightPrecision.INT8,
-                dev.layerskip.model.WeightLayout.AUTO);
-        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, int8)) {
+        assertSpeculativeGenerationsStayFlat(new LoadOptions(ai.djl.Device.cpu(), dev.layerskip.model.WeightPrecision.INT8,
+                dev.layerskip.model.WeightLayout.AUTO), "int8 generations");
+    }
+
+    /** 1,000 greedy generations, self-speculative and autoregressive in turn, through the TorchScript helper. */
+    private static void assertSpeculativeGenerationsStayFlat(LoadOptions options, String what) throws Exception {
+        try (LoadedModel loaded = LoadedModel.load(TestCheckpoints.LLAMA3, options)) {
             BaseNDManager manager = (BaseNDManager) loaded.manager();
             GenerationConfig greedy = GenerationConfig.greedy(6, List.of());
             Generator spec = new SelfSpeculativeGenerator(loaded.model(), loaded.tokenizer(), 2, new DraftLength.Fixed(3));
             Generator full = new AutoregressiveGenerator(loaded.model(), loaded.tokenizer(), loaded.model().numLayers());
             int[] prompt = {1, 298, 296, 297, 36};
             NativeMemoryTestSupport.assertFlat(manager, 300, 1000,
-                    i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), "int8 generations");
+                    i -> (i % 2 == 0 ? spec : full).generate(prompt, greedy, TokenListener.NONE), what);
         }
     }
 }

@@ -150,8 +150,19 @@ class EngineOps(Module):
     d = torch.size(values, 3)
     g = torch.floordiv(torch.size(scores, 2), t)
     context = torch.matmul(torch.softmax(scores, -1), values)
-    context = torch.reshape(torch.permute(torch.reshape(context, [b, kv, g, t, d]), [0, 3, 1, 2, 4]), [b, t, kv * g * d])
-    return torch.add(x, (self).project(context, w, kind))
+    return (self).heads_out(torch.reshape(context, [b, kv, g, t, d]), x, w, kind)
+  def heads_out(self: __torch__.EngineOps,
+    context: Tensor,
+    x: Tensor,
+    w: List[Tensor],
+    kind: int) -> Tensor:
+    b = torch.size(context, 0)
+    kv = torch.size(context, 1)
+    g = torch.size(context, 2)
+    t = torch.size(context, 3)
+    d = torch.size(context, 4)
+    joined = torch.reshape(torch.permute(context, [0, 3, 1, 2, 4]), [b, t, kv * g * d])
+    return torch.add(x, (self).project(joined, w, kind))
   def mlp_block(self: __torch__.EngineOps,
     h: Tensor,
     nw: Tensor,
@@ -257,8 +268,7 @@ class EngineOps(Module):
       vi = torch.narrow(values, 2, 0, n)
       ci = torch.matmul(torch.softmax(torch.matmul(qi, torch.transpose(ki, 2, 3)), -1), vi)
       _0 = torch.append(rows, ci)
-    context = torch.reshape(torch.permute(torch.stack(rows, 3), [0, 3, 1, 2, 4]), [b, t, kv * g * d])
-    return torch.add(x, (self).project(context, w, kind))
+    return (self).heads_out(torch.stack(rows, 3), x, w, kind)
   def cache_attend_rows(self: __torch__.EngineOps,
     q: Tensor,
     k: Tensor,
