@@ -114,14 +114,20 @@ public final class Int8Weights {
     }
 
     /**
-     * Float rows of an int8 table: {@code q[ids] · s[ids]} (embedding look-ups, draft heads' rows).
+     * Rows of a table (embedding look-ups, draft heads' rows): {@code table[ids]}, or for an int8 table
+     * {@code q[ids] · s[ids]}.
      *
-     * @param q the int8 table, [rows, in]
-     * @param scales its per-row scales, [rows]
+     * @param table the table, [rows, in]: the weight type, or int8
+     * @param int8Scales an int8 table's per-row scales, [rows]; null for any other table
      * @param ids the rows to read, any shape [...]
-     * @return [..., in] float32
+     * @return [..., in] in the table's type (int8: float32)
      */
-    static NDArray rows(NDArray q, NDArray scales, NDArray ids) {
+    static NDArray rows(NDArray table, NDArray int8Scales, NDArray ids) {
+        if (int8Scales == null) {
+            return ai.djl.nn.core.Embedding.embedding(ids, table, ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+        }
+        NDArray q = table; // [rows, in] int8
+        NDArray scales = int8Scales; // [rows]
         NDArray picked = ai.djl.nn.core.Embedding.embedding(ids, q, ai.djl.ndarray.types.SparseFormat.DENSE)
                 .singletonOrThrow(); // [..., in] int8
         NDArray rowScales = ai.djl.nn.core.Embedding.embedding(ids, scales.reshape(-1, 1),

@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -159,8 +157,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return [batch, seq, hidden] FLOAT32
      */
     public NDArray embed(NDArray ids) {
-        NDArray x = layout == WeightLayout.INT8 ? Int8Weights.rows(embedding.getArray(), embeddingInt8.getArray(), ids) // [batch, seq, hidden]
-                : Embedding.embedding(ids, embedding.getArray(), SparseFormat.DENSE).singletonOrThrow(); // [batch, seq, hidden]
+        NDArray x = Int8Weights.rows(embedding.getArray(), embeddingInt8 == null ? null : embeddingInt8.getArray(), ids); // [batch, seq, hidden]
         return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 

@@ -64,10 +64,7 @@ final class LmHead {
      * @return [n, hidden] in the weight type (int8: dequantized float32)
      */
     NDArray rows(NDArray ids) {
-        if (layout == WeightLayout.INT8) {
-            return Int8Weights.rows(plainRows(), rowScales.getArray(), ids);
-        }
-        return ai.djl.nn.core.Embedding.embedding(ids, plainRows(), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+        return Int8Weights.rows(plainRows(), rowScales == null ? null : rowScales.getArray(), ids); // [n, hidden]
     }
 
     /**
