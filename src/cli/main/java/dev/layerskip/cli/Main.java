@@ -25,6 +25,7 @@ import java.io.PrintWriter;
             SweepCommand.class,
             CorrectnessCommand.class,
             CountTokensCommand.class,
+            QuantizeCommand.class,
             ContinuationsCommand.class,
             ServeCommand.class,
             TrainCommand.class,

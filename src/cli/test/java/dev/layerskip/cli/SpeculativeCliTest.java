@@ -236,4 +236,29 @@ class SpeculativeCliTest {
         CliRun.assertFails("dtype int8 lays its projections out for FBGEMM; the weight layout must be auto, got packed",
                 "generate", "--dtype", "int8", "--weight-layout", "packed", "--prompt", "x", "--max-new-tokens", "2");
     }
+
+    @Test
+    void quantizeWritesAnInt8CheckpointThatGeneratesTheSameTokensWithNoFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path out = dir.resolve("demo-int8");
+        CliRun.Result q = CliRun.run("quantize", "--out", out.toString());
+        assertEquals(0, q.status(), q.err());
+        assertTrue(q.out().startsWith("wrote " + out + ": model.safetensors "), q.out());
+        String[] prompt = {"--prompt", "def add(a, b):", "--max-new-tokens", "12", "--json"};
+        CliRun.Result atLoad = CliRun.run(concat(new String[] {"generate", "--dtype", "int8"}, prompt));
+        CliRun.Result stored = CliRun.run(concat(new String[] {"generate", "--model", out.toString()}, prompt));
+        assertEquals(0, stored.status(), stored.err());
+        JsonObject a = JsonParser.parseString(atLoad.out()).getAsJsonObject();
+        JsonObject b = JsonParser.parseString(stored.out()).getAsJsonObject();
+        assertEquals(a.get("token_ids"), b.get("token_ids"));
+        assertEquals("int8", b.getAsJsonObject("load").get("dtype").getAsString());
+        CliRun.assertFails("exists and is not an empty directory", "quantize", "--out", out.toString());
+        CliRun.assertFails("load it with dtype int8 or auto", "generate", "--model", out.toString(), "--dtype", "float32",
+                "--prompt", "x", "--max-new-tokens", "2");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

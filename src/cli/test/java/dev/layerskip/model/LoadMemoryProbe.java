@@ -21,16 +21,21 @@ public final class LoadMemoryProbe {
     private LoadMemoryProbe() {}
 
     /**
-     * @param args {@code DIR float32|bfloat16 plain|packed}
+     * @param args {@code DIR float32|bfloat16|int8 plain|packed|auto}
      * @throws Exception if loading fails
      */
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        LoadOptions options = new LoadOptions(Device.cpu(), args[1].equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32,
-                WeightLayout.valueOf(args[2].toUpperCase(java.util.Locale.ROOT)));
+        LoadOptions options = args[1].equals("int8")
+                ? new LoadOptions(Device.cpu(), WeightPrecision.INT8, WeightLayout.AUTO)
+                : new LoadOptions(Device.cpu(), args[1].equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32,
+                        WeightLayout.valueOf(args[2].toUpperCase(java.util.Locale.ROOT)));
         try (NDManager probe = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             EngineOps.pack(probe.ones(new Shape(16, 16))); // the engine and its helper are loaded
             EngineOps.toBf16(probe.ones(new Shape(16, 16)));
+            if (args[1].equals("int8")) {
+                Int8Weights.requireSupported(Device.cpu()); // FBGEMM is loaded
+            }
         }
         System.gc();
         long before = NativeMemoryTestSupport.residentKiB();

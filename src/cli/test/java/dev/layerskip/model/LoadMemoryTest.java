@@ -53,6 +53,25 @@ class LoadMemoryTest {
         assertHoldsOnce("float32", "plain", 4L * SHAPE.parameterCount());
     }
 
+    @Test
+    void int8LoadQuantizesStraightFromTheMappingHoldingOnlyTheInt8Weights() throws Exception {
+        assertTrue(MappedBytes.unmapsOnClose());
+        long h = SHAPE.hiddenSize();
+        long v = SHAPE.vocabSize();
+        long q = (long) SHAPE.numHeads() * SHAPE.headDim();
+        long kv = (long) SHAPE.numKvHeads() * SHAPE.headDim();
+        long i = SHAPE.intermediateSize();
+        long layer = int8Projection(q + 2 * kv, h) + int8Projection(h, q) + int8Projection(2 * i, h) + int8Projection(h, i);
+        // embedding and head rows: int8 with a float32 scale per row; the head also packed for FBGEMM with its companion
+        long tables = 2 * (v * h + 4 * v) + v * h + 8 * v;
+        assertHoldsOnce("int8", "auto", SHAPE.numLayers() * layer + tables + 4 * NORMS);
+    }
+
+    /** An int8 projection's bytes: one byte per weight, a [2, out] float32 companion (scales, row sums). */
+    private static long int8Projection(long out, long in) {
+        return out * in + 8 * out;
+    }
+
     private static void assertHoldsOnce(String dtype, String layout, long expectedBytes) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), LoadMemoryProbe.class.getName(),

@@ -49,6 +49,9 @@ public final class DTypeLabelCheck {
                 continue; // reported as missing by the shape check
             }
             TensorInfo info = file.tensors().get(name);
+            if (!info.dtype().isFloat()) {
+                continue; // an integer label is refused where a float is needed (CompressedTensorsInt8 checks)
+            }
             double median = medianAbs(file, info, info.dtype());
             double min = embedding ? EMBEDDING_MIN : NORM_MIN;
             double max = embedding ? EMBEDDING_MAX : NORM_MAX;
@@ -91,6 +94,7 @@ public final class DTypeLabelCheck {
                         case F32 -> bytes.getFloat();
                         case F16 -> HalfFloats.halfToFloat(bytes.getShort());
                         case BF16 -> HalfFloats.bf16ToFloat(bytes.getShort());
+                        case I8 -> bytes.get();
                     };
                     if (x != 0 && Float.isFinite(x)) { // non-finite values are the finiteness check's to report
                         values[n++] = Math.abs(x);

@@ -40,19 +40,21 @@ public final class HfCheckpoint implements AutoCloseable {
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
     /** The largest range mapped at once (a row boundary below it): tensors under 2 GiB are read in one copy. */
-    private static final long MAX_SLICE_BYTES = Integer.MAX_VALUE;
+    static final long MAX_SLICE_BYTES = Integer.MAX_VALUE;
     private static final java.util.regex.Pattern LAYER = java.util.regex.Pattern.compile("model\\.layers\\.(\\d+)\\.");
 
     private final Path directory;
     private final LlamaConfig config;
+    private final CompressedTensorsInt8 int8Storage;
     private final GenerationDefaults generationDefaults;
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> owner;
 
-    private HfCheckpoint(Path directory, LlamaConfig config, GenerationDefaults generationDefaults,
-            List<SafetensorsFile> files, Map<String, SafetensorsFile> owner) {
+    private HfCheckpoint(Path directory, LlamaConfig config, CompressedTensorsInt8 int8Storage,
+            GenerationDefaults generationDefaults, List<SafetensorsFile> files, Map<String, SafetensorsFile> owner) {
         this.directory = directory;
         this.config = config;
+        this.int8Storage = int8Storage;
         this.generationDefaults = generationDefaults;
         this.files = files;
         this.owner = owner;
@@ -69,7 +71,10 @@ public final class HfCheckpoint implements AutoCloseable {
         if (!Files.isDirectory(directory)) {
             throw new CheckpointException(directory, "checkpoint directory not found");
         }
-        LlamaConfig config = LlamaConfigJson.read(directory.resolve("config.json"));
+        Path configFile = directory.resolve("config.json");
+        JsonObject configJson = LlamaConfigJson.readObject(configFile);
+        LlamaConfig config = LlamaConfigJson.parse(configJson, configFile);
+        CompressedTensorsInt8 int8Storage = CompressedTensorsInt8.read(configJson, configFile);
         GenerationDefaults gen = GenerationDefaults.read(directory, config);
         List<Path> shardPaths = shardPaths(directory);
         List<SafetensorsFile> files = new ArrayList<>();
@@ -90,7 +95,7 @@ public final class HfCheckpoint implements AutoCloseable {
             closeAll(files, e);
             throw e;
         }
-        return new HfCheckpoint(directory, config, gen, files, owner);
+        return new HfCheckpoint(directory, config, int8Storage, gen, files, owner);
     }
 
     private static List<Path> shardPaths(Path directory) throws CheckpointException {
@@ -161,15 +166,43 @@ public final class HfCheckpoint implements AutoCloseable {
 
     /**
      * @param name a tensor name
+     * @return its header entry (type, shape), or null when the checkpoint does not hold it
+     */
+    public TensorInfo info(String name) {
+        SafetensorsFile f = owner.get(name);
+        return f == null ? null : f.tensors().get(name);
+    }
+
+    /**
+     * @param name a tensor name
      * @return the file that holds it, or null
      */
     SafetensorsFile file(String name) {
         return owner.get(name);
     }
 
-    /** @return the dtype of the stored weights (that of the embedding matrix) */
+    /**
+     * @return how the checkpoint stores int8 weights ({@code quantization_config} in config.json), or null for a
+     *     checkpoint of float weights
+     */
+    public CompressedTensorsInt8 int8Storage() {
+        return int8Storage;
+    }
+
+    /** @return the float type of the stored weights: that of the embedding matrix (of the first float tensor without one) */
     public TensorDType storedDType() {
-        return owner.values().iterator().next().tensors().values().iterator().next().dtype();
+        SafetensorsFile embedding = owner.get("model.embed_tokens.weight");
+        if (embedding != null) {
+            return embedding.tensors().get("model.embed_tokens.weight").dtype();
+        }
+        for (SafetensorsFile f : files) {
+            for (TensorInfo t : f.tensors().values()) {
+                if (t.dtype().isFloat()) {
+                    return t.dtype();
+                }
+            }
+        }
+        return TensorDType.F32;
     }
 
     /**
@@ -188,13 +221,10 @@ public final class HfCheckpoint implements AutoCloseable {
     }
 
     /**
-     * Reads tensors into one new array that PyTorch owns, joined along the first dimension: each tensor's
-     * bytes are mapped (in slices of rows under 2 GiB), checked for NaN and infinities where they lie, and
-     * handed to {@code copier} as views, which copies (and converts or packs) them once; then every mapping
-     * is closed. Loading thus holds the weights once plus the mapped pages of the tensors at hand.
+     * Reads tensors into one new array that PyTorch owns; see {@link #loadAll}.
      *
      * @param manager the manager that will own the array
-     * @param copier turns the stored values into the array the model uses
+     * @param copier turns the stored values into the array the model uses (one array)
      * @param names the tensor names, in the order to join them
      * @param expectedShapes the shape config.json implies for each
      * @return the array
@@ -202,17 +232,42 @@ public final class HfCheckpoint implements AutoCloseable {
      */
     public NDArray load(NDManager manager, StoredTensorCopier copier, String[] names, long[][] expectedShapes)
             throws CheckpointException {
+        NDList arrays = loadAll(manager, copier, names, expectedShapes);
+        if (arrays.size() != 1) {
+            arrays.close();
+            throw new IllegalStateException("the copier returned " + arrays.size() + " arrays where one was expected");
+        }
+        return arrays.get(0);
+    }
+
+    /**
+     * Reads tensors into new arrays that PyTorch owns, joined along the first dimension: each tensor's
+     * bytes are mapped (in slices of rows under 2 GiB), checked for NaN and infinities where they lie, and
+     * handed to {@code copier} as views, which copies (and converts, packs or quantizes) them once; then every
+     * mapping is closed. Loading thus holds the weights once plus the mapped pages of the tensors at hand.
+     *
+     * @param manager the manager that will own the arrays
+     * @param copier turns the stored values into the arrays the model uses (the weight and its companions)
+     * @param names the tensor names, in the order to join them
+     * @param expectedShapes the shape config.json implies for each
+     * @return the copier's arrays, the weight first
+     * @throws CheckpointException if a tensor is missing, has another shape, or holds NaN or infinities
+     */
+    public NDList loadAll(NDManager manager, StoredTensorCopier copier, String[] names, long[][] expectedShapes)
+            throws CheckpointException {
         List<MappedBytes> mappings = new ArrayList<>();
         try (NDManager views = manager.newSubManager()) {
             NDList typed = new NDList();
             for (int t = 0; t < names.length; t++) {
                 mapSlices(views, names[t], expectedShapes[t], copier, typed, mappings);
             }
-            NDArray owned = copier.copy(typed);
-            for (NDArray v : typed) {
-                if (owned == v) {
-                    owned.close();
-                    throw new IllegalStateException("the copier returned a view over the mapped file, not a copy");
+            NDList owned = copier.copy(typed);
+            for (NDArray o : owned) {
+                for (NDArray v : typed) {
+                    if (o == v) {
+                        owned.close();
+                        throw new IllegalStateException("the copier returned a view over the mapped file, not a copy");
+                    }
                 }
             }
             owned.attach(manager);
@@ -242,7 +297,11 @@ public final class HfCheckpoint implements AutoCloseable {
         long rows = shape[0];
         long rowBytes = info.byteSize() / rows;
         long rowsPerSlice = Math.max(1, MAX_SLICE_BYTES / Math.max(1, rowBytes));
-        DataType aliasType = info.dtype() == TensorDType.F32 ? DataType.FLOAT32 : DataType.FLOAT16; // BF16: raw bits
+        DataType aliasType = switch (info.dtype()) {
+            case F32 -> DataType.FLOAT32;
+            case F16, BF16 -> DataType.FLOAT16; // BF16: raw bits
+            case I8 -> DataType.INT8;
+        };
         for (long r = 0; r < rows; r += rowsPerSlice) {
             long[] sliceShape = shape.clone();
             sliceShape[0] = Math.min(rowsPerSlice, rows - r);
@@ -251,35 +310,9 @@ public final class HfCheckpoint implements AutoCloseable {
             NDArray alias = views.create(bytes.buffer(), new Shape(sliceShape), aliasType);
             NDArray view = copier.view(alias, info.dtype());
             typed.add(view);
-            requireFinite(view, name, file.path(), r);
-        }
-    }
-
-    /**
-     * Refuses NaN and infinities in a slice of a tensor. The fast path is one sum on the device (finite
-     * values give a finite sum unless it overflows); only a non-finite sum pays for the exact count.
-     */
-    private static void requireFinite(NDArray slice, String name, Path file, long firstRow) throws CheckpointException {
-        try (NDArray sum = slice.sum(); NDArray sum32 = sum.toType(DataType.FLOAT32, false)) {
-            if (Float.isFinite(sum32.getFloat())) {
-                return;
+            if (info.dtype().isFloat()) {
+                StoredValues.requireFinite(view, name, file.path(), r);
             }
-        }
-        try (NDArray flat = slice.flatten();
-                NDArray nan = flat.isNaN();
-                NDArray inf = flat.isInfinite();
-                NDArray bad = nan.logicalOr(inf);
-                NDArray count = bad.countNonzero();
-                NDArray first = bad.toType(DataType.INT32, false).argMax()) {
-            long n = count.getLong();
-            if (n == 0) {
-                return; // the sum overflowed, the values are finite
-            }
-            long columns = Math.max(1, slice.getShape().size() / Math.max(1, slice.getShape().get(0)));
-            long index = first.getLong();
-            throw new CheckpointException(file, "tensor '" + name + "' holds " + n + " non-finite value"
-                    + (n == 1 ? "" : "s") + " (NaN or infinity), the first at row " + (firstRow + index / columns)
-                    + "; the checkpoint is damaged");
         }
     }
 

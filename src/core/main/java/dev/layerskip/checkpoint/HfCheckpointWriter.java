@@ -89,6 +89,7 @@ public final class HfCheckpointWriter {
             case F32 -> "float32";
             case F16 -> "float16";
             case BF16 -> "bfloat16";
+            case I8 -> throw new IllegalArgumentException("a checkpoint's torch_dtype is a float type, not int8");
         };
     }
 }

@@ -22,11 +22,12 @@ public interface StoredTensorCopier {
     NDArray view(NDArray alias, TensorDType stored);
 
     /**
-     * Copies views into one new array, joined along the first dimension when there are several (the
-     * slices of a tensor over 2 GiB, or tensors the model fuses such as q, k and v).
+     * Copies views into the arrays the model keeps, joined along the first dimension when there are several
+     * (the slices of a tensor over 2 GiB, or tensors the model fuses such as q, k and v): the weight first, then
+     * any companion computed from it in the same pass (an int8 weight's scales, say).
      *
      * @param views the typed views, in order; they are closed and unmapped right after the call
-     * @return a new array owned by the views' manager that shares no memory with them
+     * @return new arrays owned by the views' manager that share no memory with them, the weight first
      */
-    NDArray copy(NDList views);
+    NDList copy(NDList views);
 }

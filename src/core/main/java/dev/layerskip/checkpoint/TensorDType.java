@@ -7,7 +7,9 @@ public enum TensorDType {
     /** IEEE 754 half precision. */
     F16(2),
     /** bfloat16: the upper half of an F32 (enters PyTorch as raw bits through the engine helper: DJL's BF16 aborts the JVM). */
-    BF16(2);
+    BF16(2),
+    /** Signed 8-bit integers: the Linear weights of an int8 checkpoint ({@link CompressedTensorsInt8}). */
+    I8(1);
 
     private final int bytes;
 
@@ -34,7 +36,12 @@ public enum TensorDType {
             }
         }
         throw new IllegalArgumentException(
-                "unsupported dtype '" + name + "' (supported: F32, F16, BF16)");
+                "unsupported dtype '" + name + "' (supported: F32, F16, BF16, I8)");
+    }
+
+    /** @return whether this is a floating-point type (F32, F16, BF16) */
+    public boolean isFloat() {
+        return this != I8;
     }
 
     /**

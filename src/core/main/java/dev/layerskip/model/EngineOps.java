@@ -140,13 +140,14 @@ public final class EngineOps {
         }
     }
 
-    /** Runs a method under DJL's inference guard (no autograd): fast, the result is an inference tensor. */
     /**
-     * Quantizes rows to int8, symmetric per row ({@link Int8Weights}).
+     * Quantizes rows to int8, symmetric per row ({@link Int8Weights}), in one pass over the float values.
      *
-     * @param w float32 rows, [n, in]
+     * @param w rows in any float type, [n, in]
      * @param qmax the largest |q|
-     * @return the int8 rows, [n, in], and their scales, [n]
+     * @return the int8 rows, [n, in]; their scales, [n] (1 for a row of zeros); each row's largest |w|, [n] (NaN or
+     *     infinite where the row holds such a value); each row's sum of q, [n] float32 (exact: |sum| &le; qmax · in
+     *     &lt; 2^24)
      */
     static NDArray[] int8Rows(NDArray w, long qmax) {
         try (IValue iw = IValue.from((PtNDArray) w);
@@ -185,6 +186,7 @@ public final class EngineOps {
         }
     }
 
+    /** Runs a method under DJL's inference guard (no autograd): fast, the result is an inference tensor. */
     private static NDArray inference(String method, NDArray x, NDArray w) {
         try (IValue ix = IValue.from((PtNDArray) x);
                 IValue iw = IValue.from((PtNDArray) w);

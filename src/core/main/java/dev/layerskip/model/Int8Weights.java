@@ -3,9 +3,9 @@ package dev.layerskip.model;
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -30,7 +30,7 @@ public final class Int8Weights {
 
     /** The largest |q|: 2 · 255 · 64 = 32,640 fits the kernel's 16-bit pairwise sums (32,767). */
     static final long QMAX = 64;
-    private static final long ROWS_PER_CHUNK = 4096; // bounds the float32 scratch of quantizing the LM head
+    private static final long ROWS_PER_CHUNK = 1024; // bounds the float32 scratch of quantizing the LM head
     private static volatile Boolean supported;
 
     private Int8Weights() {}
@@ -76,8 +76,8 @@ public final class Int8Weights {
      * @throws IllegalArgumentException naming the tensor if a value is not finite or a row's scale underflows
      */
     public static NDList quantize(NDArray w, String name) {
-        try (NDList rows = quantizeRows(w, name)) {
-            return pack(rows.get(0), rows.get(1));
+        try (NDList rows = quantizeRows(w, name, true)) {
+            return packWithSums(rows.get(0), rows.get(1), rows.get(2));
         }
     }
 
@@ -89,23 +89,28 @@ public final class Int8Weights {
      * @return FBGEMM's packed matrix and its [2, out] companion, in {@code q}'s manager
      */
     static NDList pack(NDArray q, NDArray scales) {
-        NDList sums = new NDList();
         long rows = q.getShape().get(0);
-        try (NDManager scratch = q.getManager().newSubManager()) {
+        try (NDArray rowSums = q.getManager().zeros(new Shape(rows), DataType.FLOAT32)) { // [out]
             for (long r = 0; r < rows; r += ROWS_PER_CHUNK) { // a float copy of one chunk at a time, not of q
-                NDArray chunk = q.get(r + ":" + Math.min(rows, r + ROWS_PER_CHUNK)); // [n, in] int8
-                chunk.attach(scratch);
-                NDArray s = EngineOps.int8RowSums(chunk); // [n]
-                s.attach(scratch);
-                sums.add(s);
+                String range = r + ":" + Math.min(rows, r + ROWS_PER_CHUNK);
+                try (NDArray chunk = q.get(range); // [n, in] int8
+                        NDArray sums = EngineOps.int8RowSums(chunk)) { // [n]
+                    rowSums.set(new NDIndex(range), sums);
+                }
             }
-            NDArray rowSums = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums, 0); // [out]
-            rowSums.attach(scratch);
             return packWithSums(q, scales, rowSums);
         }
     }
 
-    private static NDList packWithSums(NDArray q, NDArray scales, NDArray rowSums) {
+    /**
+     * Packs int8 rows whose row sums are known.
+     *
+     * @param q the int8 weight, [out, in]
+     * @param scales its per-row scales, [out]
+     * @param rowSums each row's sum of q, [out] float32
+     * @return FBGEMM's packed matrix and its [2, out] companion, in {@code q}'s manager
+     */
+    static NDList packWithSums(NDArray q, NDArray scales, NDArray rowSums) {
         NDArray[] packed = EngineOps.int8Pack(q, scales, rowSums); // opaque FBGEMM matrix, [2, out]
         NDList out = new NDList(packed[0], packed[1].duplicate()); // an ordinary tensor: it may be edited in place
         packed[1].close();
@@ -144,43 +149,139 @@ public final class Int8Weights {
      * @throws IllegalArgumentException naming the tensor if a value is not finite or a row's scale underflows
      */
     public static NDList quantizeRows(NDArray w, String name) {
+        return quantizeRows(w, name, false);
+    }
+
+    /**
+     * Quantizes a float weight a chunk of rows at a time, each chunk widened to float32 by the helper in one pass and
+     * written into the final arrays (ordinary tensors, which a benchmark's forced agreement may edit in place; the
+     * helper's outputs are inference tensors), so quantizing holds one chunk's float copy besides the result.
+     *
+     * @param withSums whether to return each row's sum of q as well (FBGEMM's packing needs it)
+     * @return the int8 rows, [out, in]; their scales, [out]; with {@code withSums} their sums, [out] float32
+     */
+    static NDList quantizeRows(NDArray w, String name, boolean withSums) {
+        NDList out = allocate(w.getManager(), w.getShape().get(0), w.getShape().get(1), withSums);
+        try {
+            quantizeRowsInto(w, row -> name + ": row " + row, out, 0);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * The arrays {@link #quantizeRowsInto} writes, zero-filled.
+     *
+     * @return int8 rows, [rows, in]; scales, [rows]; with {@code withSums} row sums, [rows]
+     */
+    static NDList allocate(NDManager manager, long rows, long in, boolean withSums) {
+        NDList out = new NDList(manager.zeros(new Shape(rows, in), DataType.INT8), // [rows, in]
+                manager.zeros(new Shape(rows), DataType.FLOAT32)); // [rows]
+        if (withSums) {
+            out.add(manager.zeros(new Shape(rows), DataType.FLOAT32)); // [rows]
+        }
+        return out;
+    }
+
+    /**
+     * Quantizes {@code w}'s rows into rows {@code firstRow..} of arrays from {@link #allocate} (the parts of a fused
+     * weight go one after another into the same arrays, with no join).
+     *
+     * @param w the weight or part, [n, in] in any float type (not changed)
+     * @param where names a row of {@code out} for messages, e.g. "model.layers.0.mlp.up_proj.weight: row 3"
+     * @param out int8 rows, scales and optionally row sums, as {@link #allocate} makes them
+     * @param firstRow where {@code w}'s first row goes
+     * @throws IllegalArgumentException naming the tensor and row if a value is not finite or a row's scale underflows
+     */
+    static void quantizeRowsInto(NDArray w, java.util.function.LongFunction<String> where, NDList out, long firstRow) {
         long rows = w.getShape().get(0);
-        NDList qs = new NDList();
-        NDList scales = new NDList();
-        try (NDManager scratch = w.getManager().newSubManager()) {
-            for (long r = 0; r < rows; r += ROWS_PER_CHUNK) {
-                NDArray chunk = w.get(r + ":" + Math.min(rows, r + ROWS_PER_CHUNK)).toType(DataType.FLOAT32, false); // [n, in]
-                chunk.attach(scratch);
-                if (chunk.isInfinite().logicalOr(chunk.isNaN()).any().getBoolean()) {
-                    throw new IllegalArgumentException(name + ": holds a non-finite value; it cannot be quantized to int8");
+        for (long r = 0; r < rows; r += ROWS_PER_CHUNK) {
+            long end = Math.min(rows, r + ROWS_PER_CHUNK);
+            try (NDManager step = w.getManager().newSubManager()) { // the chunk's float copy and temporaries
+                NDArray chunk = w.get(r + ":" + end); // [n, in] in the stored type
+                chunk.attach(step);
+                NDArray[] rowsOut = EngineOps.int8Rows(chunk, QMAX); // q [n, in] int8, scales, amax, sums [n]
+                for (NDArray a : rowsOut) {
+                    a.attach(step);
                 }
-                requireScalesAboveUnderflow(chunk, r, name);
-                NDArray[] qAndScale = EngineOps.int8Rows(chunk, QMAX); // [n, in] int8, [n]
-                for (NDArray a : qAndScale) {
-                    a.attach(scratch);
+                requireQuantizable(rowsOut[2].toFloatArray(), firstRow + r, where);
+                NDIndex target = new NDIndex((firstRow + r) + ":" + (firstRow + end));
+                for (int k = 0; k < out.size(); k++) {
+                    out.get(k).set(target, rowsOut[k == 2 ? 3 : k]);
                 }
-                qs.add(qAndScale[0]);
-                scales.add(qAndScale[1]);
             }
-            // The helper's outputs are inference tensors, which refuse in-place edits (a benchmark's forced agreement
-            // makes some); a copy, or the join of several chunks, is an ordinary tensor.
-            NDList out = new NDList(qs.size() == 1 ? qs.get(0).duplicate() : NDArrays.concat(qs, 0), // [out, in] int8
-                    scales.size() == 1 ? scales.get(0).duplicate() : NDArrays.concat(scales, 0)); // [out]
-            out.attach(w.getManager());
-            return out;
         }
     }
 
     /**
-     * A row of zeros quantizes exactly (scale 1, all q = 0); a row whose largest value is not zero but whose scale
-     * {@code max / 64} is below float32's smallest normal number would quantize to zeros and scales that are
-     * themselves rounded: refused.
+     * Int8 rows read from a checkpoint, checked and made ready for the products: every scale positive and finite, and
+     * rows whose levels exceed {@link #QMAX} (127-level weights, as llm-compressor writes them) quantized again from
+     * {@code q · scale} a chunk at a time (one more rounding for those rows' tensor; this project's own files need none).
+     *
+     * @param q the int8 rows, [out, in], an ordinary tensor the result may keep (closed if replaced)
+     * @param scales their scales, [out] float32 (closed if replaced)
+     * @param where names a row for messages
+     * @return the int8 rows, [out, in], and their scales, [out]
+     * @throws IllegalArgumentException naming the tensor and row of a scale that is not positive and finite
      */
-    private static void requireScalesAboveUnderflow(NDArray chunk, long firstRow, String name) {
-        float[] max = chunk.abs().max(new int[] {1}).toFloatArray(); // [n]
+    static NDList fromStored(NDArray q, NDArray scales, java.util.function.LongFunction<String> where) {
+        float[] s = scales.toFloatArray(); // [out]
+        for (int i = 0; i < s.length; i++) {
+            if (!(s[i] > 0f) || !Float.isFinite(s[i])) {
+                q.close();
+                scales.close();
+                throw new IllegalArgumentException(where.apply(i) + " has int8 scale " + s[i] + "; scales must be"
+                        + " positive and finite");
+            }
+        }
+        long rows = q.getShape().get(0);
+        boolean within = true;
+        for (long r = 0; r < rows && within; r += ROWS_PER_CHUNK) {
+            try (NDArray chunk = q.get(r + ":" + Math.min(rows, r + ROWS_PER_CHUNK)); // [n, in] int8
+                    NDArray largest = chunk.max();
+                    NDArray smallest = chunk.min()) {
+                within = largest.getByte() <= QMAX && smallest.getByte() >= -QMAX;
+            }
+        }
+        if (within) {
+            return new NDList(q, scales);
+        }
+        NDList out = allocate(q.getManager(), rows, q.getShape().get(1), false);
+        try (q; scales) {
+            for (long r = 0; r < rows; r += ROWS_PER_CHUNK) {
+                String range = r + ":" + Math.min(rows, r + ROWS_PER_CHUNK);
+                try (NDManager step = q.getManager().newSubManager()) {
+                    NDArray chunk = q.get(range); // [n, in] int8
+                    chunk.attach(step);
+                    NDArray w = chunk.toType(DataType.FLOAT32, false).muli(scales.get(range).reshape(-1, 1)); // [n, in]
+                    w.attach(step);
+                    quantizeRowsInto(w, where, out, r);
+                }
+            }
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * Refuses rows holding NaN or an infinity (their largest |w| is then not finite). A row of zeros quantizes
+     * exactly (scale 1, all q = 0); a row whose largest value is not zero but whose scale {@code max / 64} is below
+     * float32's smallest normal number would quantize to zeros and scales that are themselves rounded: refused.
+     *
+     * @param max each row's largest |w|, [n]
+     */
+    private static void requireQuantizable(float[] max, long firstRow, java.util.function.LongFunction<String> where) {
         for (int i = 0; i < max.length; i++) {
+            if (!Float.isFinite(max[i])) {
+                throw new IllegalArgumentException(where.apply(firstRow + i) + " holds a non-finite value; it cannot be"
+                        + " quantized to int8");
+            }
             if (max[i] > 0f && max[i] / QMAX < Float.MIN_NORMAL) {
-                throw new IllegalArgumentException(name + ": row " + (firstRow + i) + " has values no larger than " + max[i]
+                throw new IllegalArgumentException(where.apply(firstRow + i) + " has values no larger than " + max[i]
                         + ", so its int8 scale would underflow float32");
             }
         }

@@ -7,10 +7,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
 import dev.layerskip.checkpoint.CheckpointException;
+import dev.layerskip.checkpoint.CompressedTensorsInt8;
 import dev.layerskip.checkpoint.DTypeLabelCheck;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.SafetensorsWriter;
+import dev.layerskip.checkpoint.StoredTensorCopier;
 import dev.layerskip.checkpoint.TensorDType;
 
 import java.nio.ByteBuffer;
@@ -73,10 +75,16 @@ public final class LlamaWeights {
     public static LlamaModel load(HfCheckpoint checkpoint, NDManager manager, DataType weightType, WeightLayout layout,
             KvCacheType kvCache) throws CheckpointException {
         LlamaConfig c = checkpoint.config();
-        // Every shape is checked against config.json before anything is allocated (RoPE tables included).
-        checkpoint.verifyTensors(expectedTensors(c),
-                c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
-        DTypeLabelCheck.verify(checkpoint, expectedTensors(c).keySet()); // e.g. F16 data labelled BF16
+        CompressedTensorsInt8 storage = checkpoint.int8Storage();
+        if (storage != null && layout != WeightLayout.INT8) {
+            throw new CheckpointException(checkpoint.directory(), "stores int8 weights (config.json's quantization_config,"
+                    + " compressed-tensors int-quantized); load it with dtype int8 or auto");
+        }
+        // Every shape and type is checked against config.json before anything is allocated (RoPE tables included).
+        java.util.Map<String, long[]> expected = Int8Checkpoints.expectedTensors(c, storage);
+        checkpoint.verifyTensors(expected, c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
+        Int8Checkpoints.verifyTypes(checkpoint, expected.keySet(), Int8Checkpoints.int8Weights(c, storage));
+        DTypeLabelCheck.verify(checkpoint, expected.keySet()); // e.g. F16 data labelled BF16
         LlamaModel model = new LlamaModel(manager, c, weightType, layout, kvCache);
         // Each weight is copied once from the mapped file into its final form (BF16 stays 16-bit; packed
         // weights are packed by that copy); fused weights are joined first, per layer.
@@ -90,11 +98,11 @@ public final class LlamaWeights {
         long q = c.numHeads() * d;
         long kv = c.numKvHeads() * d;
         long i = c.intermediateSize();
-        set(checkpoint, model.embedding(), model.embeddingInt8(), "model.embed_tokens.weight",
-                checkpoint.load(manager, "model.embed_tokens.weight", new long[] {v, h}, plain), Int8Weights::quantizeRows);
+        set(checkpoint, manager, model.embedding(), model.embeddingInt8(), new String[] {"model.embed_tokens.weight"},
+                new long[][] {{v, h}}, plain, true);
         if (!c.tieWordEmbeddings() && layout == WeightLayout.INT8) {
-            set(checkpoint, model.lmHead(), model.headForms().rowScales(), "lm_head.weight",
-                    checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain), Int8Weights::quantizeRows);
+            set(checkpoint, manager, model.lmHead(), model.headForms().rowScales(), new String[] {"lm_head.weight"},
+                    new long[][] {{v, h}}, plain, true);
         } else if (!c.tieWordEmbeddings()) {
             model.lmHead().setArray(head(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain)));
         } else if (packed) {
@@ -114,44 +122,57 @@ public final class LlamaWeights {
                     checkpoint.load(manager, p + "input_layernorm.weight", new long[] {h}, norms));
             layer.postAttentionNorm().weight().setArray(
                     checkpoint.load(manager, p + "post_attention_layernorm.weight", new long[] {h}, norms));
-            set(checkpoint, layer.attention().qkv(), layer.attention().qkvInt8(), p + "self_attn.q_proj/k_proj/v_proj.weight",
-                    checkpoint.load(manager, products,
-                            new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
-                            new long[][] {{q, h}, {kv, h}, {kv, h}}), Int8Weights::quantize);
-            set(checkpoint, layer.attention().out(), layer.attention().outInt8(), p + "self_attn.o_proj.weight",
-                    checkpoint.load(manager, p + "self_attn.o_proj.weight", new long[] {h, q}, products), Int8Weights::quantize);
-            set(checkpoint, layer.mlp().gateUp(), layer.mlp().gateUpInt8(), p + "mlp.gate_proj/up_proj.weight",
-                    checkpoint.load(manager, products,
-                            new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}}),
-                    Int8Weights::quantize);
-            set(checkpoint, layer.mlp().down(), layer.mlp().downInt8(), p + "mlp.down_proj.weight",
-                    checkpoint.load(manager, p + "mlp.down_proj.weight", new long[] {h, i}, products), Int8Weights::quantize);
+            set(checkpoint, manager, layer.attention().qkv(), layer.attention().qkvInt8(),
+                    new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
+                    new long[][] {{q, h}, {kv, h}, {kv, h}}, products, false);
+            set(checkpoint, manager, layer.attention().out(), layer.attention().outInt8(),
+                    new String[] {p + "self_attn.o_proj.weight"}, new long[][] {{h, q}}, products, false);
+            set(checkpoint, manager, layer.mlp().gateUp(), layer.mlp().gateUpInt8(),
+                    new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[][] {{i, h}, {i, h}},
+                    products, false);
+            set(checkpoint, manager, layer.mlp().down(), layer.mlp().downInt8(),
+                    new String[] {p + "mlp.down_proj.weight"}, new long[][] {{h, i}}, products, false);
         }
         model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, norms));
         return model;
     }
 
     /**
-     * Sets a weight; in the int8 layout quantizes it first (the float copy is closed at once, so loading holds one
-     * float tensor at a time besides the mapped file): projections with {@link Int8Weights#quantize}, tables of rows
-     * looked up (embedding, LM head) with {@link Int8Weights#quantizeRows}.
+     * Reads a weight (the named tensors joined along rows) into its parameter. In the int8 layout ({@code int8} is the
+     * companion parameter) an {@link Int8Copier} reads it straight from the mapped file: float tensors quantized a
+     * chunk of rows at a time, int8 tensors taken with their scales; tables whose rows are looked up (embedding, LM
+     * head) become int8 rows with per-row scales, projections are packed for FBGEMM. Otherwise {@code copier} copies it.
      */
-    private static void set(HfCheckpoint checkpoint, Parameter weight, Parameter int8, String name, NDArray typed,
-            java.util.function.BiFunction<NDArray, String, NDList> quantizer) throws CheckpointException {
+    private static void set(HfCheckpoint checkpoint, NDManager manager, Parameter weight, Parameter int8, String[] names,
+            long[][] shapes, StoredTensorCopier copier, boolean lookedUp) throws CheckpointException {
         if (int8 == null) {
-            weight.setArray(typed);
+            weight.setArray(checkpoint.load(manager, copier, names, shapes));
             return;
         }
         NDList q;
         try {
-            q = quantizer.apply(typed, name);
+            long[] rows = new long[shapes.length];
+            for (int t = 0; t < shapes.length; t++) {
+                rows[t] = shapes[t][0];
+            }
+            boolean stored = checkpoint.info(names[0]).dtype() == TensorDType.I8; // types verified: all or none
+            String[] read = names;
+            long[][] readShapes = shapes;
+            if (stored) { // the int8 rows, then their scales
+                read = java.util.Arrays.copyOf(names, 2 * names.length);
+                readShapes = java.util.Arrays.copyOf(shapes, 2 * shapes.length);
+                for (int t = 0; t < names.length; t++) {
+                    read[names.length + t] = CompressedTensorsInt8.scaleOf(names[t]);
+                    readShapes[names.length + t] = new long[] {rows[t], 1};
+                }
+            }
+            q = checkpoint.loadAll(manager, new Int8Copier(names, rows, lookedUp, stored), read, readShapes);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
-        } finally {
-            typed.close();
         }
         weight.setArray(q.get(0));
         int8.setArray(q.get(1));
+        NativeHeap.trim(); // the quantization's temporaries, freed, leave the process instead of staying resident
     }
 
     /**

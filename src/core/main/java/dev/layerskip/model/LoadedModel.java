@@ -59,8 +59,11 @@ public final class LoadedModel implements AutoCloseable {
         DeviceCheck.require(options.device());
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
-            DataType weightType = options.precision().resolve(options.device(), checkpoint.storedDType());
-            WeightLayout layout = options.precision().layoutFor(options.layout()).resolve(options.device(), weightType, checkpoint.config());
+            WeightPrecision precision = checkpoint.int8Storage() != null && options.precision() == WeightPrecision.AUTO
+                    ? WeightPrecision.INT8 // an int8 checkpoint loads as stored
+                    : options.precision();
+            DataType weightType = precision.resolve(options.device(), checkpoint.storedDType());
+            WeightLayout layout = precision.layoutFor(options.layout()).resolve(options.device(), weightType, checkpoint.config());
             LlamaModel model = LlamaWeights.load(checkpoint, manager, weightType, layout, options.kvCache());
             TextTokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
                     ? HfTextTokenizer.load(directory)

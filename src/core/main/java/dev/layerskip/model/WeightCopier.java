@@ -35,11 +35,11 @@ record WeightCopier(DataType target, boolean pack) implements StoredTensorCopier
     }
 
     @Override
-    public NDArray copy(NDList views) {
+    public NDList copy(NDList views) {
         if (views.size() == 1) {
-            return finish(views.get(0), false); // a single view is still the file
+            return new NDList(finish(views.get(0), false)); // a single view is still the file
         }
-        return finish(NDArrays.concat(views, 0), true); // [rows, in]; the join is a copy
+        return new NDList(finish(NDArrays.concat(views, 0), true)); // [rows, in]; the join is a copy
     }
 
     /**

@@ -88,7 +88,6 @@ public enum WeightPrecision {
         };
     }
 
-    /** The rule of {@link #AUTO}, given what is known of the device. */
     /**
      * The layout this precision loads with: int8 lays its projections out itself; the others take the one asked for.
      *
@@ -111,11 +110,12 @@ public enum WeightPrecision {
         return requested;
     }
 
+    /** The rule of {@link #AUTO}, given what is known of the device. */
     static DataType automatic(boolean gpu, TensorDType stored, boolean cpuBf16) {
         return switch (stored) {
             case BF16 -> gpu || cpuBf16 ? DataType.BFLOAT16 : DataType.FLOAT32;
             case F16 -> gpu ? DataType.FLOAT16 : DataType.FLOAT32;
-            case F32 -> DataType.FLOAT32;
+            case F32, I8 -> DataType.FLOAT32;
         };
     }
 }

@@ -136,9 +136,9 @@ class BadCheckpointTest {
 
     @Test
     void unsupportedDtype() throws IOException {
-        Path file = rawSafetensors("{\"a\":{\"dtype\":\"I8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 8);
+        Path file = rawSafetensors("{\"a\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 8);
         CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(file));
-        assertTrue(e.getMessage().contains("tensor 'a': unsupported dtype 'I8'"), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor 'a': unsupported dtype 'I16'"), e.getMessage());
     }
 
     @Test
@@ -168,8 +168,11 @@ class BadCheckpointTest {
     }
 
     @Test
-    void writerRoundTripsEveryDtype() throws IOException {
+    void writerRoundTripsEveryFloatDtype() throws IOException {
         for (TensorDType t : TensorDType.values()) {
+            if (!t.isFloat()) {
+                continue; // int8 tensors are written from int8 arrays (Int8CheckpointTest)
+            }
             Path file = dir.resolve(t + ".safetensors");
             float[] values = {1f, -2.5f, 0.25f, 3f, 1024f, -0.125f};
             SafetensorsWriter.write(file, List.of(SafetensorsWriter.Entry.of("w", t, new long[] {2, 3}, values)), Map.of());

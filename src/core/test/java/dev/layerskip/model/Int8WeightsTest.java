@@ -130,11 +130,13 @@ class Int8WeightsTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) random.nextGaussian();
                 }
-                values[random.nextInt(values.length)] = damage[c % 3];
+                int damaged = random.nextInt(values.length);
+                values[damaged] = damage[c % 3];
                 NDArray w = m.create(values, new Shape(out, in)); // [out, in]
                 String name = "model.layers." + c + ".mlp.down_proj.weight";
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8Weights.quantize(w, name));
-                assertEquals(name + ": holds a non-finite value; it cannot be quantized to int8", e.getMessage());
+                assertEquals(name + ": row " + damaged / in + " holds a non-finite value; it cannot be quantized to int8",
+                        e.getMessage());
             }
             NDArray tiny = m.randomNormal(new Shape(4100, 8)); // [out, in], two chunks
             tiny.set(new ai.djl.ndarray.index.NDIndex("4099, :"), 1e-39f); // max / 64 is below float32's smallest normal

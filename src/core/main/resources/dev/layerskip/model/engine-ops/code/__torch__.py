@@ -74,10 +74,11 @@ class EngineOps(Module):
     w: Tensor,
     qmax: int) -> List[Tensor]:
     w32 = torch.to(w, 6)
-    s = torch.div(torch.amax(torch.abs(w32), [1]), qmax)
+    amax = torch.amax(torch.abs(w32), [1])
+    s = torch.div(amax, qmax)
     s = torch.where(torch.gt(s, 0.), s, torch.ones_like(s))
-    q = torch.to(torch.clamp(torch.round(torch.div(w32, torch.unsqueeze(s, 1))), torch.neg(qmax), qmax), 1)
-    return [q, s]
+    qf = torch.clamp(torch.round(torch.div(w32, torch.unsqueeze(s, 1))), torch.neg(qmax), qmax)
+    return [torch.to(qf, 1), s, amax, torch.sum(qf, [1])]
   def int8_row_sums(self: __torch__.EngineOps,
     q: Tensor) -> Tensor:
     return torch.sum(torch.to(q, 6), [1])
