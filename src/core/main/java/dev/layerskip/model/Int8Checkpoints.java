@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.layerskip.checkpoint.AtomicFiles;
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.CompressedTensorsInt8;
+import dev.layerskip.checkpoint.DTypeLabelCheck;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.HfCheckpointWriter;
 import dev.layerskip.checkpoint.LlamaConfig;
@@ -140,6 +141,7 @@ public final class Int8Checkpoints {
             Map<String, long[]> floats = LlamaWeights.expectedTensors(c);
             checkpoint.verifyTensors(floats, c.tieWordEmbeddings() ? Set.of("lm_head.weight") : Set.of());
             verifyTypes(checkpoint, floats.keySet(), Set.of());
+            DTypeLabelCheck.verify(checkpoint, floats.keySet()); // F16 data labelled BF16 would quantize to garbage
             Set<String> int8 = int8Weights(c, CompressedTensorsInt8.PROJECTIONS_ONLY);
             List<SafetensorsWriter.Layout> layouts = new ArrayList<>();
             expectedTensors(c, CompressedTensorsInt8.PROJECTIONS_ONLY).forEach((name, shape) -> layouts.add(

@@ -69,7 +69,7 @@ class NonFiniteWeightsTest {
         Random random = new Random(7);
         List<String> failures = new ArrayList<>();
         int cases = 0;
-        for (TensorDType dtype : TensorDType.values()) {
+        for (TensorDType dtype : List.of(TensorDType.F32, TensorDType.F16, TensorDType.BF16)) { // I8: no NaN
             Path clean = dir.resolve("clean-" + dtype);
             TestCheckpoints.writeRandom(clean, TestCheckpoints.tinyConfig(), dtype, Long.MAX_VALUE);
             List<TensorInfo> tensors;
