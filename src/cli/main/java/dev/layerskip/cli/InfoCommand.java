@@ -34,7 +34,11 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("rope:             theta %.0f, scaling %s%n", c.ropeTheta(), c.ropeScaling().type().name().toLowerCase(java.util.Locale.ROOT));
             out.printf("eos ids:          %s%n", loaded.defaults().eosTokenIds());
             out.printf("parameters:       %,d%n", c.parameterCount());
-            out.printf("stored dtype:     %s%n", loaded.storedType());
+            java.nio.file.Path config = loaded.directory().resolve("config.json");
+            boolean int8 = dev.layerskip.checkpoint.CompressedTensorsInt8.read(
+                    dev.layerskip.checkpoint.LlamaConfigJson.readObject(config), config) != null;
+            out.printf("stored dtype:     %s%s%n", loaded.storedType(),
+                    int8 ? " (Linear weights int8: compressed-tensors int-quantized)" : "");
             out.printf("loaded as:        %s on %s, %s weight layout%n", loaded.model().weightType(), loaded.manager().getDevice(),
                     loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT));
             out.printf("weight memory:    %.1f MiB held (%.1f MiB of parameters), loaded in %.2f s%n",

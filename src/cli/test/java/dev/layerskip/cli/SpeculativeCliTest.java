@@ -251,6 +251,9 @@ class SpeculativeCliTest {
         JsonObject b = JsonParser.parseString(stored.out()).getAsJsonObject();
         assertEquals(a.get("token_ids"), b.get("token_ids"));
         assertEquals("int8", b.getAsJsonObject("load").get("dtype").getAsString());
+        CliRun.Result info = CliRun.run("info", "--model", out.toString());
+        assertTrue(info.out().contains("stored dtype:     F16 (Linear weights int8: compressed-tensors int-quantized)"),
+                info.out());
         CliRun.assertFails("exists and is not an empty directory", "quantize", "--out", out.toString());
         CliRun.assertFails("load it with dtype int8 or auto", "generate", "--model", out.toString(), "--dtype", "float32",
                 "--prompt", "x", "--max-new-tokens", "2");

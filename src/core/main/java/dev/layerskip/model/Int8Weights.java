@@ -60,7 +60,10 @@ public final class Int8Weights {
                 NDArray y = FusedOps.project(probe.ones(new Shape(1, 1, 16)), new Int8Projection(() -> q.get(0), () -> q.get(1), 16));
                 s = Math.abs(y.getFloat(0, 0, 0) - 16f) < 0.5f;
             } catch (EngineException e) {
-                s = false; // e.g. "Your CPU doesn't support FBGEMM."
+                if (e.getMessage() == null || !e.getMessage().contains("FBGEMM")) {
+                    throw e; // not the kernel missing (e.g. the helper failing): say what failed
+                }
+                s = false; // "Your CPU does not support FBGEMM.", or a build without FBGEMM
             }
             supported = s;
         }
