@@ -14,12 +14,13 @@ import dev.layerskip.checkpoint.TensorDType;
  * widened to float32 a chunk of rows at a time ({@link Int8Weights#quantizeRows}), so loading never holds a float
  * copy of a whole tensor (a 128,256-token embedding of width 2,048 is 1 GB in float32) beside its mapped bytes.
  * Tensors stored int8 ({@link dev.layerskip.checkpoint.CompressedTensorsInt8}) come as their int8 views followed by
- * their scales' views, and are taken as they are ({@link Int8Weights#fromStored}).
+ * their scales' views, and are taken as they are ({@link Int8Weights#fromStored}). Packing for FBGEMM is left to the
+ * caller, after the file's pages are unmapped.
  *
  * @param tensors the checkpoint tensors being read (several when fused), for messages
  * @param rows each tensor's row count
  * @param lookedUp true for tables whose rows are looked up (embedding, LM head): the result is the int8 rows and
- *     their scales; false for projections: FBGEMM's packed matrix and its [2, out] companion
+ *     their scales; false for projections: quantized float tensors also give each row's sum of q, which packing needs
  * @param stored whether the tensors are stored int8 with scales (false: float tensors to quantize)
  */
 record Int8Copier(String[] tensors, long[] rows, boolean lookedUp, boolean stored) implements StoredTensorCopier {
@@ -36,17 +37,10 @@ record Int8Copier(String[] tensors, long[] rows, boolean lookedUp, boolean store
         return stored == TensorDType.BF16 ? EngineOps.bf16View(alias) : alias;
     }
 
+    /** @return the int8 rows, [out, in]; their scales, [out]; for a quantized projection their sums, [out] */
     @Override
     public NDList copy(NDList views) {
-        NDList rowsAndScales = stored ? readStored(views) : quantize(views); // [out, in] int8, [out]
-        if (lookedUp) {
-            return rowsAndScales;
-        }
-        try (rowsAndScales) {
-            return rowsAndScales.size() == 3
-                    ? Int8Weights.packWithSums(rowsAndScales.get(0), rowsAndScales.get(1), rowsAndScales.get(2))
-                    : Int8Weights.pack(rowsAndScales.get(0), rowsAndScales.get(1));
-        }
+        return stored ? readStored(views) : quantize(views);
     }
 
     /** Int8 views, then float scale views ([n, 1] each): the rows joined, the scales as float32 [out]. */

@@ -141,7 +141,8 @@ public final class LlamaWeights {
      * Reads a weight (the named tensors joined along rows) into its parameter. In the int8 layout ({@code int8} is the
      * companion parameter) an {@link Int8Copier} reads it straight from the mapped file: float tensors quantized a
      * chunk of rows at a time, int8 tensors taken with their scales; tables whose rows are looked up (embedding, LM
-     * head) become int8 rows with per-row scales, projections are packed for FBGEMM. Otherwise {@code copier} copies it.
+     * head) become int8 rows with per-row scales, projections are then packed for FBGEMM. Otherwise {@code copier}
+     * copies it.
      */
     private static void set(HfCheckpoint checkpoint, NDManager manager, Parameter weight, Parameter int8, String[] names,
             long[][] shapes, StoredTensorCopier copier, boolean lookedUp) throws CheckpointException {
@@ -169,6 +170,12 @@ public final class LlamaWeights {
             q = checkpoint.loadAll(manager, new Int8Copier(names, rows, lookedUp, stored), read, readShapes);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
+        }
+        if (!lookedUp) { // packed once the file's pages are unmapped; the int8 rows are then freed
+            try (NDList rowsOut = q) {
+                q = rowsOut.size() == 3 ? Int8Weights.packWithSums(rowsOut.get(0), rowsOut.get(1), rowsOut.get(2))
+                        : Int8Weights.pack(rowsOut.get(0), rowsOut.get(1));
+            }
         }
         weight.setArray(q.get(0));
         int8.setArray(q.get(1));

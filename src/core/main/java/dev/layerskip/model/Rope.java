@@ -3,6 +3,7 @@ package dev.layerskip.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.checkpoint.LlamaConfig;
@@ -13,7 +14,7 @@ import dev.layerskip.checkpoint.RopeScaling;
  * llama3 frequency scaling.
  *
  * <p>The cos/sin tables for every position up to the context length and the rotation matrix are
- * computed once (in double precision, in Java), so applying RoPE costs four tensor operations:
+ * computed once (angles in double precision, on the engine), so applying RoPE costs four tensor operations:
  * {@code x·cos + (x·R)·sin}, where {@code x·R} is {@code rotate_half(x)}.
  */
 public final class Rope {
@@ -33,22 +34,14 @@ public final class Rope {
     public Rope(NDManager manager, LlamaConfig config) {
         int d = config.headDim();
         maxPositions = config.maxPositions();
-        double[] invFreq = inverseFrequencies(config);
-        float[] c = new float[maxPositions * d];
-        float[] s = new float[maxPositions * d];
-        for (int p = 0; p < maxPositions; p++) {
-            for (int i = 0; i < d / 2; i++) {
-                double angle = p * invFreq[i];
-                float cv = (float) Math.cos(angle);
-                float sv = (float) Math.sin(angle);
-                c[p * d + i] = cv;
-                c[p * d + i + d / 2] = cv;
-                s[p * d + i] = sv;
-                s[p * d + i + d / 2] = sv;
-            }
+        // Angles in double precision on the engine (no Java copy of the tables): p · invFreq, as Java would compute it.
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray positions = scratch.arange(0, maxPositions, 1, DataType.FLOAT64).reshape(-1, 1); // [P, 1]
+            NDArray inv = scratch.create(inverseFrequencies(config)).reshape(1, -1); // [1, d/2] float64
+            NDArray angles = positions.mul(inv); // [P, d/2]
+            cos = table(angles.cos(), manager); // [P, d]
+            sin = table(angles.sin(), manager); // [P, d]
         }
-        cos = manager.create(c, new Shape(maxPositions, d));
-        sin = manager.create(s, new Shape(maxPositions, d));
         // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x · R
         float[] r = new float[d * d];
         for (int j = 0; j < d / 2; j++) {
@@ -61,6 +54,14 @@ public final class Rope {
             sign[j] = j < d / 2 ? -1f : 1f;
         }
         halfSign = manager.create(sign);
+    }
+
+    /** A half table of float64 values as the float32 table, each value for both halves of a head: [P, d]. */
+    private static NDArray table(NDArray half, NDManager owner) {
+        NDArray single = half.toType(DataType.FLOAT32, false); // [P, d/2]
+        NDArray both = single.concat(single, 1); // [P, d]
+        both.attach(owner);
+        return both;
     }
 
     /**
