@@ -92,6 +92,24 @@ public final class Int8Checkpoints {
     }
 
     /**
+     * Checks a checkpoint against its config.json before anything is allocated: every tensor the model reads present
+     * with its shape and none besides, element types ({@link #verifyTypes}), and plausible dtype labels.
+     *
+     * @param checkpoint the open checkpoint
+     * @param storage how it stores int8 weights, or null for float weights
+     * @return the tensors the model reads, with their shapes ({@link #expectedTensors})
+     * @throws CheckpointException naming the first tensor that fails a check
+     */
+    static Map<String, long[]> verify(HfCheckpoint checkpoint, CompressedTensorsInt8 storage) throws CheckpointException {
+        LlamaConfig c = checkpoint.config();
+        Map<String, long[]> expected = expectedTensors(c, storage);
+        checkpoint.verifyTensors(expected, c.tieWordEmbeddings() ? Set.of("lm_head.weight") : Set.of());
+        verifyTypes(checkpoint, expected.keySet(), int8Weights(c, storage));
+        DTypeLabelCheck.verify(checkpoint, expected.keySet()); // e.g. F16 data labelled BF16
+        return expected;
+    }
+
+    /**
      * Checks element types: the int8 weights stored I8, every other tensor a float type.
      *
      * @param checkpoint the open checkpoint (tensor names and shapes already verified)
@@ -138,10 +156,7 @@ public final class Int8Checkpoints {
             if (checkpoint.int8Storage() != null) {
                 throw new CheckpointException(source, "is already an int8 checkpoint (config.json has a quantization_config)");
             }
-            Map<String, long[]> floats = LlamaWeights.expectedTensors(c);
-            checkpoint.verifyTensors(floats, c.tieWordEmbeddings() ? Set.of("lm_head.weight") : Set.of());
-            verifyTypes(checkpoint, floats.keySet(), Set.of());
-            DTypeLabelCheck.verify(checkpoint, floats.keySet()); // F16 data labelled BF16 would quantize to garbage
+            verify(checkpoint, null); // F16 data labelled BF16, say, would quantize to garbage
             Set<String> int8 = int8Weights(c, CompressedTensorsInt8.PROJECTIONS_ONLY);
             List<SafetensorsWriter.Layout> layouts = new ArrayList<>();
             expectedTensors(c, CompressedTensorsInt8.PROJECTIONS_ONLY).forEach((name, shape) -> layouts.add(

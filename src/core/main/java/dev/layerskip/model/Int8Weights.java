@@ -258,7 +258,9 @@ public final class Int8Weights {
                 try (NDManager step = q.getManager().newSubManager()) {
                     NDArray chunk = q.get(range); // [n, in] int8
                     chunk.attach(step);
-                    NDArray w = chunk.toType(DataType.FLOAT32, false).muli(scales.get(range).reshape(-1, 1)); // [n, in]
+                    NDArray rowScales = scales.get(range).reshape(-1, 1); // [n, 1]
+                    rowScales.attach(step);
+                    NDArray w = chunk.toType(DataType.FLOAT32, false).muli(rowScales); // [n, in]
                     w.attach(step);
                     quantizeRowsInto(w, where, out, r);
                 }

@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.CompressedTensorsInt8;
-import dev.layerskip.checkpoint.DTypeLabelCheck;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.SafetensorsWriter;
@@ -80,11 +79,7 @@ public final class LlamaWeights {
             throw new CheckpointException(checkpoint.directory(), "stores int8 weights (config.json's quantization_config,"
                     + " compressed-tensors int-quantized); load it with dtype int8 or auto");
         }
-        // Every shape and type is checked against config.json before anything is allocated (RoPE tables included).
-        java.util.Map<String, long[]> expected = Int8Checkpoints.expectedTensors(c, storage);
-        checkpoint.verifyTensors(expected, c.tieWordEmbeddings() ? java.util.Set.of("lm_head.weight") : java.util.Set.of());
-        Int8Checkpoints.verifyTypes(checkpoint, expected.keySet(), Int8Checkpoints.int8Weights(c, storage));
-        DTypeLabelCheck.verify(checkpoint, expected.keySet()); // e.g. F16 data labelled BF16
+        Int8Checkpoints.verify(checkpoint, storage); // before anything is allocated (RoPE tables included)
         LlamaModel model = new LlamaModel(manager, c, weightType, layout, kvCache);
         // Each weight is copied once from the mapped file into its final form (BF16 stays 16-bit; packed
         // weights are packed by that copy); fused weights are joined first, per layer.
