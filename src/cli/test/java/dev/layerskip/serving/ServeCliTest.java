@@ -1,6 +1,7 @@
 package dev.layerskip.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +13,13 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,13 +50,13 @@ class ServeCliTest {
         }
         assertTrue(m.reset(out.toString()).find(), "no URL printed: " + out + err);
         URI base = URI.create(m.group(1));
-        HttpClient client = HttpClient.newHttpClient();
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("predictions/demo"))
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("predictions/demo")).timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": \"def \", \"parameters\": {\"details\": true}}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"generated_tokens\":6"), r.body()); // --max-new-tokens is the default
-        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(base.resolve("v1/chat/completions"))
+        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(base.resolve("v1/chat/completions")).timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"def \"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chat.statusCode(), chat.body()); // --chat-template gives the demo a template
@@ -60,8 +64,14 @@ class ServeCliTest {
         server.interrupt();
         server.join(30_000);
         assertEquals(0, status.get(), err.toString());
-        assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(base.resolve("ping")).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        // the kept-alive connection was closed with the server (a timeout would mean it stayed open) ...
+        IOException onOldConnection = assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(
+                base.resolve("ping")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+        assertFalse(onOldConnection instanceof HttpTimeoutException, onOldConnection.toString());
+        // ... and a new one is refused: nothing listens any more
+        HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        assertThrows(ConnectException.class, () -> fresh.send(HttpRequest.newBuilder(base.resolve("ping"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     @Test

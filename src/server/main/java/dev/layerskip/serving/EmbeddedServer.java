@@ -181,24 +181,40 @@ public final class EmbeddedServer implements AutoCloseable {
         return config.readTimeout();
     }
 
+    /**
+     * Stops the server: new requests get 503, running ones finish within the grace period, then the workers
+     * (given 5 s more) and the event loops stop. A caller whose thread is interrupted (as {@code serve} is
+     * stopped) still gets this graceful close; its interrupt status is restored on return.
+     */
     @Override
     public void close() {
-        closing = true; // new requests get 503
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        boolean interrupted = Thread.interrupted(); // otherwise every wait below would end at once
+        try {
+            closing = true; // new requests get 503
+            interrupted |= awaitRunningRequests(System.nanoTime() + config.shutdownGrace().toNanos());
+            listener.close().awaitUninterruptibly();
+            if (!admission.shutdownNow(Duration.ofSeconds(5))) {
+                LOGGER.warn("worker threads still running 5 s after shutdown");
+            }
+            acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // waits until no request runs or the deadline passes; true if interrupted meanwhile (which ends the wait)
+    private boolean awaitRunningRequests(long deadline) {
         while (admission.inFlight() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                return true;
             }
         }
-        listener.close().awaitUninterruptibly();
-        if (!admission.shutdownNow(Duration.ofSeconds(5))) {
-            LOGGER.warn("worker threads still running after shutdown");
-        }
-        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        return false;
     }
 
     /** Routes a well-formed request (on the event loop). */

@@ -1,6 +1,7 @@
 package dev.layerskip.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,8 @@ import dev.layerskip.generate.FinishReason;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -158,9 +161,11 @@ class EmbeddedServerTest {
         }
     }
 
-    @Test
-    void closeLetsARunningRequestFinish() throws Exception {
+    @ParameterizedTest(name = "closed from an interrupted thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void closeLetsARunningRequestFinish(boolean interrupted) throws Exception {
         GenerationService service = ((LayerSkipServingTranslator) model.getTranslator()).service();
+        long cancelledBefore = service.finishedGenerations(FinishReason.CANCELLED);
         EmbeddedServer s = start(1, 1, 1024, Duration.ofSeconds(30));
         java.util.concurrent.CompletableFuture<HttpResponse<String>> running = CLIENT.sendAsync(
                 HttpRequest.newBuilder(s.uri().resolve("invocations")).POST(HttpRequest.BodyPublishers.ofString(
@@ -172,8 +177,14 @@ class EmbeddedServerTest {
         }
         assertEquals(1, service.activeGenerations(), "the request is generating");
         long closing = System.nanoTime();
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // as `serve` is stopped by an embedding application
+        }
         s.close(); // waits for the running request (grace 30 s)
+        assertEquals(interrupted, Thread.interrupted(), "close() keeps the caller's interrupt status");
         System.out.printf("close() waited %.2f s for the running request%n", (System.nanoTime() - closing) / 1e9);
+        assertEquals(0, service.activeGenerations(), "close() returned after the generation ended");
+        assertEquals(cancelledBefore, service.finishedGenerations(FinishReason.CANCELLED), "nothing was cut short");
         HttpResponse<String> r = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(!JsonParser.parseString(r.body()).getAsJsonObject().get("generated_text").getAsString().isEmpty());
@@ -185,6 +196,8 @@ class EmbeddedServerTest {
         URI ping = s.uri().resolve("ping");
         assertEquals(200, CLIENT.send(HttpRequest.newBuilder(ping).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         s.close();
-        assertThrows(IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(ping).build(), HttpResponse.BodyHandlers.ofString()));
+        IOException e = assertThrows(IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(ping)
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+        assertFalse(e instanceof java.net.http.HttpTimeoutException, "a connection outlived close(): " + e);
     }
 }
