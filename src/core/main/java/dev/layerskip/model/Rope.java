@@ -13,17 +13,24 @@ import dev.layerskip.checkpoint.RopeScaling;
  * Rotary position embeddings in Hugging Face's "rotate half" layout, with default, linear and
  * llama3 frequency scaling.
  *
- * <p>The cos/sin tables for every position up to the context length and the rotation matrix are
- * computed once (angles in double precision, on the engine), so applying RoPE costs four tensor operations:
- * {@code x·cos + (x·R)·sin}, where {@code x·R} is {@code rotate_half(x)}.
+ * <p>The cos/sin tables of the first {@value #TABLE_POSITIONS} positions (or the whole context, if shorter)
+ * and the rotation matrix are computed once (angles in double precision, on the engine), so applying RoPE
+ * costs four tensor operations: {@code x·cos + (x·R)·sin}, where {@code x·R} is {@code rotate_half(x)}.
+ * Positions beyond the table are computed for the pass that needs them, the same way: a 131,072-position
+ * model does not hold 67 MB of tables that most generations never read.
  */
 public final class Rope {
 
-    private final NDArray cos; // [maxPositions, headDim]
-    private final NDArray sin; // [maxPositions, headDim]
+    /** Positions whose cos/sin rows are kept (8 MB for a 128-wide head); later ones are computed per pass. */
+    static final int TABLE_POSITIONS = 8192;
+
+    private final NDArray inverse; // [1, headDim/2] float64
+    private final NDArray cos; // [tablePositions, headDim]
+    private final NDArray sin; // [tablePositions, headDim]
     private final NDArray rotateHalf; // [headDim, headDim]
     private final NDArray halfSign; // [headDim]: -1 then +1, rotate_half as a signed roll
     private final int maxPositions;
+    private final int tablePositions;
 
     /**
      * Builds the tables.
@@ -34,13 +41,15 @@ public final class Rope {
     public Rope(NDManager manager, LlamaConfig config) {
         int d = config.headDim();
         maxPositions = config.maxPositions();
-        // Angles in double precision on the engine (no Java copy of the tables): p · invFreq, as Java would compute it.
+        tablePositions = Math.min(maxPositions, TABLE_POSITIONS);
+        inverse = manager.create(inverseFrequencies(config)).reshape(1, -1); // [1, d/2] float64
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray positions = scratch.arange(0, maxPositions, 1, DataType.FLOAT64).reshape(-1, 1); // [P, 1]
-            NDArray inv = scratch.create(inverseFrequencies(config)).reshape(1, -1); // [1, d/2] float64
-            NDArray angles = positions.mul(inv); // [P, d/2]
-            cos = table(angles.cos(), manager); // [P, d]
-            sin = table(angles.sin(), manager); // [P, d]
+            NDArray positions = scratch.arange(0, tablePositions, 1, DataType.INT64); // [P]
+            NDArray[] tables = computed(positions, new Shape(tablePositions, d)); // each [P, d]
+            cos = tables[0];
+            sin = tables[1];
+            cos.attach(manager);
+            sin.attach(manager);
         }
         // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x · R
         float[] r = new float[d * d];
@@ -56,12 +65,22 @@ public final class Rope {
         halfSign = manager.create(sign);
     }
 
-    /** A half table of float64 values as the float32 table, each value for both halves of a head: [P, d]. */
-    private static NDArray table(NDArray half, NDManager owner) {
-        NDArray single = half.toType(DataType.FLOAT32, false); // [P, d/2]
-        NDArray both = single.concat(single, 1); // [P, d]
-        both.attach(owner);
-        return both;
+    /**
+     * cos and sin of {@code p · invFreq} in double precision, rounded to float32, each value for both halves
+     * of a head; the arrays belong to {@code positions}' manager.
+     *
+     * @param positions INT64 positions, any shape with {@code shape.head()} elements in all
+     * @param shape the shape to give each table, e.g. [rows, length, 1, headDim]
+     * @return {cos, sin}
+     */
+    private NDArray[] computed(NDArray positions, Shape shape) {
+        NDArray angles = positions.toType(DataType.FLOAT64, false).reshape(-1, 1).mul(inverse); // [n, d/2]
+        return new NDArray[] {bothHalves(angles.cos()).reshape(shape), bothHalves(angles.sin()).reshape(shape)};
+    }
+
+    private static NDArray bothHalves(NDArray half) {
+        NDArray single = half.toType(DataType.FLOAT32, false); // [n, d/2]
+        return single.concat(single, 1); // [n, d]
     }
 
     /**
@@ -106,28 +125,36 @@ public final class Rope {
     }
 
     /**
-     * Slices the tables for positions {@code start .. start+length-1}, shaped to broadcast over
-     * [batch, seq, heads, headDim].
+     * The tables for positions {@code start .. start+length-1} (sliced, or computed past the kept rows), shaped
+     * to broadcast over [batch, seq, heads, headDim].
      *
+     * @param manager the pass's manager, which owns computed tables
      * @param start the first position
      * @param length the number of positions
      * @return {cos, sin}, each [1, length, 1, headDim]
      */
-    NDArray[] tables(int start, int length) {
-        NDIndex rows = new NDIndex().addSliceDim(start, start + length);
+    NDArray[] tables(NDManager manager, int start, int length) {
         Shape shape = new Shape(1, length, 1, cos.getShape().get(1));
+        if ((long) start + length > tablePositions) {
+            return computed(manager.arange(start, start + length, 1, DataType.INT64), shape);
+        }
+        NDIndex rows = new NDIndex().addSliceDim(start, start + length);
         return new NDArray[] {cos.get(rows).reshape(shape), sin.get(rows).reshape(shape)};
     }
 
     /**
-     * Gathers the tables of arbitrary positions, one row of positions per batch row.
+     * The tables of arbitrary positions, one row of positions per batch row.
      *
      * @param positions [rows, length] INT64 positions, each below {@link #maxPositions()}
+     * @param end one past the largest of them
      * @return {cos, sin}, each [rows, length, 1, headDim]
      */
-    NDArray[] tables(NDArray positions) {
+    NDArray[] tables(NDArray positions, int end) {
         Shape p = positions.getShape(); // [rows, length]
         Shape shape = new Shape(p.get(0), p.get(1), 1, cos.getShape().get(1));
+        if (end > tablePositions) {
+            return computed(positions, shape);
+        }
         NDIndex gather = new NDIndex("{}", positions);
         return new NDArray[] {cos.get(gather).reshape(shape), sin.get(gather).reshape(shape)};
     }
@@ -136,7 +163,7 @@ public final class Rope {
      * Rotates queries or keys.
      *
      * @param x [batch, seq, heads, headDim]
-     * @param tables the {@link #tables(int, int)} of the positions of x
+     * @param tables the {@link #tables(NDManager, int, int)} of the positions of x
      * @param path FUSED (one helper call) or AUTOGRAD (DJL operations)
      * @return the rotated x, same shape
      */

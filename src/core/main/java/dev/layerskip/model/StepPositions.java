@@ -45,7 +45,7 @@ final class StepPositions {
         if (aligned) {
             start = rows.starts()[0];
             total = start + t;
-            ropeTables = rope.tables(start, t);
+            ropeTables = rope.tables(manager, start, t);
             writeLanes = null;
             writeSlots = null;
             if (t == 1) {
@@ -76,7 +76,7 @@ final class StepPositions {
                 java.util.Arrays.fill(hidden, at * total + visibleEnd, (at + 1) * total, MASKED);
             }
         }
-        ropeTables = rope.tables(manager.create(ropePositions, new Shape(n, t))); // each [rows, length, 1, headDim]
+        ropeTables = rope.tables(manager.create(ropePositions, new Shape(n, t)), rows.end()); // each [rows, length, 1, headDim]
         mask = manager.create(hidden, new Shape(n, 1, 1, t, total)); // [rows, 1, 1, length, total]
         writeLanes = manager.create(lanes, new Shape(n, t)); // [rows, length]
         writeSlots = manager.create(slots, new Shape(n, t)); // [rows, length]

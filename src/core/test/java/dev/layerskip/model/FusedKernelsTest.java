@@ -124,7 +124,7 @@ class FusedKernelsTest {
             Rope rope = new Rope(m, loaded.model().config());
             int d = loaded.model().config().headDim();
             NDArray x = m.randomNormal(new Shape(3, 5, 6, d)); // [batch, seq, heads, headDim]
-            NDArray[] shared = rope.tables(7, 5); // [1, 5, 1, headDim]
+            NDArray[] shared = rope.tables(m, 7, 5); // [1, 5, 1, headDim]
             float[] expected = composed(() -> rope.apply(x, shared, ForwardPath.AUTOGRAD));
             assertClose(expected, fused(() -> rope.apply(x, shared, ForwardPath.FUSED)), 1e-6, "tables shared by the batch");
             // per-row tables [batch, seq, 1, headDim] (positions differing by row) broadcast the same way
