@@ -63,7 +63,7 @@ final class StepPositions {
         long[] ropePositions = new long[n * t];
         long[] lanes = new long[n * t];
         long[] slots = new long[n * t];
-        float[] hidden = new float[n * t * total];
+        int[] visibleEnds = new int[n * t]; // each query sees cache slots 0 .. visibleEnd-1
         for (int r = 0; r < n; r++) {
             for (int i = 0; i < t; i++) {
                 int at = r * t + i;
@@ -72,13 +72,23 @@ final class StepPositions {
                 ropePositions[at] = real ? position : 0;
                 lanes[at] = rows.firstLane() + r;
                 slots[at] = real ? position : scratchSlot;
-                int visibleEnd = real ? position + 1 : 1; // padding queries look at slot 0 only: finite, ignored
-                java.util.Arrays.fill(hidden, at * total + visibleEnd, (at + 1) * total, MASKED);
+                visibleEnds[at] = real ? position + 1 : 1; // padding queries look at slot 0 only: finite, ignored
             }
         }
         ropeTables = rope.tables(manager.create(ropePositions, new Shape(n, t)), rows.end()); // each [rows, length, 1, headDim]
-        mask = manager.create(hidden, new Shape(n, 1, 1, t, total)); // [rows, 1, 1, length, total]
+        mask = hiddenAfter(manager, visibleEnds, n, t, total); // [rows, 1, 1, length, total]
         writeLanes = manager.create(lanes, new Shape(n, t)); // [rows, length]
         writeSlots = manager.create(slots, new Shape(n, t)); // [rows, length]
+    }
+
+    /**
+     * The mask of an unaligned pass, built on the pass's device from one number per query (the host sends
+     * rows x length ints, not rows x length x total floats): slot k is hidden from a query when k >= its end.
+     */
+    private static NDArray hiddenAfter(NDManager manager, int[] visibleEnds, int n, int t, int total) {
+        NDArray slots = manager.arange(0, total, 1, DataType.INT32).reshape(1, 1, total); // [1, 1, total]
+        NDArray ends = manager.create(visibleEnds, new Shape(n, t, 1)); // [rows, length, 1]
+        NDArray hidden = slots.gte(ends); // [rows, length, total]
+        return hidden.toType(DataType.FLOAT32, false).mul(MASKED).reshape(n, 1, 1, t, total); // [rows, 1, 1, length, total]
     }
 }
