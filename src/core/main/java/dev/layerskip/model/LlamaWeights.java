@@ -86,13 +86,8 @@ public final class LlamaWeights {
         boolean packed = layout == WeightLayout.PACKED;
         WeightCopier plain = new WeightCopier(weightType, false);
         WeightCopier products = new WeightCopier(weightType, packed);
-        WeightCopier norms = WeightCopier.FLOAT32;
         long h = c.hiddenSize();
         long v = c.vocabSize();
-        long d = c.headDim();
-        long q = c.numHeads() * d;
-        long kv = c.numKvHeads() * d;
-        long i = c.intermediateSize();
         set(checkpoint, manager, model.embedding(), model.embeddingInt8(), new String[] {"model.embed_tokens.weight"},
                 new long[][] {{v, h}}, plain, true);
         if (!c.tieWordEmbeddings() && layout == WeightLayout.INT8) {
@@ -103,13 +98,28 @@ public final class LlamaWeights {
         } else if (packed) {
             model.headForms().packTied();
         }
-        if (layout == WeightLayout.INT8) {
-            try {
-                model.headForms().quantize();
-            } catch (IllegalArgumentException e) {
-                throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
-            }
+        // int8: the head's FBGEMM packing (single-threaded, seconds on a large vocabulary) runs beside the layers' load
+        try (BackgroundTask headPacking = layout == WeightLayout.INT8
+                ? BackgroundTask.start("layerskip-int8-head", () -> model.headForms().quantize()) : BackgroundTask.NONE) {
+            loadLayers(checkpoint, manager, model, products);
+            headPacking.join();
+        } catch (IllegalArgumentException e) { // the head's rows
+            throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
         }
+        model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, WeightCopier.FLOAT32));
+        return model;
+    }
+
+    // every decoder layer's norms and projections, in order
+    private static void loadLayers(HfCheckpoint checkpoint, NDManager manager, LlamaModel model, WeightCopier products)
+            throws CheckpointException {
+        LlamaConfig c = model.config();
+        WeightCopier norms = WeightCopier.FLOAT32;
+        long h = c.hiddenSize();
+        long d = c.headDim();
+        long q = c.numHeads() * d;
+        long kv = c.numKvHeads() * d;
+        long i = c.intermediateSize();
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             DecoderLayer layer = model.layers().get(l);
@@ -128,8 +138,6 @@ public final class LlamaWeights {
             set(checkpoint, manager, layer.mlp().down(), layer.mlp().downInt8(),
                     new String[] {p + "mlp.down_proj.weight"}, new long[][] {{h, i}}, products, false);
         }
-        model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, norms));
-        return model;
     }
 
     /**
