@@ -51,10 +51,8 @@ final class StepPositions {
             if (t == 1) {
                 mask = null; // a single new position sees every cached one
             } else {
-                NDArray keyPos = manager.arange(0, total, 1, DataType.INT32).reshape(1, total); // [1, total]
-                NDArray queryPos = manager.arange(start, total, 1, DataType.INT32).reshape(t, 1); // [length, 1]
-                NDArray future = keyPos.gt(queryPos); // [length, total]
-                mask = future.toType(DataType.FLOAT32, false).mul(MASKED); // [length, total]
+                NDArray ends = manager.arange(start + 1, total + 1, 1, DataType.INT32).reshape(t, 1); // [length, 1]
+                mask = hiddenFrom(ends, total); // [length, total]: query i sees slots 0 .. start+i
             }
             return;
         }
@@ -76,19 +74,23 @@ final class StepPositions {
             }
         }
         ropeTables = rope.tables(manager.create(ropePositions, new Shape(n, t)), rows.end()); // each [rows, length, 1, headDim]
-        mask = hiddenAfter(manager, visibleEnds, n, t, total); // [rows, 1, 1, length, total]
+        NDArray ends = manager.create(visibleEnds, new Shape(n, t, 1)); // [rows, length, 1]
+        mask = hiddenFrom(ends, total).reshape(n, 1, 1, t, total); // [rows, 1, 1, length, total]
         writeLanes = manager.create(lanes, new Shape(n, t)); // [rows, length]
         writeSlots = manager.create(slots, new Shape(n, t)); // [rows, length]
     }
 
     /**
-     * The mask of an unaligned pass, built on the pass's device from one number per query (the host sends
-     * rows x length ints, not rows x length x total floats): slot k is hidden from a query when k >= its end.
+     * A mask built on the pass's device from one number per query (the host sends at most rows x length ints,
+     * never rows x length x total floats): slot k is hidden (-1e9) from a query when k >= its end, visible (0)
+     * otherwise.
+     *
+     * @param ends each query's end, [..., 1] INT32
+     * @param total the slots attended over
+     * @return [..., total] FLOAT32
      */
-    private static NDArray hiddenAfter(NDManager manager, int[] visibleEnds, int n, int t, int total) {
-        NDArray slots = manager.arange(0, total, 1, DataType.INT32).reshape(1, 1, total); // [1, 1, total]
-        NDArray ends = manager.create(visibleEnds, new Shape(n, t, 1)); // [rows, length, 1]
-        NDArray hidden = slots.gte(ends); // [rows, length, total]
-        return hidden.toType(DataType.FLOAT32, false).mul(MASKED).reshape(n, 1, 1, t, total); // [rows, 1, 1, length, total]
+    private static NDArray hiddenFrom(NDArray ends, int total) {
+        NDArray slots = ends.getManager().arange(0, total, 1, DataType.INT32); // [total]
+        return slots.gte(ends).toType(DataType.FLOAT32, false).mul(MASKED); // [..., total]
     }
 }

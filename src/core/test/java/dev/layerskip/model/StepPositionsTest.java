@@ -18,7 +18,7 @@ import java.io.IOException;
 class StepPositionsTest {
 
     @Test
-    void aPaddedPassHidesFromEachQueryEverySlotAfterItsOwnPosition() throws IOException {
+    void eachQuerySeesTheSlotsUpToItsOwnPosition() throws IOException {
         LlamaConfig config = LlamaConfigJson.read(TestCheckpoints.LLAMA3.getParent().resolve("tiny-llama3/config.json"));
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Rope rope = new Rope(m, config);
@@ -41,6 +41,16 @@ class StepPositionsTest {
             assertArrayEquals(new long[] {3, 3, 3, 4, 4, 4}, pass.writeLanes.toLongArray());
             assertArrayEquals(new long[] {4, 5, 6, 2, scratch, scratch}, pass.writeSlots.toLongArray());
             assertEquals(new Shape(2, 3, 1, config.headDim()), pass.ropeTables[0].getShape());
+
+            // aligned rows: one [length, total] mask shared by the rows, query i seeing slots 0 .. 4+i
+            StepPositions aligned = new StepPositions(m, rope, RowPositions.aligned(0, 2, 4, 3), scratch);
+            assertEquals(new Shape(3, 7), aligned.mask.getShape());
+            float[] causal = aligned.mask.toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                for (int k = 0; k < 7; k++) {
+                    assertEquals(k <= 4 + i ? 0f : -1e9f, causal[i * 7 + k], 0f, "aligned query " + i + " slot " + k);
+                }
+            }
         }
     }
 }
