@@ -6,8 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import dev.layerskip.bench.BenchPrompts;
 import dev.layerskip.bench.ForcedAgreement;
 import dev.layerskip.bench.RandomShape;
+import dev.layerskip.checkpoint.LlamaConfig;
+import dev.layerskip.checkpoint.LlamaConfigJson;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.checkpoint.TensorDType;
+import dev.layerskip.checkpoint.TensorEdit;
 import dev.layerskip.checkpoint.TokenCounts;
 import dev.layerskip.generate.DraftScorer;
 import dev.layerskip.model.DeviceCheck;
@@ -93,66 +96,61 @@ final class BenchModelOptions {
 
     /**
      * Opens the model; with draft vocabulary sizes, also its token counts (random shapes rank ids by
-     * number), and under forced agreement restricts the head to the smallest vocabulary (see
-     * {@link ForcedAgreement#restrictHead}) so that its drafts are always accepted too.
+     * number). Under forced agreement the model is built with inert layers and, with draft vocabularies, with its
+     * head restricted to the smallest one (see {@link ForcedAgreement}), so that every draft is accepted.
      *
      * @param draftVocabs draft vocabulary sizes the command will use, or null/empty for none
      */
     Opened open(int[] draftVocabs) throws IOException {
-        Opened m = openModel();
-        try {
-            if (draftVocabs != null && draftVocabs.length > 0) {
-                int v = m.model.config().vocabSize();
-                int smallest = Integer.MAX_VALUE;
-                for (int n : draftVocabs) {
-                    if (n < 1 || n > v) {
-                        throw new IllegalArgumentException("--draft-vocab must be in 1.." + v + " (the vocabulary), got " + n);
-                    }
-                    smallest = Math.min(smallest, n);
+        if (newTokens < 4) {
+            throw new IllegalArgumentException("--max-new-tokens must be >= 4 for a benchmark, got " + newTokens);
+        }
+        RandomShape shape = randomShape == null ? null : RandomShape.fromName(randomShape);
+        Path directory = shape == null ? modelOptions.checkedDirectory() : null;
+        LlamaConfig config = shape != null ? shape.config() : LlamaConfigJson.read(directory.resolve("config.json"));
+        TensorEdit edit = agreeFrom == null ? TensorEdit.NONE : ForcedAgreement.inertFrom(config, agreeFrom);
+        TokenCounts counts = null;
+        if (draftVocabs != null && draftVocabs.length > 0) {
+            int v = config.vocabSize();
+            int smallest = Integer.MAX_VALUE;
+            for (int n : draftVocabs) {
+                if (n < 1 || n > v) {
+                    throw new IllegalArgumentException("--draft-vocab must be in 1.." + v + " (the vocabulary), got " + n);
                 }
-                m.counts = m.directory == null ? TokenCounts.byId(v) : TokenCounts.read(m.directory, v);
-                if (agreeFrom != null) {
-                    ForcedAgreement.restrictHead(m.model, m.counts.topIds(smallest));
-                }
+                smallest = Math.min(smallest, n);
             }
-            return m;
+            counts = directory == null ? TokenCounts.byId(v) : TokenCounts.read(directory, v);
+            if (agreeFrom != null) {
+                edit = edit.andThen(ForcedAgreement.restrictedHead(config, counts.topIds(smallest)));
+            }
+        }
+        Opened m = shape != null ? openRandom(shape, edit) : openCheckpoint(edit);
+        m.counts = counts;
+        return m;
+    }
+
+    private Opened openRandom(RandomShape shape, TensorEdit edit) throws IOException {
+        DeviceCheck.require(modelOptions.device());
+        DataType type = modelOptions.precision().resolve(modelOptions.device(),
+                TensorDType.fromTorchDtype(shape.config().torchDtype()));
+        NDManager manager = NDManager.newBaseManager("PyTorch");
+        try {
+            WeightLayout layout = modelOptions.precision().layoutFor(modelOptions.layout()).resolve(modelOptions.device(), type, shape.config());
+            LlamaModel model = new LlamaModel(manager, shape.config(), type, layout, modelOptions.kvCache());
+            LlamaWeights.initRandom(model, manager, 42, 0.02f, edit);
+            List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
+            return new Opened("random " + randomShape + " (" + type + ", " + model.layout().name().toLowerCase(java.util.Locale.ROOT) + ", "
+                    + model.kvCacheType().label() + " KV cache)" + agreementNote(), model, null, Optional.empty(), null, prompts, manager::close);
         } catch (IOException | RuntimeException e) {
-            m.close();
+            manager.close();
             throw e;
         }
     }
 
-    private Opened openModel() throws IOException {
-        if (newTokens < 4) {
-            throw new IllegalArgumentException("--max-new-tokens must be >= 4 for a benchmark, got " + newTokens);
-        }
-        if (randomShape != null) {
-            RandomShape shape = RandomShape.fromName(randomShape);
-            DeviceCheck.require(modelOptions.device());
-            DataType type = modelOptions.precision().resolve(modelOptions.device(),
-                    TensorDType.fromTorchDtype(shape.config().torchDtype()));
-            NDManager manager = NDManager.newBaseManager("PyTorch");
-            try {
-                WeightLayout layout = modelOptions.precision().layoutFor(modelOptions.layout()).resolve(modelOptions.device(), type, shape.config());
-                LlamaModel model = new LlamaModel(manager, shape.config(), type, layout, modelOptions.kvCache());
-                LlamaWeights.initRandom(model, manager, 42, 0.02f);
-                if (agreeFrom != null) {
-                    ForcedAgreement.apply(model, agreeFrom);
-                }
-                List<int[]> prompts = BenchPrompts.load(null, null, shape.config().vocabSize(), 4);
-                return new Opened("random " + randomShape + " (" + type + ", " + model.layout().name().toLowerCase(java.util.Locale.ROOT) + ", "
-                        + model.kvCacheType().label() + " KV cache)" + agreementNote(), model, null, Optional.empty(), null, prompts, manager::close);
-            } catch (RuntimeException e) {
-                manager.close();
-                throw e;
-            }
-        }
-        LoadedModel loaded = modelOptions.load();
+    private Opened openCheckpoint(TensorEdit edit) throws IOException {
+        LoadedModel loaded = modelOptions.load(edit);
         try {
             List<int[]> prompts = BenchPrompts.load(promptsFile, loaded.tokenizer(), loaded.model().config().vocabSize(), 4);
-            if (agreeFrom != null) {
-                ForcedAgreement.apply(loaded.model(), agreeFrom);
-            }
             return new Opened(loaded.directory() + " (" + loaded.model().weightType() + ", "
                     + loaded.model().layout().name().toLowerCase(java.util.Locale.ROOT) + String.format(java.util.Locale.ROOT,
                     ", loaded in %.2f s, %.1f MiB of weights held", loaded.loadSeconds(), loaded.model().weightBytes() / 1048576.0)

@@ -127,6 +127,14 @@ final class ModelOptions {
     }
 
     LoadedModel load() throws CheckpointException {
-        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), precision(), layout(), kvCache()));
+        return load(dev.layerskip.checkpoint.TensorEdit.NONE);
+    }
+
+    /**
+     * @param edit applied to the checkpoint's tensors as they are read
+     * @return the model loaded with these options
+     */
+    LoadedModel load(dev.layerskip.checkpoint.TensorEdit edit) throws CheckpointException {
+        return LoadedModel.load(checkedDirectory(), new LoadOptions(device(), precision(), layout(), kvCache()), edit);
     }
 }

@@ -49,9 +49,12 @@ public final class HfCheckpoint implements AutoCloseable {
     private final GenerationDefaults generationDefaults;
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> owner;
+    private final TensorEdit edit;
 
     private HfCheckpoint(Path directory, LlamaConfig config, CompressedTensorsInt8 int8Storage,
-            GenerationDefaults generationDefaults, List<SafetensorsFile> files, Map<String, SafetensorsFile> owner) {
+            GenerationDefaults generationDefaults, List<SafetensorsFile> files, Map<String, SafetensorsFile> owner,
+            TensorEdit edit) {
+        this.edit = edit;
         this.directory = directory;
         this.config = config;
         this.int8Storage = int8Storage;
@@ -68,6 +71,21 @@ public final class HfCheckpoint implements AutoCloseable {
      * @throws CheckpointException if a file is missing or invalid (the message names it)
      */
     public static HfCheckpoint open(Path directory) throws CheckpointException {
+        return open(directory, TensorEdit.NONE);
+    }
+
+    /**
+     * Opens a checkpoint directory whose tensors are edited as they are read (the files are not changed).
+     *
+     * @param directory the directory
+     * @param edit applied to every tensor slice before its copier sees it
+     * @return the open checkpoint; close it when the weights are loaded
+     * @throws CheckpointException if a file is missing or invalid (the message names it)
+     */
+    public static HfCheckpoint open(Path directory, TensorEdit edit) throws CheckpointException {
+        if (edit == null) {
+            throw new IllegalArgumentException("the tensor edit must not be null (TensorEdit.NONE for none)");
+        }
         if (!Files.isDirectory(directory)) {
             throw new CheckpointException(directory, "checkpoint directory not found");
         }
@@ -95,7 +113,7 @@ public final class HfCheckpoint implements AutoCloseable {
             closeAll(files, e);
             throw e;
         }
-        return new HfCheckpoint(directory, config, int8Storage, gen, files, owner);
+        return new HfCheckpoint(directory, config, int8Storage, gen, files, owner, edit);
     }
 
     private static List<Path> shardPaths(Path directory) throws CheckpointException {
@@ -307,7 +325,8 @@ public final class HfCheckpoint implements AutoCloseable {
             sliceShape[0] = Math.min(rowsPerSlice, rows - r);
             MappedBytes bytes = file.map(info, r * rowBytes, sliceShape[0] * rowBytes);
             mappings.add(bytes);
-            NDArray alias = views.create(bytes.buffer(), new Shape(sliceShape), aliasType);
+            NDArray stored = views.create(bytes.buffer(), new Shape(sliceShape), aliasType); // [rows, ...]
+            NDArray alias = edit.checkedApply(name, r, stored); // [rows, ...]
             NDArray view = copier.view(alias, info.dtype());
             typed.add(view);
             if (info.dtype().isFloat()) {

@@ -327,14 +327,6 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * To call after {@link #plainHead()} was changed in place (a benchmark's forced agreement does):
-     * forgets the draft heads built from the old rows and, for a packed model, packs the head again.
-     */
-    public void repackHead() {
-        lmHeadForms.repack();
-    }
-
-    /**
      * The logits of exit E over a whole sequence, without a cache.
      *
      * @param ids [batch, seq] token ids, seq ≤ context length
@@ -369,7 +361,7 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * The draft head for a key, built once per head: cached until {@link #repackHead} changes the head.
+     * The draft head for a key, built once per key and cached with the model.
      *
      * @param key the draft vocabulary's identity
      * @param build makes the head on first use

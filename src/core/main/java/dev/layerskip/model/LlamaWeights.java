@@ -13,9 +13,8 @@ import dev.layerskip.checkpoint.LlamaConfig;
 import dev.layerskip.checkpoint.SafetensorsWriter;
 import dev.layerskip.checkpoint.StoredTensorCopier;
 import dev.layerskip.checkpoint.TensorDType;
+import dev.layerskip.checkpoint.TensorEdit;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +23,6 @@ import java.util.List;
  * gate/up on load, splits them again on save.
  */
 public final class LlamaWeights {
-
-    /** The projection parameters' names, as the blocks register them. */
-    private static final java.util.Set<String> PROJECTIONS = java.util.Set.of("qkv", "o", "gate_up", "down");
 
     private LlamaWeights() {}
 
@@ -189,7 +185,7 @@ public final class LlamaWeights {
      * An untied LM head as the products use it; when packed, the plain rows stay with the model
      * ({@link LlamaModel#plainHead()}: draft heads index them; +V·H weights in memory).
      */
-    private static NDArray head(LlamaModel model, NDArray typed) {
+    static NDArray head(LlamaModel model, NDArray typed) {
         if (model.layout() == WeightLayout.INT8) {
             return typed; // stays as the plain rows; headForms().quantize() lays the head out once it is set
         }
@@ -290,78 +286,21 @@ public final class LlamaWeights {
      * @param std the standard deviation of the projections and embeddings
      */
     public static void initRandom(LlamaModel model, NDManager manager, long seed, float std) {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        boolean int8 = model.layout() == WeightLayout.INT8;
-        // int8: each projection is drawn in float (the same draws as the other layouts) and quantized at once; its
-        // companion parameter ("<name>_int8", registered after it) takes the scales.
-        java.util.Map<String, java.util.ArrayDeque<NDArray>> companions = new java.util.HashMap<>();
-        for (Parameter p : model.getParameters().values()) {
-            if (p.isInitialized()) {
-                continue; // the tied head is the embedding
-            }
-            String name = p.getName();
-            if (int8 && name.endsWith("_int8")) {
-                p.setArray(companions.get(name).removeFirst());
-                continue;
-            }
-            NDArray array = randomArray(model, p, manager, random, std);
-            if (int8 && (PROJECTIONS.contains(name) || name.equals("embed_tokens") || name.equals("lm_head"))) {
-                NDList q = PROJECTIONS.contains(name) ? Int8Weights.quantize(array, "random " + name)
-                        : Int8Weights.quantizeRows(array, "random " + name); // looked up: int8 rows and their scales
-                array.close();
-                companions.computeIfAbsent(name + "_int8", k -> new java.util.ArrayDeque<>()).addLast(q.get(1));
-                array = q.get(0);
-            }
-            p.setArray(array);
-        }
-        if (model.layout() == WeightLayout.PACKED && model.config().tieWordEmbeddings()) {
-            model.headForms().packTied();
-        }
-        if (int8) {
-            model.headForms().quantize();
-        }
+        RandomWeights.init(model, manager, seed, std, TensorEdit.NONE);
     }
 
-    private static NDArray randomArray(LlamaModel model, Parameter p, NDManager manager,
-            java.util.SplittableRandom random, float std) {
-        LlamaConfig c = model.config();
-        long h = c.hiddenSize();
-        String name = p.getName();
-        long[] shape = switch (name) {
-            case "embed_tokens", "lm_head" -> new long[] {c.vocabSize(), h};
-            case "weight" -> new long[] {h};
-            case "qkv" -> new long[] {c.qkvWidth(), h};
-            case "o" -> new long[] {h, (long) c.numHeads() * c.headDim()};
-            case "gate_up" -> new long[] {2L * c.intermediateSize(), h};
-            case "down" -> new long[] {h, c.intermediateSize()};
-            default -> throw new IllegalStateException("unknown parameter " + name);
-        };
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder());
-        for (long k = 0; k < n; k++) {
-            buf.putFloat(name.equals("weight") ? 1f : (float) (nextGaussian(random) * std));
-        }
-        buf.flip();
-        NDArray array = manager.create(buf.asFloatBuffer(), new ai.djl.ndarray.types.Shape(shape));
-        boolean packed = model.layout() == WeightLayout.PACKED;
-        switch (name) {
-            case "weight":
-                return array; // norms stay FLOAT32
-            case "embed_tokens":
-                return new WeightCopier(model.weightType(), false).fromOwned(array); // looked up, never packed
-            case "lm_head":
-                return head(model, new WeightCopier(model.weightType(), false).fromOwned(array));
-            default:
-                return new WeightCopier(model.weightType(), packed).fromOwned(array);
-        }
-    }
-
-    private static double nextGaussian(java.util.SplittableRandom random) {
-        double u1 = random.nextDouble();
-        double u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    /**
+     * {@link #initRandom(LlamaModel, NDManager, long, float)} with the same draws edited before they are converted,
+     * packed or quantized, as a checkpoint's tensors are by {@link HfCheckpoint#open(java.nio.file.Path, TensorEdit)}:
+     * each draw is offered under its Hugging Face name as FLOAT32 values (fused weights part by part).
+     *
+     * @param model the model, whose parameters have no arrays yet
+     * @param manager the manager that will own the weights
+     * @param seed the seed
+     * @param std the standard deviation of the projections and embeddings
+     * @param edit applied to every drawn tensor
+     */
+    public static void initRandom(LlamaModel model, NDManager manager, long seed, float std, TensorEdit edit) {
+        RandomWeights.init(model, manager, seed, std, edit);
     }
 }

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 /**
  * A model's LM head in the forms its uses need: the array products read (for a packed model with a tied head, a
  * packed copy of the embedding), the plain rows look-ups read (for a packed untied head, the plain copy kept at load),
- * and the draft heads built from those rows, cached until the rows change.
+ * and the draft heads built from those rows, cached for the model's life.
  */
 final class LmHead {
 
@@ -23,7 +23,7 @@ final class LmHead {
     private final WeightLayout layout;
     private final NDManager manager;
     private final Map<Object, DraftHead> draftHeads = new HashMap<>(); // by id set; guarded by itself
-    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding (or of a repacked head), else null
+    private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding, else null
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
     private NDList int8Head; // the int8 layout's head: FBGEMM's packed matrix and its [2, vocab] companion, else null
 
@@ -69,19 +69,15 @@ final class LmHead {
 
     /**
      * For the int8 layout: lays the head out for the products from its int8 rows (the embedding's when tied), once
-     * at load and again after {@link #repack}; the rows are not quantized again.
+     * at load; the rows are not quantized again.
      */
     void quantize() {
-        if (layout != WeightLayout.INT8) {
-            throw new IllegalStateException("only an int8 model quantizes its head");
+        if (layout != WeightLayout.INT8 || int8Head != null) {
+            throw new IllegalStateException("only an int8 model quantizes its head, once");
         }
         NDList q = Int8Weights.pack(plainRows(), rowScales.getArray());
         q.attach(manager);
-        NDList old = int8Head;
         int8Head = q;
-        if (old != null) {
-            old.close();
-        }
     }
 
     /** @return the head as plain rows that can be indexed, [vocab, hidden] */
@@ -118,27 +114,6 @@ final class LmHead {
             throw new IllegalStateException("only a packed model with an untied head keeps a plain copy, once");
         }
         plainUntiedHead = plain;
-    }
-
-    /** After the plain rows changed in place: forgets the draft heads and, when packed, packs the head again. */
-    void repack() {
-        synchronized (draftHeads) {
-            draftHeads.clear(); // built from the old rows; their arrays go with the model's manager
-        }
-        if (layout == WeightLayout.INT8) {
-            quantize();
-            return;
-        }
-        if (layout != WeightLayout.PACKED) {
-            return;
-        }
-        NDArray packed = EngineOps.pack(plainRows()); // [vocab, hidden]
-        packed.attach(manager);
-        NDArray old = packedTiedHead;
-        packedTiedHead = packed; // the head the products use from now on (untied: lm_head's packed array stays, unused)
-        if (old != null) {
-            old.close();
-        }
     }
 
     /**

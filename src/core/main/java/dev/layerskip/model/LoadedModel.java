@@ -8,6 +8,7 @@ import dev.layerskip.checkpoint.GenerationDefaults;
 import dev.layerskip.checkpoint.HfCheckpoint;
 import dev.layerskip.checkpoint.SpeculationDefaults;
 import dev.layerskip.checkpoint.TensorDType;
+import dev.layerskip.checkpoint.TensorEdit;
 import dev.layerskip.tokenizer.HfTextTokenizer;
 import dev.layerskip.tokenizer.TextTokenizer;
 
@@ -55,10 +56,25 @@ public final class LoadedModel implements AutoCloseable {
      * @throws IllegalArgumentException if the device is a GPU this engine cannot use ({@link DeviceCheck})
      */
     public static LoadedModel load(Path directory, LoadOptions options) throws CheckpointException {
+        return load(directory, options, TensorEdit.NONE);
+    }
+
+    /**
+     * Loads a Hugging Face Llama checkpoint directory with its tensors edited as they are read (see {@link
+     * TensorEdit}; the files are not changed).
+     *
+     * @param directory the directory with config.json and safetensors weights
+     * @param options device, weight precision and layout
+     * @param edit applied to every stored tensor before it is converted, packed or quantized
+     * @return the loaded model
+     * @throws CheckpointException if a file is missing or invalid (the message names it)
+     * @throws IllegalArgumentException if the device is a GPU this engine cannot use ({@link DeviceCheck})
+     */
+    public static LoadedModel load(Path directory, LoadOptions options, TensorEdit edit) throws CheckpointException {
         long start = System.nanoTime();
         DeviceCheck.require(options.device());
         NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
-        try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(directory, edit)) {
             WeightPrecision precision = checkpoint.int8Storage() != null && options.precision() == WeightPrecision.AUTO
                     ? WeightPrecision.INT8 // an int8 checkpoint loads as stored
                     : options.precision();
