@@ -174,12 +174,9 @@ public final class HfCheckpoint implements AutoCloseable {
         return generationDefaults;
     }
 
-    /**
-     * @param name a tensor name
-     * @return whether the checkpoint holds it
-     */
-    public boolean has(String name) {
-        return owner.containsKey(name);
+    /** @return whether its tensors are edited as they are read ({@link #open(Path, TensorEdit)}) */
+    public boolean edited() {
+        return edit != TensorEdit.NONE;
     }
 
     /**
@@ -195,7 +192,7 @@ public final class HfCheckpoint implements AutoCloseable {
      * @param name a tensor name
      * @return the file that holds it, or null
      */
-    SafetensorsFile file(String name) {
+    public SafetensorsFile file(String name) {
         return owner.get(name);
     }
 

@@ -237,6 +237,14 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * @param info a tensor of this file (from {@link #tensors()})
+     * @return the position of its first byte in the file
+     */
+    public long position(TensorInfo info) {
+        return dataStart + info.begin();
+    }
+
+    /**
      * Maps a byte range of a tensor's data, read-only and little-endian; closing the result unmaps it
      * at once (see {@link MappedBytes}).
      *

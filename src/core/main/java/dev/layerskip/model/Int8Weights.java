@@ -115,8 +115,7 @@ public final class Int8Weights {
      */
     static NDList packWithSums(NDArray q, NDArray scales, NDArray rowSums) {
         NDArray[] packed = EngineOps.int8Pack(q, scales, rowSums); // opaque FBGEMM matrix, [2, out]
-        NDList out = new NDList(packed[0], packed[1].duplicate()); // an ordinary tensor: it may be edited in place
-        packed[1].close();
+        NDList out = new NDList(packed[0], packed[1]);
         out.attach(q.getManager());
         return out;
     }
@@ -157,8 +156,7 @@ public final class Int8Weights {
 
     /**
      * Quantizes a float weight a chunk of rows at a time, each chunk widened to float32 by the helper in one pass and
-     * written into the final arrays (ordinary tensors, which a benchmark's forced agreement may edit in place; the
-     * helper's outputs are inference tensors), so quantizing holds one chunk's float copy besides the result.
+     * written into the final arrays (allocated once, so quantizing holds one chunk's float copy besides the result).
      *
      * @param withSums whether to return each row's sum of q as well (FBGEMM's packing needs it)
      * @return the int8 rows, [out, in]; their scales, [out]; with {@code withSums} their sums, [out] float32

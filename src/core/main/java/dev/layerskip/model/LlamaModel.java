@@ -140,7 +140,10 @@ public final class LlamaModel extends AbstractBlock {
         return norm;
     }
 
-    /** @return the token embedding, [vocab, hidden] */
+    /**
+     * @return the token embedding, [vocab, hidden]; without an array in an int8 model loaded from a checkpoint (its
+     *     rows are read from the file when looked up)
+     */
     public Parameter embedding() {
         return embedding;
     }
@@ -157,7 +160,8 @@ public final class LlamaModel extends AbstractBlock {
      * @return [batch, seq, hidden] FLOAT32
      */
     public NDArray embed(NDArray ids) {
-        NDArray x = Int8Weights.rows(embedding.getArray(), embeddingInt8 == null ? null : embeddingInt8.getArray(), ids); // [batch, seq, hidden]
+        NDArray x = lmHeadForms.embeddingInFile() ? lmHeadForms.embeddingRows(ids) // [batch, seq, hidden]
+                : Int8Weights.rows(embedding.getArray(), embeddingInt8 == null ? null : embeddingInt8.getArray(), ids);
         return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 
@@ -321,6 +325,8 @@ public final class LlamaModel extends AbstractBlock {
      * embedding when tied, else lm_head, or for a packed untied head the plain copy kept at load.
      *
      * @return [vocab, hidden] in the weight type, plain layout; owned by the model
+     * @throws IllegalStateException for an int8 model loaded from a checkpoint, which reads rows from the file
+     *     when it looks them up and holds none
      */
     public NDArray plainHead() {
         return lmHeadForms.plainRows();

@@ -83,28 +83,82 @@ public final class LlamaWeights {
         WeightCopier plain = new WeightCopier(weightType, false);
         WeightCopier products = new WeightCopier(weightType, packed);
         long h = c.hiddenSize();
-        long v = c.vocabSize();
-        set(checkpoint, manager, model.embedding(), model.embeddingInt8(), new String[] {"model.embed_tokens.weight"},
-                new long[][] {{v, h}}, plain, true);
-        if (!c.tieWordEmbeddings() && layout == WeightLayout.INT8) {
-            set(checkpoint, manager, model.lmHead(), model.headForms().rowScales(), new String[] {"lm_head.weight"},
-                    new long[][] {{v, h}}, plain, true);
-        } else if (!c.tieWordEmbeddings()) {
-            model.lmHead().setArray(head(model, checkpoint.load(manager, "lm_head.weight", new long[] {v, h}, plain)));
-        } else if (packed) {
-            model.headForms().packTied();
-        }
+        Runnable headPacking = loadTables(checkpoint, manager, model, plain);
         // int8: the head's FBGEMM packing (single-threaded, seconds on a large vocabulary) runs beside the layers' load
-        try (BackgroundTask headPacking = layout == WeightLayout.INT8
-                ? BackgroundTask.start("layerskip-int8-head", () -> model.headForms().quantize()) : BackgroundTask.NONE) {
+        try (BackgroundTask beside = headPacking == null ? BackgroundTask.NONE
+                : BackgroundTask.start("layerskip-int8-head", headPacking)) {
             loadLayers(checkpoint, manager, model, products);
-            headPacking.join();
+            beside.join();
         } catch (IllegalArgumentException e) { // the head's rows
             throw new CheckpointException(checkpoint.directory(), e.getMessage(), e);
         }
         model.norm().weight().setArray(checkpoint.load(manager, "model.norm.weight", new long[] {h}, WeightCopier.FLOAT32));
         return model;
     }
+
+    /**
+     * The embedding and the LM head. An int8 model from an unedited checkpoint holds no rows of them: look-ups read the
+     * file ({@link StoredRows}); the head is quantized from it here and packed by the returned work, which then frees
+     * the rows. Otherwise both are read into the model; an int8 head is then packed from its rows by the returned work.
+     *
+     * @return the int8 head's packing, to run beside the layers' load; null for the other layouts
+     */
+    private static Runnable loadTables(HfCheckpoint checkpoint, NDManager manager, LlamaModel model, WeightCopier plain)
+            throws CheckpointException {
+        LlamaConfig c = model.config();
+        long[][] table = {{c.vocabSize(), c.hiddenSize()}};
+        String embedding = "model.embed_tokens.weight";
+        String head = c.tieWordEmbeddings() ? embedding : "lm_head.weight";
+        if (model.layout() == WeightLayout.INT8 && !checkpoint.edited()) {
+            if (!c.tieWordEmbeddings()) { // checked for non-finite values as every tensor is, not kept
+                checkpoint.loadAll(manager, CHECK_ONLY, new String[] {embedding}, table).close();
+            }
+            model.headForms().readRowsFromFile(StoredRows.open(checkpoint, embedding, null), c.tieWordEmbeddings()
+                    ? null : StoredRows.open(checkpoint, head, int8Scales(checkpoint, manager, head, table[0][0])));
+            // quantized here, with both cores (two threads each running PyTorch's parallel loops would oversubscribe
+            // them); FBGEMM's packing, single-threaded, then runs beside the layers and frees the rows
+            NDList rows = int8(checkpoint, manager, new String[] {head}, table, true); // [vocab, hidden] int8, [vocab]
+            return () -> {
+                try (rows) {
+                    model.headForms().setInt8Head(Int8Weights.pack(rows.get(0), rows.get(1)));
+                }
+            };
+        }
+        set(checkpoint, manager, model.embedding(), model.embeddingInt8(), new String[] {embedding}, table, plain, true);
+        if (!c.tieWordEmbeddings() && model.layout() == WeightLayout.INT8) {
+            set(checkpoint, manager, model.lmHead(), model.headForms().rowScales(), new String[] {head}, table, plain, true);
+        } else if (!c.tieWordEmbeddings()) {
+            model.lmHead().setArray(head(model, checkpoint.load(manager, head, table[0], plain)));
+        } else if (model.layout() == WeightLayout.PACKED) {
+            model.headForms().packTied();
+        }
+        return model.layout() == WeightLayout.INT8 ? () -> model.headForms().quantize() : null;
+    }
+
+    /** An I8 table's per-row scales (checked when the head is packed from the same tensor), else null. */
+    private static float[] int8Scales(HfCheckpoint checkpoint, NDManager manager, String name, long rows)
+            throws CheckpointException {
+        if (checkpoint.info(name).dtype() != TensorDType.I8) {
+            return null;
+        }
+        try (NDArray scales = checkpoint.load(manager, CompressedTensorsInt8.scaleOf(name), new long[] {rows, 1},
+                WeightCopier.FLOAT32)) { // [rows, 1]
+            return scales.toFloatArray();
+        }
+    }
+
+    /** Checks a table's values as they are mapped (non-finite ones are refused) and keeps none of them. */
+    private static final StoredTensorCopier CHECK_ONLY = new StoredTensorCopier() {
+        @Override
+        public NDArray view(NDArray alias, TensorDType stored) {
+            return WeightCopier.FLOAT32.view(alias, stored);
+        }
+
+        @Override
+        public NDList copy(NDList views) {
+            return new NDList(views.get(0).getManager().zeros(new ai.djl.ndarray.types.Shape(0))); // [0]
+        }
+    };
 
     // every decoder layer's norms and projections, in order
     private static void loadLayers(HfCheckpoint checkpoint, NDManager manager, LlamaModel model, WeightCopier products)
@@ -149,6 +203,14 @@ public final class LlamaWeights {
             weight.setArray(checkpoint.load(manager, copier, names, shapes));
             return;
         }
+        NDList q = int8(checkpoint, manager, names, shapes, lookedUp);
+        weight.setArray(q.get(0));
+        int8.setArray(q.get(1));
+    }
+
+    /** An int8 weight read as {@link #set} describes: rows and scales, or (not looked up) FBGEMM's packed matrix. */
+    private static NDList int8(HfCheckpoint checkpoint, NDManager manager, String[] names, long[][] shapes,
+            boolean lookedUp) throws CheckpointException {
         NDList q;
         try {
             long[] rows = new long[shapes.length];
@@ -176,9 +238,8 @@ public final class LlamaWeights {
                         : Int8Weights.pack(rowsOut.get(0), rowsOut.get(1));
             }
         }
-        weight.setArray(q.get(0));
-        int8.setArray(q.get(1));
         NativeHeap.trim(); // the quantization's temporaries, freed, leave the process instead of staying resident
+        return q;
     }
 
     /**

@@ -26,6 +26,8 @@ final class LmHead {
     private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding, else null
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
     private NDList int8Head; // the int8 layout's head: FBGEMM's packed matrix and its [2, vocab] companion, else null
+    private StoredRows embeddingFile; // int8 from a checkpoint: the embedding's rows, read from the file when looked up
+    private StoredRows headFile; // the head's rows likewise (the embedding's when tied), else null
 
     LmHead(Parameter embedding, Parameter lmHead, Parameter rowScales, boolean tied, WeightLayout layout, NDManager manager) {
         this.embedding = embedding;
@@ -61,10 +63,67 @@ final class LmHead {
      * The head's rows as floats.
      *
      * @param ids the rows, [n]
-     * @return [n, hidden] in the weight type (int8: dequantized float32)
+     * @return [n, hidden] in the weight type (int8: dequantized float32; read from the file: as stored, float32)
      */
     NDArray rows(NDArray ids) {
+        if (headFile != null) {
+            return fromFile(headFile, ids); // [n, hidden]
+        }
         return Int8Weights.rows(plainRows(), rowScales == null ? null : rowScales.getArray(), ids); // [n, hidden]
+    }
+
+    /** @return whether the embedding's rows are read from the checkpoint file ({@link #embeddingRows}) */
+    boolean embeddingInFile() {
+        return embeddingFile != null;
+    }
+
+    /**
+     * Embedding rows read from the checkpoint file.
+     *
+     * @param ids token ids, [...]
+     * @return [..., hidden] FLOAT32 as stored, in ids' manager
+     */
+    NDArray embeddingRows(NDArray ids) {
+        return fromFile(embeddingFile, ids);
+    }
+
+    private static NDArray fromFile(StoredRows table, NDArray ids) {
+        int[] flat = ids.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray(); // [n]
+        NDArray rows = table.read(ids.getManager(), flat); // [n, hidden]
+        return rows.reshape(ids.getShape().addAll(new ai.djl.ndarray.types.Shape(table.width()))); // [..., hidden]
+    }
+
+    /**
+     * For an int8 model loaded from a checkpoint: its tables' rows are read from the file when looked up, and the
+     * head the products use is packed by the loader straight from the file ({@link #setInt8Head}); no rows are held.
+     * The files close with the model's manager.
+     *
+     * @param embedding the embedding's rows
+     * @param head an untied head's rows, or null when tied (the embedding's)
+     */
+    void readRowsFromFile(StoredRows embedding, StoredRows head) {
+        if (layout != WeightLayout.INT8 || embeddingFile != null || tied != (head == null)) {
+            throw new IllegalStateException("only an int8 model reads its rows from the file, once");
+        }
+        manager.attachInternal("layerskip-rows-" + java.util.UUID.randomUUID(), embedding);
+        if (head != null) {
+            manager.attachInternal("layerskip-rows-" + java.util.UUID.randomUUID(), head);
+        }
+        embeddingFile = embedding;
+        headFile = tied ? embedding : head;
+    }
+
+    /**
+     * For an int8 model whose rows stay in the file: the head the products use, packed by the loader, once.
+     *
+     * @param packed FBGEMM's packed matrix and its [2, vocab] companion
+     */
+    void setInt8Head(NDList packed) {
+        if (headFile == null || int8Head != null) {
+            throw new IllegalStateException("the packed head is set once, for a model whose rows stay in the file");
+        }
+        packed.attach(manager);
+        int8Head = packed;
     }
 
     /**
@@ -82,6 +141,10 @@ final class LmHead {
 
     /** @return the head as plain rows that can be indexed, [vocab, hidden] */
     NDArray plainRows() {
+        if (headFile != null) {
+            throw new IllegalStateException("this int8 model reads its head's rows from " + headFile
+                    + " when they are looked up; it holds no plain copy");
+        }
         if (tied) {
             return embedding.getArray();
         }
@@ -92,7 +155,11 @@ final class LmHead {
     long copyBytes() {
         return (packedTiedHead == null ? 0 : EngineOps.bytes(packedTiedHead))
                 + (plainUntiedHead == null ? 0 : EngineOps.bytes(plainUntiedHead))
-                + (int8Head == null ? 0 : plainRows().getShape().size() + EngineOps.bytes(int8Head.get(1))); // 1 byte a weight
+                + (int8Head == null ? 0 : int8Head.get(1).getShape().get(1) * hidden() + EngineOps.bytes(int8Head.get(1))); // 1 byte a weight
+    }
+
+    private long hidden() {
+        return headFile != null ? headFile.width() : plainRows().getShape().get(1);
     }
 
     /** For a packed model with a tied head: packs a copy of the embedding for the products, once (the loader). */
