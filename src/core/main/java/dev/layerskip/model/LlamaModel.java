@@ -96,7 +96,7 @@ public final class LlamaModel extends AbstractBlock {
         layers = Collections.unmodifiableList(list);
         norm = addChildBlock("norm", new RmsNorm(config.rmsNormEps()));
         rope = new Rope(manager, config);
-        lmHeadForms = new LmHead(embedding, lmHead, lmHeadInt8, config.tieWordEmbeddings(), layout, manager);
+        lmHeadForms = new LmHead(embedding, lmHead, lmHeadInt8, config.tieWordEmbeddings(), layout, manager, weightType);
         head = Projection.of(lmHeadForms::forProducts, lmHeadForms::int8Companion, config.hiddenSize(), layout);
     }
 
@@ -141,8 +141,8 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * @return the token embedding, [vocab, hidden]; without an array in an int8 model loaded from a checkpoint (its
-     *     rows are read from the file when looked up)
+     * @return the token embedding, [vocab, hidden]; without an array in an int8 or packed model loaded from a
+     *     checkpoint (its rows are read from the file when looked up)
      */
     public Parameter embedding() {
         return embedding;
@@ -325,8 +325,8 @@ public final class LlamaModel extends AbstractBlock {
      * embedding when tied, else lm_head, or for a packed untied head the plain copy kept at load.
      *
      * @return [vocab, hidden] in the weight type, plain layout; owned by the model
-     * @throws IllegalStateException for an int8 model loaded from a checkpoint, which reads rows from the file
-     *     when it looks them up and holds none
+     * @throws IllegalStateException for an int8 or packed model loaded from a checkpoint, which reads rows from the
+     *     file when it looks them up and holds none
      */
     public NDArray plainHead() {
         return lmHeadForms.plainRows();

@@ -97,9 +97,10 @@ public final class LlamaWeights {
     }
 
     /**
-     * The embedding and the LM head. An int8 model from an unedited checkpoint holds no rows of them: look-ups read the
-     * file ({@link StoredRows}); the head is quantized from it here and packed by the returned work, which then frees
-     * the rows. Otherwise both are read into the model; an int8 head is then packed from its rows by the returned work.
+     * The embedding and the LM head. An int8 or packed model from an unedited checkpoint holds no rows of them:
+     * look-ups read the file ({@link StoredRows}); a packed head is packed from it here, an int8 head quantized here and
+     * packed by the returned work, which then frees the rows. Otherwise both are read into the model (an int8 head is
+     * then packed from its rows by the returned work).
      *
      * @return the int8 head's packing, to run beside the layers' load; null for the other layouts
      */
@@ -109,6 +110,12 @@ public final class LlamaWeights {
         long[][] table = {{c.vocabSize(), c.hiddenSize()}};
         String embedding = "model.embed_tokens.weight";
         String head = c.tieWordEmbeddings() ? embedding : "lm_head.weight";
+        if (model.layout() == WeightLayout.PACKED && !checkpoint.edited()) { // the head packed straight from the file
+            model.headForms().readRowsFromFile(StoredRows.open(checkpoint, embedding, null),
+                    c.tieWordEmbeddings() ? null : StoredRows.open(checkpoint, head, null));
+            model.headForms().setPackedHead(checkpoint.load(manager, head, table[0], new WeightCopier(model.weightType(), true)));
+            return null;
+        }
         if (model.layout() == WeightLayout.INT8 && !checkpoint.edited()) {
             if (!c.tieWordEmbeddings()) { // checked for non-finite values as every tensor is, not kept
                 checkpoint.loadAll(manager, CHECK_ONLY, new String[] {embedding}, table).close();

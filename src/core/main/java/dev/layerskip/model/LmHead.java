@@ -3,6 +3,7 @@ package dev.layerskip.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
 import java.util.HashMap;
@@ -26,10 +27,13 @@ final class LmHead {
     private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding, else null
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
     private NDList int8Head; // the int8 layout's head: FBGEMM's packed matrix and its [2, vocab] companion, else null
-    private StoredRows embeddingFile; // int8 from a checkpoint: the embedding's rows, read from the file when looked up
+    private StoredRows embeddingFile; // int8 or packed, from a checkpoint: the embedding's rows, read when looked up
     private StoredRows headFile; // the head's rows likewise (the embedding's when tied), else null
+    private final DataType weightType;
 
-    LmHead(Parameter embedding, Parameter lmHead, Parameter rowScales, boolean tied, WeightLayout layout, NDManager manager) {
+    LmHead(Parameter embedding, Parameter lmHead, Parameter rowScales, boolean tied, WeightLayout layout, NDManager manager,
+            DataType weightType) {
+        this.weightType = weightType;
         this.embedding = embedding;
         this.lmHead = lmHead;
         this.rowScales = rowScales;
@@ -63,11 +67,12 @@ final class LmHead {
      * The head's rows as floats.
      *
      * @param ids the rows, [n]
-     * @return [n, hidden] in the weight type (int8: dequantized float32; read from the file: as stored, float32)
+     * @return [n, hidden] in the weight type (int8: dequantized float32, or from the file as stored)
      */
     NDArray rows(NDArray ids) {
         if (headFile != null) {
-            return fromFile(headFile, ids); // [n, hidden]
+            NDArray stored = fromFile(headFile, ids); // [n, hidden] FLOAT32
+            return layout == WeightLayout.INT8 ? stored : inWeightType(stored); // [n, hidden]
         }
         return Int8Weights.rows(plainRows(), rowScales == null ? null : rowScales.getArray(), ids); // [n, hidden]
     }
@@ -78,13 +83,28 @@ final class LmHead {
     }
 
     /**
-     * Embedding rows read from the checkpoint file.
+     * Embedding rows read from the checkpoint file: for int8 as stored, otherwise rounded to the weight type as the
+     * table the model would hold (float32 or bfloat16) would have them.
      *
      * @param ids token ids, [...]
-     * @return [..., hidden] FLOAT32 as stored, in ids' manager
+     * @return [..., hidden] FLOAT32, in ids' manager
      */
     NDArray embeddingRows(NDArray ids) {
-        return fromFile(embeddingFile, ids);
+        NDArray stored = fromFile(embeddingFile, ids); // [..., hidden] FLOAT32
+        if (layout == WeightLayout.INT8 || weightType == DataType.FLOAT32) {
+            return stored;
+        }
+        NDArray rounded = inWeightType(stored); // [..., hidden]
+        stored.close();
+        return rounded.toType(DataType.FLOAT32, false);
+    }
+
+    /** Float32 rows in the weight type (bfloat16 rounded as loading rounds it), a new array. */
+    private NDArray inWeightType(NDArray rows) {
+        if (weightType == DataType.BFLOAT16) {
+            return EngineOps.toBf16(rows);
+        }
+        return rows.toType(weightType, true);
     }
 
     private static NDArray fromFile(StoredRows table, NDArray ids) {
@@ -94,16 +114,16 @@ final class LmHead {
     }
 
     /**
-     * For an int8 model loaded from a checkpoint: its tables' rows are read from the file when looked up, and the
-     * head the products use is packed by the loader straight from the file ({@link #setInt8Head}); no rows are held.
-     * The files close with the model's manager.
+     * For an int8 or packed model loaded from a checkpoint: its tables' rows are read from the file when looked up,
+     * and only the head the products use is held ({@link #setInt8Head}, {@link #setPackedHead}). The files close with
+     * the model's manager.
      *
      * @param embedding the embedding's rows
      * @param head an untied head's rows, or null when tied (the embedding's)
      */
     void readRowsFromFile(StoredRows embedding, StoredRows head) {
-        if (layout != WeightLayout.INT8 || embeddingFile != null || tied != (head == null)) {
-            throw new IllegalStateException("only an int8 model reads its rows from the file, once");
+        if ((layout != WeightLayout.INT8 && layout != WeightLayout.PACKED) || embeddingFile != null || tied != (head == null)) {
+            throw new IllegalStateException("only an int8 or packed model reads its rows from the file, once");
         }
         manager.attachInternal("layerskip-rows-" + java.util.UUID.randomUUID(), embedding);
         if (head != null) {
@@ -119,8 +139,8 @@ final class LmHead {
      * @param packed FBGEMM's packed matrix and its [2, vocab] companion
      */
     void setInt8Head(NDList packed) {
-        if (headFile == null || int8Head != null) {
-            throw new IllegalStateException("the packed head is set once, for a model whose rows stay in the file");
+        if (layout != WeightLayout.INT8 || headFile == null || int8Head != null) {
+            throw new IllegalStateException("the int8 head is set once, for an int8 model whose rows stay in the file");
         }
         packed.attach(manager);
         int8Head = packed;
@@ -139,10 +159,27 @@ final class LmHead {
         int8Head = q;
     }
 
+    /**
+     * For a packed model whose rows stay in the file: the head the products use, packed by the loader, once.
+     *
+     * @param packed the head laid out for oneDNN, [vocab, hidden]
+     */
+    void setPackedHead(NDArray packed) {
+        if (layout != WeightLayout.PACKED || headFile == null || packedTiedHead != null || lmHead.isInitialized()) {
+            throw new IllegalStateException("the packed head is set once, for a packed model whose rows stay in the file");
+        }
+        packed.attach(manager);
+        if (tied) {
+            packedTiedHead = packed;
+        } else {
+            lmHead.setArray(packed);
+        }
+    }
+
     /** @return the head as plain rows that can be indexed, [vocab, hidden] */
     NDArray plainRows() {
         if (headFile != null) {
-            throw new IllegalStateException("this int8 model reads its head's rows from " + headFile
+            throw new IllegalStateException("this model reads its head's rows from " + headFile
                     + " when they are looked up; it holds no plain copy");
         }
         if (tied) {

@@ -18,8 +18,8 @@ import dev.layerskip.TestCheckpoints;
 import org.junit.jupiter.api.Test;
 
 /**
- * An int8 model loaded from a checkpoint holds no rows of its embedding or head: look-ups read the file and return
- * the stored values exactly, draft heads built from those rows score exactly as the full head does, and a bad id is
+ * An int8 or packed model loaded from a checkpoint holds no rows of its embedding (and no plain copy of its head):
+ * look-ups read the file and return the stored values exactly, draft heads built from those rows score exactly as the full head does, and a bad id is
  * refused naming the table.
  */
 class StoredRowsTest {
@@ -28,20 +28,24 @@ class StoredRowsTest {
 
     @Test
     void lookUpsReadTheStoredValuesExactlyAndHoldNoRows() throws Exception {
-        try (LoadedModel int8 = LoadedModel.load(TestCheckpoints.LLAMA3, INT8);
-                LoadedModel bf16 = LoadedModel.load(TestCheckpoints.LLAMA3,
-                        new LoadOptions(Device.cpu(), DataType.BFLOAT16, WeightLayout.PLAIN));
-                NDManager scratch = int8.manager().newSubManager()) {
-            assertFalse(int8.model().embedding().isInitialized(), "the int8 model keeps no embedding rows");
-            assertThrows(IllegalStateException.class, () -> int8.model().plainHead());
-            int[] ids = {0, 299, 5, 5, 17, 250};
-            NDArray looked = int8.model().embed(scratch.create(ids, new Shape(2, 3))); // [2, 3, hidden]
-            assertEquals(new Shape(2, 3, 64), looked.getShape());
-            float[] table = bf16.model().embedding().getArray().toType(DataType.FLOAT32, false).toFloatArray(); // [300·64]
-            float[] got = looked.toFloatArray(); // [6·64]
-            for (int i = 0; i < ids.length; i++) {
-                for (int j = 0; j < 64; j++) {
-                    assertEquals(table[ids[i] * 64 + j], got[i * 64 + j], 0f, "token " + ids[i] + ", element " + j);
+        LoadOptions packed = new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PACKED);
+        for (LoadOptions options : java.util.List.of(INT8, packed)) {
+            try (LoadedModel model = LoadedModel.load(TestCheckpoints.LLAMA3, options);
+                    LoadedModel bf16 = LoadedModel.load(TestCheckpoints.LLAMA3,
+                            new LoadOptions(Device.cpu(), DataType.BFLOAT16, WeightLayout.PLAIN));
+                    NDManager scratch = model.manager().newSubManager()) {
+                String label = model.model().layout().toString();
+                assertFalse(model.model().embedding().isInitialized(), label + ": no embedding rows are kept");
+                assertThrows(IllegalStateException.class, () -> model.model().plainHead());
+                int[] ids = {0, 299, 5, 5, 17, 250};
+                NDArray looked = model.model().embed(scratch.create(ids, new Shape(2, 3))); // [2, 3, hidden]
+                assertEquals(new Shape(2, 3, 64), looked.getShape());
+                float[] table = bf16.model().embedding().getArray().toType(DataType.FLOAT32, false).toFloatArray(); // [300·64]
+                float[] got = looked.toFloatArray(); // [6·64]
+                for (int i = 0; i < ids.length; i++) {
+                    for (int j = 0; j < 64; j++) {
+                        assertEquals(table[ids[i] * 64 + j], got[i * 64 + j], 0f, label + ": token " + ids[i] + ", element " + j);
+                    }
                 }
             }
         }
