@@ -110,18 +110,16 @@ public final class LlamaWeights {
         long[][] table = {{c.vocabSize(), c.hiddenSize()}};
         String embedding = "model.embed_tokens.weight";
         String head = c.tieWordEmbeddings() ? embedding : "lm_head.weight";
-        if (model.layout() == WeightLayout.PACKED && !checkpoint.edited()) { // the head packed straight from the file
-            model.headForms().readRowsFromFile(StoredRows.open(checkpoint, embedding, null),
-                    c.tieWordEmbeddings() ? null : StoredRows.open(checkpoint, head, null));
-            model.headForms().setPackedHead(checkpoint.load(manager, head, table[0], new WeightCopier(model.weightType(), true)));
-            return null;
-        }
-        if (model.layout() == WeightLayout.INT8 && !checkpoint.edited()) {
+        if ((model.layout() == WeightLayout.PACKED || model.layout() == WeightLayout.INT8) && !checkpoint.edited()) {
             if (!c.tieWordEmbeddings()) { // checked for non-finite values as every tensor is, not kept
                 checkpoint.loadAll(manager, CHECK_ONLY, new String[] {embedding}, table).close();
             }
             model.headForms().readRowsFromFile(StoredRows.open(checkpoint, embedding, null), c.tieWordEmbeddings()
                     ? null : StoredRows.open(checkpoint, head, int8Scales(checkpoint, manager, head, table[0][0])));
+            if (model.layout() == WeightLayout.PACKED) { // packed straight from the file
+                model.headForms().setPackedHead(checkpoint.load(manager, head, table[0], new WeightCopier(model.weightType(), true)));
+                return null;
+            }
             // quantized here, with both cores (two threads each running PyTorch's parallel loops would oversubscribe
             // them); FBGEMM's packing, single-threaded, then runs beside the layers and frees the rows
             NDList rows = int8(checkpoint, manager, new String[] {head}, table, true); // [vocab, hidden] int8, [vocab]

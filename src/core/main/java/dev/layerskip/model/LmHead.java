@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
 import java.util.HashMap;
@@ -12,8 +13,9 @@ import java.util.function.Supplier;
 
 /**
  * A model's LM head in the forms its uses need: the array products read (for a packed model with a tied head, a
- * packed copy of the embedding), the plain rows look-ups read (for a packed untied head, the plain copy kept at load),
- * and the draft heads built from those rows, cached for the model's life.
+ * packed copy of the embedding), the rows look-ups read (the plain or int8 rows held, or for a packed or int8 model
+ * loaded from a checkpoint the file's rows, {@link StoredRows}), and the draft heads built from those rows, cached for
+ * the model's life.
  */
 final class LmHead {
 
@@ -23,13 +25,13 @@ final class LmHead {
     private final boolean tied;
     private final WeightLayout layout;
     private final NDManager manager;
+    private final DataType weightType;
     private final Map<Object, DraftHead> draftHeads = new HashMap<>(); // by id set; guarded by itself
     private NDArray packedTiedHead; // [vocab, hidden] packed copy of the embedding, else null
     private NDArray plainUntiedHead; // [vocab, hidden] plain copy of a packed untied lm_head, else null
     private NDList int8Head; // the int8 layout's head: FBGEMM's packed matrix and its [2, vocab] companion, else null
     private StoredRows embeddingFile; // int8 or packed, from a checkpoint: the embedding's rows, read when looked up
     private StoredRows headFile; // the head's rows likewise (the embedding's when tied), else null
-    private final DataType weightType;
 
     LmHead(Parameter embedding, Parameter lmHead, Parameter rowScales, boolean tied, WeightLayout layout, NDManager manager,
             DataType weightType) {
@@ -108,9 +110,9 @@ final class LmHead {
     }
 
     private static NDArray fromFile(StoredRows table, NDArray ids) {
-        int[] flat = ids.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray(); // [n]
+        int[] flat = ids.toType(DataType.INT32, false).toIntArray(); // [n]
         NDArray rows = table.read(ids.getManager(), flat); // [n, hidden]
-        return rows.reshape(ids.getShape().addAll(new ai.djl.ndarray.types.Shape(table.width()))); // [..., hidden]
+        return rows.reshape(ids.getShape().addAll(new Shape(table.width()))); // [..., hidden]
     }
 
     /**

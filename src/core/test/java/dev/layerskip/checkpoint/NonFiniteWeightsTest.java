@@ -102,6 +102,27 @@ class NonFiniteWeightsTest {
     }
 
     @Test
+    void anUntiedModelsEmbeddingIsCheckedThoughItsRowsStayInTheFile() throws IOException {
+        LlamaConfig t = TestCheckpoints.tinyConfig();
+        LlamaConfig untied = new LlamaConfig(t.hiddenSize(), t.intermediateSize(), t.numLayers(), t.numHeads(),
+                t.numKvHeads(), t.headDim(), t.rmsNormEps(), t.ropeTheta(), t.ropeScaling(), false, t.vocabSize(),
+                t.maxPositions(), t.bosTokenId(), t.eosTokenIds(), t.torchDtype());
+        Path ckpt = dir.resolve("untied");
+        TestCheckpoints.writeRandom(ckpt, untied, TensorDType.F32, Long.MAX_VALUE);
+        TensorInfo embed;
+        try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve("model.safetensors"))) {
+            embed = f.tensors().get("model.embed_tokens.weight");
+        }
+        poke(ckpt.resolve("model.safetensors"), embed, 77, TensorDType.F32, bits(TensorDType.F32, 0));
+        for (LoadOptions load : List.of(new LoadOptions(Device.cpu(), DataType.FLOAT32, WeightLayout.PACKED),
+                new LoadOptions(Device.cpu(), WeightPrecision.INT8, WeightLayout.AUTO))) {
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> LoadedModel.load(ckpt, load).close());
+            assertTrue(e.getMessage().contains("tensor 'model.embed_tokens.weight' holds 1 non-finite value"), e.getMessage());
+        }
+    }
+
+    @Test
     void largeFiniteWeightsStillLoadInFloat16() throws IOException {
         Path ckpt = dir.resolve("large");
         TestCheckpoints.writeRandom(ckpt, TestCheckpoints.tinyConfig(), TensorDType.F16, Long.MAX_VALUE);
