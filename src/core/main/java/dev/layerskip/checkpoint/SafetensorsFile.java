@@ -97,7 +97,15 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
+    /**
+     * Fills a buffer from a file position (a positional read: the channel's own position is not used).
+     *
+     * @param channel the file
+     * @param buf what to fill, to its limit
+     * @param position the file position of its first byte
+     * @throws IOException if reading fails or the file ends first
+     */
+    public static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
             int n = channel.read(buf, pos);

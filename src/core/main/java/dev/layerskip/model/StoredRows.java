@@ -138,14 +138,7 @@ final class StoredRows implements AutoCloseable {
 
     private void readFully(ByteBuffer target, long position) {
         try {
-            long at = position;
-            while (target.hasRemaining()) {
-                int n = channel.read(target, at);
-                if (n < 0) {
-                    throw new IOException("unexpected end of file (it changed after loading?)");
-                }
-                at += n;
-            }
+            SafetensorsFile.readFully(channel, target, position);
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": cannot read rows of '" + name + "': " + e.getMessage(), e);
         }
