@@ -69,6 +69,17 @@ public final class MappedBytes implements AutoCloseable {
     public void close() {
         ByteBuffer b = buffer;
         buffer = null;
+        release(b);
+    }
+
+    /**
+     * Frees a direct buffer's memory at once, mapped or allocated ({@code ByteBuffer.allocateDirect}), instead of
+     * when the GC finds it (left to the GC where {@code invokeCleaner} is missing). Neither the buffer nor an array
+     * aliasing it may be used afterwards.
+     *
+     * @param b a direct buffer that is not a slice or duplicate, or null
+     */
+    public static void release(ByteBuffer b) {
         if (b == null || INVOKE_CLEANER == null || b.capacity() == 0) {
             return;
         }

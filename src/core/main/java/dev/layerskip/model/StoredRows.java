@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 
 import dev.layerskip.checkpoint.CheckpointException;
 import dev.layerskip.checkpoint.HfCheckpoint;
+import dev.layerskip.checkpoint.MappedBytes;
 import dev.layerskip.checkpoint.SafetensorsFile;
 import dev.layerskip.checkpoint.TensorDType;
 import dev.layerskip.checkpoint.TensorInfo;
@@ -105,15 +106,23 @@ final class StoredRows implements AutoCloseable {
             throw new IllegalArgumentException(ids.length + " rows of '" + name + "' are " + bytes + " bytes, over 2 GiB");
         }
         ByteBuffer buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= rows) {
-                throw new IllegalArgumentException("row " + ids[i] + " is outside 0.." + (rows - 1) + " of '" + name + "'");
+        try {
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] < 0 || ids[i] >= rows) {
+                    throw new IllegalArgumentException("row " + ids[i] + " is outside 0.." + (rows - 1) + " of '" + name + "'");
+                }
+                readFully(buffer.slice((int) (i * rowBytes), (int) rowBytes), start + ids[i] * rowBytes);
             }
-            readFully(buffer.slice((int) (i * rowBytes), (int) rowBytes), start + ids[i] * rowBytes);
+            return copied(manager, buffer, ids);
+        } finally {
+            MappedBytes.release(buffer); // once per look-up, not left to the GC; nothing aliases it any more
         }
-        Shape shape = new Shape(ids.length, width);
+    }
+
+    /** The rows in the buffer as a new FLOAT32 array: every array over the buffer is closed before returning. */
+    private NDArray copied(NDManager manager, ByteBuffer buffer, int[] ids) {
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray stored = scratch.create(buffer, shape, aliasType()); // [n, width], may share the buffer's memory
+            NDArray stored = scratch.create(buffer, new Shape(ids.length, width), aliasType()); // [n, width], may share the buffer
             NDArray typed = dtype == TensorDType.BF16 ? EngineOps.bf16View(stored) : stored; // [n, width]
             NDArray values = typed.toType(DataType.FLOAT32, true); // [n, width], a copy
             if (int8Scales != null) {
