@@ -3,7 +3,6 @@ package dev.layerskip.checkpoint;
 import dev.layerskip.json.StrictJson;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
